@@ -1,0 +1,1 @@
+//! simloop-asyncio (under construction).

@@ -1,0 +1,151 @@
+//! How a run is set up: CPython profile, scheduling policy, limits, tracing.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Virtual time: integer ticks from 0. Scenarios read a tick as a millisecond.
+pub type Tick = u64;
+
+/// Which CPython's asyncio to reproduce. The loop itself differs only in
+/// `Task.uncancel` (3.13 withdraws an undelivered cancel); the combinators
+/// differ more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Profile {
+    /// CPython 3.11.7.
+    Py311,
+    /// CPython 3.12.1.
+    Py312,
+    /// CPython 3.13.0.
+    Py313,
+}
+
+impl Profile {
+    /// Every profile, oldest first.
+    pub const ALL: [Profile; 3] = [Profile::Py311, Profile::Py312, Profile::Py313];
+
+    /// The profile's name on the command line: `py311`, `py312`, `py313`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Py311 => "py311",
+            Profile::Py312 => "py312",
+            Profile::Py313 => "py313",
+        }
+    }
+
+    /// The CPython version it reproduces, e.g. `3.13.0`.
+    pub fn cpython(self) -> &'static str {
+        match self {
+            Profile::Py311 => "3.11.7",
+            Profile::Py312 => "3.12.1",
+            Profile::Py313 => "3.13.0",
+        }
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Profile, String> {
+        Profile::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| format!("unknown profile {s:?}; expected py311, py312 or py313"))
+    }
+}
+
+/// Who decides what real asyncio leaves open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    /// CPython's own order, exactly: timer ties in `heapq` order, sets of
+    /// tasks iterated in creation order, no latency.
+    Asyncio,
+    /// The same loop, but timer ties, set iteration order and (if `jitter > 0`)
+    /// extra latency of `0..=jitter` ticks on every non-zero sleep are drawn
+    /// from one ChaCha RNG seeded with `seed`. Every draw is traced.
+    Seeded {
+        /// The run's seed.
+        seed: u64,
+        /// Largest extra latency added to a sleep, in ticks (0 = none).
+        jitter: Tick,
+    },
+}
+
+/// Bounds on a run; each one stops the run with its own [`crate::RunError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Handles (task steps and callbacks) run.
+    pub max_steps: u64,
+    /// Virtual time the clock may reach.
+    pub max_time: Tick,
+    /// Tasks created.
+    pub max_tasks: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_steps: 50_000_000,
+            max_time: 1_000_000_000_000,
+            max_tasks: 2_000_000,
+        }
+    }
+}
+
+/// Whether the run keeps every trace event or only the trace hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceMode {
+    /// Keep every event (for timelines, snapshots, replays).
+    Full,
+    /// Keep only the running hash (for sweeps and benchmarks).
+    HashOnly,
+}
+
+/// Everything a run needs to know up front.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct Config {
+    /// The CPython version to reproduce.
+    pub profile: Profile,
+    /// The scheduling policy.
+    pub policy: Policy,
+    /// The run's bounds.
+    pub limits: Limits,
+    /// How much of the trace to keep.
+    pub trace: TraceMode,
+}
+
+impl Config {
+    /// `asyncio` policy, full trace, default limits.
+    pub fn new(profile: Profile) -> Config {
+        Config {
+            profile,
+            policy: Policy::Asyncio,
+            limits: Limits::default(),
+            trace: TraceMode::Full,
+        }
+    }
+
+    /// With the given policy.
+    pub fn policy(mut self, policy: Policy) -> Config {
+        self.policy = policy;
+        self
+    }
+
+    /// With the given limits.
+    pub fn limits(mut self, limits: Limits) -> Config {
+        self.limits = limits;
+        self
+    }
+
+    /// With the given trace mode.
+    pub fn trace(mut self, trace: TraceMode) -> Config {
+        self.trace = trace;
+        self
+    }
+}

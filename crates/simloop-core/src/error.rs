@@ -1,0 +1,86 @@
+//! Why a run stopped before its goal.
+
+use std::fmt;
+
+use crate::config::Tick;
+use crate::trace::TaskId;
+
+/// A task that could never run again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blocked {
+    /// Its id.
+    pub task: TaskId,
+    /// Its name.
+    pub name: String,
+    /// What it waits on, e.g. `future #3 (hang)` or `task main.0`.
+    pub waiting_on: Option<String>,
+}
+
+/// Nothing is ready and no timer is left: nothing can ever run again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StallReport {
+    /// The tick at which the loop found nothing to do.
+    pub at: Tick,
+    /// Every task not done, in creation order.
+    pub blocked: Vec<Blocked>,
+}
+
+/// A run ended without reaching its goal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RunError {
+    /// Nothing can ever run again.
+    Stalled(StallReport),
+    /// More handles ran than [`crate::Limits::max_steps`].
+    StepLimit {
+        /// The limit.
+        limit: u64,
+        /// When it was reached.
+        at: Tick,
+    },
+    /// The next timer lies past [`crate::Limits::max_time`].
+    TimeLimit {
+        /// The limit.
+        limit: Tick,
+        /// The next timer's deadline.
+        next: Tick,
+    },
+    /// More tasks were created than [`crate::Limits::max_tasks`].
+    TaskLimit {
+        /// The limit.
+        limit: usize,
+    },
+}
+
+impl fmt::Display for StallReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "stalled at tick {}: nothing is ready and no timer is left", self.at)?;
+        for b in &self.blocked {
+            match &b.waiting_on {
+                Some(w) => write!(f, "\n  {} waits on {w}", b.name)?,
+                None => write!(f, "\n  {} is not waiting on anything", b.name)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Stalled(r) => r.fmt(f),
+            RunError::StepLimit { limit, at } => {
+                write!(f, "step limit: more than {limit} handles ran (at tick {at})")
+            }
+            RunError::TimeLimit { limit, next } => write!(
+                f,
+                "time limit: the next timer is at tick {next}, past the limit of {limit} ticks"
+            ),
+            RunError::TaskLimit { limit } => {
+                write!(f, "task limit: more than {limit} tasks were created")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RunError {}

@@ -1,0 +1,45 @@
+//! simloop's core: a single-threaded event loop with virtual time and
+//! asyncio's object model.
+//!
+//! The loop reproduces `BaseEventLoop._run_once` (a FIFO ready queue, a
+//! `heapq` of timers, due timers queued behind ready handles), and its
+//! objects are asyncio's: [`Future`] with done-callbacks, [`Task`] with
+//! `cancel`/`cancelling`/`uncancel` and `_fut_waiter` propagation, [`Handle`]s
+//! from `call_soon`/`call_at`. Task bodies are Rust `async` blocks; a
+//! cancellation reaches them as `Err(CancelledError)` at their next await.
+//!
+//! Nothing reads the wall clock. Under [`Policy::Asyncio`] every order is
+//! CPython's; under [`Policy::Seeded`] the orders asyncio leaves open (timer
+//! ties, set iteration, latency) come from one ChaCha RNG, and every draw is
+//! in the [`Trace`].
+//!
+//! ```
+//! use simloop_core::{sleep, spawn, Config, Profile, Sim};
+//!
+//! let sim = Sim::new(Config::new(Profile::Py313));
+//! let result = sim.run_main("main", async {
+//!     let child = spawn("child", async { sleep(5).await?; Ok(7) });
+//!     child.await
+//! });
+//! assert_eq!(result.unwrap().unwrap(), 7);
+//! assert_eq!(sim.time(), 5);
+//! ```
+
+mod config;
+mod error;
+mod exc;
+mod future;
+mod handle;
+mod heapq;
+mod runloop;
+mod task;
+mod trace;
+
+pub use config::{Config, Limits, Policy, Profile, Tick, TraceMode};
+pub use error::{Blocked, RunError, StallReport};
+pub use exc::{Exc, Kind};
+pub use future::{Await, CallbackId, Future};
+pub use handle::Handle;
+pub use runloop::{get_running_loop, sleep, spawn, Sim};
+pub use task::{current_task, yield_now, Task, TaskRef, YieldNow};
+pub use trace::{Event, Outcome, Record, TaskId, Trace};

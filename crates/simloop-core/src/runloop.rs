@@ -1,0 +1,485 @@
+//! The event loop: a FIFO ready queue, a timer heap, and virtual time.
+//!
+//! One pass is `BaseEventLoop._run_once`: purge cancelled timers as CPython
+//! does; if nothing is ready, jump the clock to the next timer (or report a
+//! stall: nothing can ever run again); move due timers to the *end* of the
+//! ready queue; then run exactly the handles that were queued when the pass
+//! began. The loop knows tasks, futures and handles, never a combinator.
+
+use std::cell::{Cell, Ref, RefCell};
+use std::collections::VecDeque;
+use std::future::Future as StdFuture;
+use std::rc::{Rc, Weak};
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::config::{Config, Policy, Profile, Tick};
+use crate::error::{Blocked, RunError, StallReport};
+use crate::exc::Exc;
+use crate::future::{Callback, Future, FutureCore};
+use crate::handle::{Handle, HandleCell, Ready};
+use crate::heapq;
+use crate::task::{current_task_id, Stepper, Task, TaskCell, TaskHeader, TaskRef};
+use crate::trace::{Event, TaskId, Trace};
+
+/// CPython purges cancelled timers once there are more than this many timers
+/// and more than half of them are cancelled (`_MIN_SCHEDULED_TIMER_HANDLES`).
+const MIN_SCHEDULED_TIMER_HANDLES: usize = 100;
+
+pub(crate) struct LoopInner {
+    config: Config,
+    me: Weak<LoopInner>,
+    now: Cell<Tick>,
+    ready: RefCell<VecDeque<Ready>>,
+    timers: RefCell<Vec<Rc<HandleCell>>>,
+    timer_cancelled: Rc<Cell<usize>>,
+    stopping: Cell<bool>,
+    tasks: RefCell<Vec<TaskRef>>,
+    pending_tasks: Cell<usize>,
+    steps: Cell<u64>,
+    next_future: Cell<u64>,
+    rng: RefCell<Option<ChaCha8Rng>>,
+    trace: RefCell<Trace>,
+    limit_hit: RefCell<Option<RunError>>,
+}
+
+/// A handle to one simulated event loop. Cheap to clone; single-threaded.
+#[derive(Clone)]
+pub struct Sim(Rc<LoopInner>);
+
+thread_local! {
+    static RUNNING: RefCell<Option<Sim>> = const { RefCell::new(None) };
+}
+
+/// The loop running on this thread (asyncio's `get_running_loop`).
+/// Panics outside a run, as asyncio raises `RuntimeError`.
+pub fn get_running_loop() -> Sim {
+    RUNNING
+        .with(|r| r.borrow().clone())
+        .expect("no running simloop loop")
+}
+
+/// Marks the loop as running for the duration of a `run_*` call.
+struct Running(Option<Sim>);
+
+impl Running {
+    fn enter(sim: &Sim) -> Running {
+        Running(RUNNING.with(|r| r.replace(Some(sim.clone()))))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.with(|r| *r.borrow_mut() = self.0.take());
+    }
+}
+
+impl Sim {
+    /// A new loop at tick 0.
+    pub fn new(config: Config) -> Sim {
+        let rng = match config.policy {
+            Policy::Asyncio => None,
+            Policy::Seeded { seed, .. } => Some(ChaCha8Rng::seed_from_u64(seed)),
+        };
+        Sim(Rc::new_cyclic(|me| LoopInner {
+            config,
+            me: me.clone(),
+            now: Cell::new(0),
+            ready: RefCell::new(VecDeque::new()),
+            timers: RefCell::new(Vec::new()),
+            timer_cancelled: Rc::new(Cell::new(0)),
+            stopping: Cell::new(false),
+            tasks: RefCell::new(Vec::new()),
+            pending_tasks: Cell::new(0),
+            steps: Cell::new(0),
+            next_future: Cell::new(0),
+            rng: RefCell::new(rng),
+            trace: RefCell::new(Trace::new(config.trace)),
+            limit_hit: RefCell::new(None),
+        }))
+    }
+
+    pub(crate) fn from_inner(inner: Rc<LoopInner>) -> Sim {
+        Sim(inner)
+    }
+
+    /// The run's configuration.
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    /// The CPython profile.
+    pub fn profile(&self) -> Profile {
+        self.0.config.profile
+    }
+
+    /// `loop.time()`: the virtual clock.
+    pub fn time(&self) -> Tick {
+        self.0.now.get()
+    }
+
+    /// Handles run so far.
+    pub fn steps(&self) -> u64 {
+        self.0.steps.get()
+    }
+
+    /// The trace so far.
+    pub fn trace_ref(&self) -> Ref<'_, Trace> {
+        self.0.trace.borrow()
+    }
+
+    /// Record an event.
+    pub fn trace(&self, event: Event) {
+        self.0.trace.borrow_mut().push(self.time(), event);
+    }
+
+    /// Record a combinator's annotation about the running task.
+    pub fn mark(&self, label: &'static str) {
+        self.trace(Event::Mark {
+            label,
+            task: current_task_id(),
+        });
+    }
+
+    /// Record a combinator's annotation about a given task.
+    pub fn mark_task(&self, label: &'static str, task: &TaskRef) {
+        self.trace(Event::Mark {
+            label,
+            task: Some(task.id()),
+        });
+    }
+
+    /// Every task created so far, in creation order.
+    pub fn all_tasks(&self) -> Vec<TaskRef> {
+        self.0.tasks.borrow().clone()
+    }
+
+    /// Tasks not yet done.
+    pub fn pending_tasks(&self) -> usize {
+        self.0.pending_tasks.get()
+    }
+
+    /// `call_soon`: run `f` on a later pass, after what is already queued.
+    pub fn call_soon(&self, label: &'static str, f: impl FnOnce() + 'static) {
+        self.0.ready.borrow_mut().push_back(Ready::Call(label, Box::new(f)));
+    }
+
+    /// `call_soon` returning a [`Handle`] that can cancel it.
+    pub fn call_soon_handle(&self, label: &'static str, f: impl FnOnce() + 'static) -> Handle {
+        let h = Rc::new(HandleCell::new(label, self.time(), Box::new(f), None));
+        self.0.ready.borrow_mut().push_back(Ready::Handle(h.clone()));
+        Handle(h)
+    }
+
+    /// `call_at`: run `f` once the clock reaches `when`.
+    pub fn call_at(&self, when: Tick, label: &'static str, f: impl FnOnce() + 'static) -> Handle {
+        let cell = HandleCell::new(label, when, Box::new(f), Some(self.0.timer_cancelled.clone()));
+        cell.scheduled.set(true);
+        let h = Rc::new(cell);
+        heapq::push(&mut self.0.timers.borrow_mut(), h.clone());
+        Handle(h)
+    }
+
+    /// `call_later`: `call_at(time() + delay)`.
+    pub fn call_later(&self, delay: Tick, label: &'static str, f: impl FnOnce() + 'static) -> Handle {
+        self.call_at(self.time() + delay, label, f)
+    }
+
+    /// `create_future()`; `label` names it in traces and stall reports.
+    pub fn create_future<T: Clone + 'static>(&self, label: &'static str) -> Future<T> {
+        let id = self.0.next_future.get();
+        self.0.next_future.set(id + 1);
+        Future::new(self.0.me.clone(), id, label)
+    }
+
+    /// `create_task(body, name=name)`: its first step is scheduled with
+    /// `call_soon`; its parent is the running task.
+    pub fn spawn<T, F>(&self, name: impl Into<Rc<str>>, body: F) -> Task<T>
+    where
+        T: Clone + 'static,
+        F: StdFuture<Output = Result<T, Exc>> + 'static,
+    {
+        let name = name.into();
+        let id = TaskId(self.0.tasks.borrow().len() as u32);
+        let parent = current_task_id();
+        let cell = Rc::new(TaskCell {
+            core: FutureCore::new(self.0.me.clone()),
+            hdr: TaskHeader::new(id, name.clone(), parent, self.time()),
+            body: RefCell::new(Some(Box::pin(body))),
+        });
+        let task = Task::new(cell.clone());
+        self.0.tasks.borrow_mut().push(task.any().clone());
+        self.0.pending_tasks.set(self.0.pending_tasks.get() + 1);
+        let limit = self.0.config.limits.max_tasks;
+        if self.0.tasks.borrow().len() > limit {
+            self.limit(RunError::TaskLimit { limit });
+        }
+        self.0.trace.borrow_mut().name_task(name);
+        self.trace(Event::TaskCreated { task: id, parent });
+        self.schedule_step(cell);
+        task
+    }
+
+    /// Sleep `delay` ticks, plus the seeded policy's jitter if any.
+    pub fn latency(&self, delay: Tick) -> Tick {
+        match self.0.config.policy {
+            Policy::Seeded { jitter, .. } if jitter > 0 && delay > 0 => {
+                delay + self.draw("jitter", jitter + 1)
+            }
+            _ => delay,
+        }
+    }
+
+    /// Put a set's members in the order asyncio iterates them: creation order
+    /// under the `asyncio` policy, a seeded permutation otherwise.
+    pub fn set_order<T>(&self, items: &mut [T]) {
+        if self.0.rng.borrow().is_none() {
+            return;
+        }
+        self.shuffle("set-order", items);
+    }
+
+    fn shuffle<T>(&self, purpose: &'static str, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = self.draw(purpose, i as u64 + 1) as usize;
+            items.swap(i, j);
+        }
+    }
+
+    /// A traced draw in `0..bound` from the run's RNG (seeded policy only).
+    fn draw(&self, purpose: &'static str, bound: u64) -> u64 {
+        let value = self
+            .0
+            .rng
+            .borrow_mut()
+            .as_mut()
+            .expect("only the seeded policy draws")
+            .gen_range(0..bound);
+        self.trace(Event::RngDraw { purpose, value });
+        value
+    }
+
+    pub(crate) fn schedule_step(&self, task: Rc<dyn Stepper>) {
+        self.0.ready.borrow_mut().push_back(Ready::Step(task));
+    }
+
+    pub(crate) fn schedule_callback(&self, cb: Callback) {
+        let entry = match cb {
+            Callback::Wakeup(t) => Ready::Step(t),
+            Callback::Call(label, f) => Ready::Call(label, f),
+        };
+        self.0.ready.borrow_mut().push_back(entry);
+    }
+
+    pub(crate) fn task_finished(&self) {
+        self.0.pending_tasks.set(self.0.pending_tasks.get() - 1);
+    }
+
+    fn limit(&self, e: RunError) {
+        self.0.limit_hit.borrow_mut().get_or_insert(e);
+    }
+
+    /// `stop()`: the loop stops at the end of the current pass.
+    pub fn stop(&self) {
+        self.0.stopping.set(true);
+    }
+
+    /// One pass of `_run_once`.
+    pub fn run_once(&self) -> Result<(), RunError> {
+        let _running = Running::enter(self);
+        self.purge_cancelled_timers();
+        if self.0.ready.borrow().is_empty() && !self.0.stopping.get() {
+            let next = self.0.timers.borrow().first().map(|h| h.when);
+            match next {
+                None => return Err(RunError::Stalled(self.stall_report())),
+                Some(when) if when > self.time() => {
+                    let limit = self.0.config.limits.max_time;
+                    if when > limit {
+                        return Err(RunError::TimeLimit { limit, next: when });
+                    }
+                    self.0.now.set(when);
+                }
+                Some(_) => {}
+            }
+        }
+        self.move_due_timers();
+        let ntodo = self.0.ready.borrow().len();
+        for _ in 0..ntodo {
+            let handle = self.0.ready.borrow_mut().pop_front().expect("counted");
+            match handle {
+                Ready::Step(task) => task.step(),
+                Ready::Call(label, f) => {
+                    self.trace(Event::Callback { label });
+                    f();
+                }
+                Ready::Handle(h) => {
+                    let Some(f) = h.take_callback().filter(|_| !h.is_cancelled()) else {
+                        continue;
+                    };
+                    self.trace(Event::Callback { label: h.label });
+                    f();
+                }
+            }
+            let steps = self.0.steps.get() + 1;
+            self.0.steps.set(steps);
+            let limit = self.0.config.limits.max_steps;
+            if steps > limit {
+                return Err(RunError::StepLimit {
+                    limit,
+                    at: self.time(),
+                });
+            }
+            if let Some(e) = self.0.limit_hit.borrow_mut().take() {
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// CPython's two ways of dropping cancelled timers: rebuild the heap when
+    /// most of a large heap is cancelled, else pop cancelled ones off the top.
+    fn purge_cancelled_timers(&self) {
+        let mut timers = self.0.timers.borrow_mut();
+        let cancelled = &self.0.timer_cancelled;
+        let n = timers.len();
+        if n > MIN_SCHEDULED_TIMER_HANDLES && 2 * cancelled.get() > n {
+            timers.retain(|h| {
+                if h.is_cancelled() {
+                    h.scheduled.set(false);
+                }
+                !h.is_cancelled()
+            });
+            heapq::heapify(&mut timers);
+            cancelled.set(0);
+        } else {
+            while timers.first().is_some_and(|h| h.is_cancelled()) {
+                cancelled.set(cancelled.get() - 1);
+                let h = heapq::pop(&mut timers).expect("non-empty");
+                h.scheduled.set(false);
+            }
+        }
+    }
+
+    /// Move due timers, in heap order, to the end of the ready queue. The
+    /// seeded policy permutes timers with equal deadlines.
+    fn move_due_timers(&self) {
+        let now = self.time();
+        let mut due = Vec::new();
+        {
+            let mut timers = self.0.timers.borrow_mut();
+            while timers.first().is_some_and(|h| h.when <= now) {
+                let h = heapq::pop(&mut timers).expect("non-empty");
+                h.scheduled.set(false);
+                due.push(h);
+            }
+        }
+        if due.len() > 1 && self.0.rng.borrow().is_some() {
+            for tie in due.chunk_by_mut(|a, b| a.when == b.when) {
+                if tie.len() > 1 {
+                    self.shuffle("timer-ties", tie);
+                }
+            }
+        }
+        for h in due {
+            self.trace(Event::TimerFired {
+                label: h.label,
+                when: h.when,
+            });
+            self.0.ready.borrow_mut().push_back(Ready::Handle(h));
+        }
+    }
+
+    fn stall_report(&self) -> StallReport {
+        let blocked = self
+            .0
+            .tasks
+            .borrow()
+            .iter()
+            .filter(|t| !t.done())
+            .map(|t| Blocked {
+                task: t.id(),
+                name: t.name().to_owned(),
+                waiting_on: t.waiting_on(),
+            })
+            .collect();
+        StallReport {
+            at: self.time(),
+            blocked,
+        }
+    }
+
+    /// `run_until_complete(task)`: run passes until the pass in which the
+    /// task's done-callback stops the loop, exactly as asyncio does.
+    pub fn run_until_complete(&self, task: &TaskRef) -> Result<(), RunError> {
+        let me = self.clone();
+        task.add_done_callback("_run_until_complete_cb", move || me.stop());
+        loop {
+            let r = self.run_once();
+            if r.is_err() || self.0.stopping.get() {
+                self.0.stopping.set(false);
+                return r;
+            }
+        }
+    }
+
+    /// Run passes until every task, including ones created meanwhile, is done.
+    pub fn run_until_tasks_done(&self) -> Result<(), RunError> {
+        while self.pending_tasks() > 0 {
+            self.run_once()?;
+        }
+        Ok(())
+    }
+
+    /// `asyncio.run(main)` without the shutdown: spawn `main`, run until it is
+    /// done, return its result.
+    pub fn run_main<T, F>(&self, name: &str, body: F) -> Result<Result<T, Exc>, RunError>
+    where
+        T: Clone + 'static,
+        F: StdFuture<Output = Result<T, Exc>> + 'static,
+    {
+        let main = self.spawn(name, body);
+        self.run_until_complete(main.any())?;
+        Ok(main.result().expect("main is done"))
+    }
+
+    /// `loop.close()`: drop every pending handle, timer and task body, which
+    /// also breaks the reference cycles between tasks and the loop.
+    pub fn close(&self) {
+        self.0.ready.borrow_mut().clear();
+        self.0.timers.borrow_mut().clear();
+        for t in self.0.tasks.borrow().iter() {
+            t.drop_body();
+        }
+    }
+}
+
+/// `await asyncio.sleep(delay)`: `sleep(0)` yields for one pass; otherwise a
+/// future resolved by a `call_later` timer that is cancelled on the way out.
+pub async fn sleep(delay: Tick) -> Result<(), Exc> {
+    if delay == 0 {
+        return crate::task::yield_now().await;
+    }
+    let sim = get_running_loop();
+    let fut = sim.create_future::<()>("sleep");
+    let f = fut.clone();
+    let delay = sim.latency(delay);
+    let timer = sim.call_later(delay, "sleep", move || {
+        // futures._set_result_unless_cancelled
+        if !f.done() {
+            f.set_result(());
+        }
+    });
+    let r = (&fut).await;
+    timer.cancel();
+    r
+}
+
+/// `asyncio.create_task` on the running loop.
+pub fn spawn<T, F>(name: impl Into<Rc<str>>, body: F) -> Task<T>
+where
+    T: Clone + 'static,
+    F: StdFuture<Output = Result<T, Exc>> + 'static,
+{
+    get_running_loop().spawn(name, body)
+}

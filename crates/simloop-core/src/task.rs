@@ -1,0 +1,498 @@
+//! `asyncio.Task`: a future that drives a Rust `async` body step by step.
+//!
+//! A step polls the body once. The body's awaits ([`crate::Await`],
+//! [`yield_now`]) tell the step what they wait on instead of using Rust
+//! wakers: a pending future makes the step register the task's wakeup as
+//! that future's done-callback and remember it as `_fut_waiter`; a bare
+//! yield makes the step `call_soon` itself. A cancellation is thrown in by
+//! handing it to the await the body is suspended at, which returns it as
+//! `Err(CancelledError)`; the body may catch it, handle it, or propagate it
+//! with `?`. This is `Task.__step` / `__wakeup` of `Lib/asyncio/tasks.py`.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::future::Future as StdFuture;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use crate::config::{Profile, Tick};
+use crate::exc::Exc;
+use crate::future::{Await, Callback, CallbackId, FutureCore, Source, State, Waitable};
+use crate::trace::{Event, Outcome, TaskId};
+
+type Body<T> = Pin<Box<dyn StdFuture<Output = Result<T, Exc>>>>;
+
+/// What a suspended body waits for.
+pub(crate) enum Yield {
+    Wait(Rc<dyn Waitable>),
+    Bare,
+}
+
+thread_local! {
+    /// The task whose step is running (asyncio's `_current_tasks`).
+    static CURRENT: RefCell<Option<Rc<dyn AnyTask>>> = const { RefCell::new(None) };
+}
+
+/// Called by an await point: the cancellation to deliver here, if any.
+pub(crate) fn take_throw() -> Option<Exc> {
+    CURRENT.with(|c| {
+        let c = c.borrow();
+        let task = c.as_ref().expect("awaited outside of a simloop task step");
+        let exc = task.header().throw.borrow_mut().take();
+        exc
+    })
+}
+
+/// Called by an await point that suspends the body.
+pub(crate) fn yield_to_step(y: Yield) {
+    CURRENT.with(|c| {
+        let c = c.borrow();
+        let task = c.as_ref().expect("awaited outside of a simloop task step");
+        *task.header().yielded.borrow_mut() = Some(y);
+    })
+}
+
+/// The running task, if a task step is running.
+pub fn current_task() -> Option<TaskRef> {
+    CURRENT.with(|c| c.borrow().clone().map(TaskRef))
+}
+
+pub(crate) fn current_task_id() -> Option<TaskId> {
+    CURRENT.with(|c| c.borrow().as_ref().map(|t| t.header().id))
+}
+
+/// Task state beyond the future's (the fields of CPython's `Task`).
+pub(crate) struct TaskHeader {
+    pub(crate) id: TaskId,
+    pub(crate) name: Rc<str>,
+    pub(crate) parent: Option<TaskId>,
+    pub(crate) created: Tick,
+    pub(crate) done_at: Cell<Option<Tick>>,
+    num_cancels_requested: Cell<u32>,
+    must_cancel: Cell<bool>,
+    cancel_msg: RefCell<Option<Rc<str>>>,
+    fut_waiter: RefCell<Option<Rc<dyn Waitable>>>,
+    /// The cancellation being delivered by the running step.
+    throw: RefCell<Option<Exc>>,
+    yielded: RefCell<Option<Yield>>,
+    started: Cell<bool>,
+    cancel_requests: Cell<u32>,
+    uncancels: Cell<u32>,
+}
+
+impl TaskHeader {
+    pub(crate) fn new(id: TaskId, name: Rc<str>, parent: Option<TaskId>, created: Tick) -> Self {
+        TaskHeader {
+            id,
+            name,
+            parent,
+            created,
+            done_at: Cell::new(None),
+            num_cancels_requested: Cell::new(0),
+            must_cancel: Cell::new(false),
+            cancel_msg: RefCell::new(None),
+            fut_waiter: RefCell::new(None),
+            throw: RefCell::new(None),
+            yielded: RefCell::new(None),
+            started: Cell::new(false),
+            cancel_requests: Cell::new(0),
+            uncancels: Cell::new(0),
+        }
+    }
+}
+
+pub(crate) trait Stepper {
+    fn step(self: Rc<Self>);
+}
+
+/// A task with its result type erased.
+pub(crate) trait AnyTask: Waitable + Stepper {
+    fn header(&self) -> &TaskHeader;
+    fn outcome(&self) -> Option<Outcome>;
+    fn exception(&self) -> Option<Exc>;
+    fn add_callback(&self, cb: Callback) -> CallbackId;
+    fn remove_callback(&self, id: CallbackId) -> bool;
+    fn uncancel(&self) -> u32;
+    fn drop_body(&self);
+}
+
+pub(crate) struct TaskCell<T> {
+    pub(crate) core: FutureCore<T>,
+    pub(crate) hdr: TaskHeader,
+    pub(crate) body: RefCell<Option<Body<T>>>,
+}
+
+impl<T: Clone + 'static> TaskCell<T> {
+    /// `Task.cancel(msg)`.
+    fn cancel_task(&self, msg: Option<Rc<str>>) -> bool {
+        if self.core.done() {
+            return false;
+        }
+        let h = &self.hdr;
+        h.num_cancels_requested.set(h.num_cancels_requested.get() + 1);
+        h.cancel_requests.set(h.cancel_requests.get() + 1);
+        self.core.sim().trace(Event::CancelRequested {
+            task: h.id,
+            by: current_task_id(),
+            count: h.num_cancels_requested.get(),
+        });
+        let waiter = h.fut_waiter.borrow().clone();
+        if let Some(w) = waiter {
+            if w.cancel(msg.clone()) {
+                // The wakeup will deliver the CancelledError.
+                return true;
+            }
+        }
+        h.must_cancel.set(true);
+        *h.cancel_msg.borrow_mut() = msg;
+        true
+    }
+
+    fn make_cancelled_error(&self) -> Exc {
+        Exc::cancelled(self.hdr.cancel_msg.borrow().clone())
+    }
+
+    /// The end of `__step`: how the body's return becomes the task's state.
+    fn finish(&self, r: Result<T, Exc>) {
+        let state = match r {
+            // Cancelled right before the body returned: the value is dropped.
+            Ok(_) if self.hdr.must_cancel.replace(false) => State::Cancelled(self.make_cancelled_error()),
+            Ok(v) => State::Done(Ok(v)),
+            Err(e) if e.is_cancelled() => State::Cancelled(e),
+            Err(e) => State::Done(Err(e)),
+        };
+        let sim = self.core.sim();
+        self.hdr.done_at.set(Some(sim.time()));
+        self.body.borrow_mut().take();
+        self.core.finish(state);
+        sim.task_finished();
+        sim.trace(Event::TaskDone {
+            task: self.hdr.id,
+            outcome: self.core.outcome().expect("done"),
+        });
+    }
+}
+
+impl<T: Clone + 'static> Stepper for TaskCell<T> {
+    /// `Task.__step` (and `__wakeup`, which only steps again: the await point
+    /// reads the awaited future's result itself).
+    fn step(self: Rc<Self>) {
+        assert!(!self.core.done(), "InvalidStateError: step of done task {}", self.hdr.name);
+        let h = &self.hdr;
+        let waiter = h.fut_waiter.borrow_mut().take();
+        let throw = if h.must_cancel.replace(false) {
+            // Keep the awaited future's own CancelledError if it has one.
+            Some(
+                waiter
+                    .and_then(|w| w.cancelled_exc())
+                    .unwrap_or_else(|| self.make_cancelled_error()),
+            )
+        } else {
+            None
+        };
+        let sim = self.core.sim();
+        sim.trace(Event::TaskStep {
+            task: h.id,
+            throw: throw.is_some(),
+        });
+        if !h.started.replace(true) {
+            if let Some(exc) = throw {
+                // Throwing into a coroutine that never ran ends it at once.
+                self.finish(Err(exc));
+                return;
+            }
+        }
+        *h.throw.borrow_mut() = throw;
+        let prev = CURRENT.with(|c| c.replace(Some(self.clone() as Rc<dyn AnyTask>)));
+        let poll = {
+            let mut body = self.body.borrow_mut();
+            let body = body.as_mut().expect("a pending task has its body");
+            body.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+        };
+        CURRENT.with(|c| *c.borrow_mut() = prev);
+        assert!(
+            h.throw.borrow_mut().take().is_none(),
+            "task {} got a cancellation but is not suspended at a simloop await",
+            h.name
+        );
+        match poll {
+            Poll::Ready(r) => self.finish(r),
+            Poll::Pending => match h.yielded.borrow_mut().take() {
+                Some(Yield::Wait(fut)) => {
+                    fut.add_wakeup(Callback::Wakeup(self.clone()));
+                    *h.fut_waiter.borrow_mut() = Some(fut.clone());
+                    // Cancelled during this step: pass it on to what we wait on.
+                    if h.must_cancel.get() && fut.cancel(h.cancel_msg.borrow().clone()) {
+                        h.must_cancel.set(false);
+                    }
+                }
+                Some(Yield::Bare) => sim.schedule_step(self.clone()),
+                None => panic!(
+                    "task {} is pending on something that is not a simloop future",
+                    h.name
+                ),
+            },
+        }
+    }
+}
+
+impl<T: Clone + 'static> Waitable for TaskCell<T> {
+    fn cancel(&self, msg: Option<Rc<str>>) -> bool {
+        self.cancel_task(msg)
+    }
+    fn add_wakeup(&self, cb: Callback) {
+        self.core.add_callback(cb);
+    }
+    fn cancelled_exc(&self) -> Option<Exc> {
+        match &*self.core.state.borrow() {
+            State::Cancelled(e) => Some(e.clone()),
+            _ => None,
+        }
+    }
+    fn describe(&self) -> String {
+        format!("task {}", self.hdr.name)
+    }
+}
+
+impl<T: Clone + 'static> Source for TaskCell<T> {
+    type Value = T;
+    fn try_result(&self) -> Option<Result<T, Exc>> {
+        self.core.result()
+    }
+}
+
+impl<T: Clone + 'static> AnyTask for TaskCell<T> {
+    fn header(&self) -> &TaskHeader {
+        &self.hdr
+    }
+    fn outcome(&self) -> Option<Outcome> {
+        self.core.outcome()
+    }
+    fn exception(&self) -> Option<Exc> {
+        self.core.exception()
+    }
+    fn add_callback(&self, cb: Callback) -> CallbackId {
+        self.core.add_callback(cb)
+    }
+    fn remove_callback(&self, id: CallbackId) -> bool {
+        self.core.remove_callback(id)
+    }
+    /// `Task.uncancel()`; 3.13 also withdraws an undelivered cancel at 0.
+    fn uncancel(&self) -> u32 {
+        let h = &self.hdr;
+        h.uncancels.set(h.uncancels.get() + 1);
+        let sim = self.core.sim();
+        let mut n = h.num_cancels_requested.get();
+        if n > 0 {
+            n -= 1;
+            h.num_cancels_requested.set(n);
+            if n == 0 && sim.profile() >= Profile::Py313 {
+                h.must_cancel.set(false);
+            }
+        }
+        sim.trace(Event::Uncancel {
+            task: h.id,
+            remaining: n,
+        });
+        n
+    }
+    fn drop_body(&self) {
+        self.body.borrow_mut().take();
+        self.hdr.fut_waiter.borrow_mut().take();
+    }
+}
+
+/// `asyncio.Task` with result type `T`. Cloning gives another handle. It
+/// derefs to [`TaskRef`] for everything that does not need the type.
+pub struct Task<T> {
+    cell: Rc<TaskCell<T>>,
+    any: TaskRef,
+}
+
+impl<T> Clone for Task<T> {
+    fn clone(&self) -> Self {
+        Task {
+            cell: self.cell.clone(),
+            any: self.any.clone(),
+        }
+    }
+}
+
+impl<T: Clone + 'static> Task<T> {
+    pub(crate) fn new(cell: Rc<TaskCell<T>>) -> Task<T> {
+        let any = TaskRef(cell.clone());
+        Task { cell, any }
+    }
+
+    /// The task with its result type erased.
+    pub fn any(&self) -> &TaskRef {
+        &self.any
+    }
+
+    /// Its result once done; a cancelled task gives `Err(CancelledError)`.
+    pub fn result(&self) -> Option<Result<T, Exc>> {
+        self.cell.core.result()
+    }
+}
+
+impl<T> std::ops::Deref for Task<T> {
+    type Target = TaskRef;
+    fn deref(&self) -> &TaskRef {
+        &self.any
+    }
+}
+
+impl<T> fmt::Debug for Task<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.any, f)
+    }
+}
+
+impl<T: Clone + 'static> std::future::IntoFuture for Task<T> {
+    type Output = Result<T, Exc>;
+    type IntoFuture = Await<T>;
+    fn into_future(self) -> Self::IntoFuture {
+        Await::new(self.cell)
+    }
+}
+
+impl<T: Clone + 'static> std::future::IntoFuture for &Task<T> {
+    type Output = Result<T, Exc>;
+    type IntoFuture = Await<T>;
+    fn into_future(self) -> Self::IntoFuture {
+        Await::new(self.cell.clone())
+    }
+}
+
+/// A task of any result type: identity, state, cancellation, callbacks.
+#[derive(Clone)]
+pub struct TaskRef(pub(crate) Rc<dyn AnyTask>);
+
+impl TaskRef {
+    /// Its id (creation order).
+    pub fn id(&self) -> TaskId {
+        self.0.header().id
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.0.header().name
+    }
+
+    /// The task that created it.
+    pub fn parent(&self) -> Option<TaskId> {
+        self.0.header().parent
+    }
+
+    /// When it was created.
+    pub fn created(&self) -> Tick {
+        self.0.header().created
+    }
+
+    /// When it finished.
+    pub fn done_at(&self) -> Option<Tick> {
+        self.0.header().done_at.get()
+    }
+
+    /// Is it done?
+    pub fn done(&self) -> bool {
+        self.0.outcome().is_some()
+    }
+
+    /// Did it end cancelled?
+    pub fn cancelled(&self) -> bool {
+        matches!(self.0.outcome(), Some(Outcome::Cancelled))
+    }
+
+    /// How it ended, `None` while pending.
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.0.outcome()
+    }
+
+    /// The exception it ended with (`CancelledError` if cancelled).
+    pub fn exception(&self) -> Option<Exc> {
+        self.0.exception()
+    }
+
+    /// `cancel(msg)`: false if already done.
+    pub fn cancel(&self, msg: Option<&str>) -> bool {
+        self.0.cancel(msg.map(Rc::from))
+    }
+
+    /// `cancelling()`: cancellation requests not yet withdrawn by `uncancel`.
+    pub fn cancelling(&self) -> u32 {
+        self.0.header().num_cancels_requested.get()
+    }
+
+    /// `uncancel()`: returns the remaining count.
+    pub fn uncancel(&self) -> u32 {
+        self.0.uncancel()
+    }
+
+    /// Calls to `cancel()` that returned true.
+    pub fn cancel_requests(&self) -> u32 {
+        self.0.header().cancel_requests.get()
+    }
+
+    /// Calls to `uncancel()`.
+    pub fn uncancels(&self) -> u32 {
+        self.0.header().uncancels.get()
+    }
+
+    /// What it waits on (`_fut_waiter`), if suspended on a future or task.
+    pub fn waiting_on(&self) -> Option<String> {
+        self.0.header().fut_waiter.borrow().as_ref().map(|w| w.describe())
+    }
+
+    /// `add_done_callback`; runs via `call_soon` once the task is done.
+    pub fn add_done_callback(&self, label: &'static str, f: impl FnOnce() + 'static) -> CallbackId {
+        self.0.add_callback(Callback::Call(label, Box::new(f)))
+    }
+
+    /// `remove_done_callback`.
+    pub fn remove_done_callback(&self, id: CallbackId) -> bool {
+        self.0.remove_callback(id)
+    }
+
+    /// Same task?
+    pub fn same(&self, other: &TaskRef) -> bool {
+        self.id() == other.id() && Rc::ptr_eq(&self.0, &other.0)
+    }
+
+    pub(crate) fn drop_body(&self) {
+        self.0.drop_body()
+    }
+}
+
+impl fmt::Debug for TaskRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<Task {}>", self.name())
+    }
+}
+
+/// `await asyncio.sleep(0)`: give up the loop for one pass.
+pub fn yield_now() -> YieldNow {
+    YieldNow { yielded: false }
+}
+
+/// The future returned by [`yield_now`].
+#[must_use = "yield_now does nothing unless awaited"]
+pub struct YieldNow {
+    yielded: bool,
+}
+
+impl StdFuture for YieldNow {
+    type Output = Result<(), Exc>;
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Some(exc) = take_throw() {
+            return Poll::Ready(Err(exc));
+        }
+        if self.yielded {
+            return Poll::Ready(Ok(()));
+        }
+        self.yielded = true;
+        yield_to_step(Yield::Bare);
+        Poll::Pending
+    }
+}

@@ -1,0 +1,78 @@
+//! Stall detection and run limits, each with its own error.
+
+use simloop_core::{sleep, spawn, yield_now, Config, Limits, Profile, RunError, Sim};
+
+#[test]
+fn a_stall_reports_every_blocked_task_and_what_it_waits_on() {
+    let sim = Sim::new(Config::new(Profile::Py313));
+    let err = sim
+        .run_main("main", async {
+            let lp = simloop_core::get_running_loop();
+            let child = spawn("child", async move {
+                lp.create_future::<()>("hang").await
+            });
+            sleep(3).await?;
+            child.await
+        })
+        .unwrap_err();
+    let RunError::Stalled(report) = &err else { panic!("{err}") };
+    assert_eq!(report.at, 3);
+    let lines: Vec<_> = report.blocked.iter().map(|b| (b.name.as_str(), b.waiting_on.clone())).collect();
+    assert_eq!(
+        lines,
+        [
+            ("main", Some("task child".to_owned())),
+            ("child", Some("future #1 (hang)".to_owned())),
+        ]
+    );
+    assert_eq!(
+        err.to_string(),
+        "stalled at tick 3: nothing is ready and no timer is left\n  main waits on task child\n  child waits on future #1 (hang)"
+    );
+}
+
+fn limited(limits: Limits) -> Sim {
+    Sim::new(Config::new(Profile::Py313).limits(limits))
+}
+
+#[test]
+fn step_limit() {
+    let mut l = Limits::default();
+    l.max_steps = 100;
+    let err = limited(l)
+        .run_main("main", async {
+            loop {
+                yield_now().await?;
+            }
+            #[allow(unreachable_code)]
+            Ok(())
+        })
+        .unwrap_err();
+    assert_eq!(err, RunError::StepLimit { limit: 100, at: 0 });
+    assert_eq!(err.to_string(), "step limit: more than 100 handles ran (at tick 0)");
+}
+
+#[test]
+fn time_limit() {
+    let mut l = Limits::default();
+    l.max_time = 1000;
+    let err = limited(l).run_main("main", async { sleep(5000).await }).unwrap_err();
+    assert_eq!(err, RunError::TimeLimit { limit: 1000, next: 5000 });
+    assert!(err.to_string().starts_with("time limit:"));
+}
+
+#[test]
+fn task_limit() {
+    let mut l = Limits::default();
+    l.max_tasks = 5;
+    let err = limited(l)
+        .run_main("main", async {
+            for i in 0..10 {
+                spawn(format!("t{i}"), async { Ok(()) });
+            }
+            Ok(())
+        })
+        .unwrap_err();
+    assert_eq!(err, RunError::TaskLimit { limit: 5 });
+    assert_eq!(err.to_string(), "task limit: more than 5 tasks were created");
+}

@@ -1,0 +1,1 @@
+//! simloop-explore (under construction).

@@ -1,0 +1,1 @@
+//! simloop: deterministic simulation testing for structured concurrency.

@@ -1,0 +1,2 @@
+//! The `simloop` command line.
+fn main() {}
