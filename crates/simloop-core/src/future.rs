@@ -127,10 +127,14 @@ pub(crate) trait Waitable {
     fn describe(&self) -> String;
 }
 
+/// A `cancel` that replaces `Future.cancel`, as a subclass overriding it.
+type CancelOverride = Box<dyn Fn(Option<&str>) -> bool>;
+
 pub(crate) struct FutureCell<T> {
     pub(crate) core: FutureCore<T>,
     id: u64,
     label: &'static str,
+    cancel_override: RefCell<Option<Rc<CancelOverride>>>,
 }
 
 impl<T: Clone + 'static> FutureCell<T> {
@@ -144,6 +148,15 @@ impl<T: Clone + 'static> FutureCell<T> {
     }
 
     fn cancel(&self, msg: Option<Rc<str>>) -> bool {
+        let hook = self.cancel_override.borrow().clone();
+        match hook {
+            Some(hook) => hook(msg.as_deref()),
+            None => self.cancel_base(msg),
+        }
+    }
+
+    /// `Future.cancel` itself, whatever the override.
+    fn cancel_base(&self, msg: Option<Rc<str>>) -> bool {
         if self.core.done() {
             return false;
         }
@@ -186,6 +199,7 @@ impl<T: Clone + 'static> Future<T> {
             core: FutureCore::new(lp),
             id,
             label,
+            cancel_override: RefCell::new(None),
         }))
     }
 
@@ -229,6 +243,24 @@ impl<T: Clone + 'static> Future<T> {
         self.0.core.add_callback(Callback::Call(label, Box::new(f)))
     }
 
+    /// Replace this future's `cancel()`, as a subclass of `asyncio.Future`
+    /// that overrides it does (gather's `_GatheringFuture`). Every cancel goes
+    /// through it, including a waiting task's `_fut_waiter.cancel()`. Keep
+    /// only a weak reference to the future in `f` to avoid a cycle.
+    pub fn override_cancel(&self, f: impl Fn(Option<&str>) -> bool + 'static) {
+        *self.0.cancel_override.borrow_mut() = Some(Rc::new(Box::new(f)));
+    }
+
+    /// `super().cancel(msg)`: `Future.cancel` without the override.
+    pub fn cancel_base(&self, msg: Option<&str>) -> bool {
+        self.0.cancel_base(msg.map(Rc::from))
+    }
+
+    /// A weak handle, for callbacks stored on the future itself.
+    pub fn downgrade(&self) -> WeakFuture<T> {
+        WeakFuture(Rc::downgrade(&self.0))
+    }
+
     /// `remove_done_callback`: true if it was registered and not yet scheduled.
     pub fn remove_done_callback(&self, id: CallbackId) -> bool {
         self.0.core.remove_callback(id)
@@ -237,6 +269,22 @@ impl<T: Clone + 'static> Future<T> {
     /// Same future?
     pub fn same(&self, other: &Future<T>) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// A [`Future`] that does not keep it alive.
+pub struct WeakFuture<T>(Weak<FutureCell<T>>);
+
+impl<T> Clone for WeakFuture<T> {
+    fn clone(&self) -> Self {
+        WeakFuture(self.0.clone())
+    }
+}
+
+impl<T> WeakFuture<T> {
+    /// The future, if it still exists.
+    pub fn upgrade(&self) -> Option<Future<T>> {
+        self.0.upgrade().map(Future)
     }
 }
 

@@ -38,7 +38,7 @@ mod trace;
 pub use config::{Config, Limits, Policy, Profile, Tick, TraceMode};
 pub use error::{Blocked, RunError, StallReport};
 pub use exc::{Exc, Kind};
-pub use future::{Await, CallbackId, Future};
+pub use future::{Await, CallbackId, Future, WeakFuture};
 pub use handle::Handle;
 pub use runloop::{get_running_loop, sleep, spawn, Sim};
 pub use task::{current_task, yield_now, Task, TaskRef, YieldNow};
