@@ -1,0 +1,318 @@
+//! The scenario format v1 as Rust types.
+//!
+//! These types mirror the JSON of `shared/spec/scenario-format.md` one to one:
+//! a [`Scenario`] holds the body of `main`, a [`Block`] of [`Step`]s, and
+//! every step that creates tasks holds [`Child`]ren. A value of these types
+//! can hold things the format forbids (a `return` that is not last, a float
+//! in a `return`, a `wait` with no child); [`validate`](crate::validate)
+//! rejects them, and the parsers call it, so a parsed scenario is valid.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+/// One scenario: a task tree and its setting.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Scenario {
+    /// A short identifier (`"gather-ghost"`).
+    pub name: Option<String>,
+    /// Free prose for humans.
+    pub description: Option<String>,
+    /// `asyncio.Semaphore(n)` objects by name, created before `main`.
+    pub semaphores: BTreeMap<String, u64>,
+    /// The body of the root task, named `main`.
+    pub main: Block,
+    /// Any subset of the outcome fields, kept as JSON: the format does not
+    /// interpret it; the checks compare it with the outcome. Always an
+    /// object in a valid scenario.
+    pub expect: Option<Value>,
+}
+
+impl Scenario {
+    /// A scenario with this body for `main` and nothing else.
+    pub fn new(main: Block) -> Scenario {
+        Scenario {
+            main,
+            ..Scenario::default()
+        }
+    }
+}
+
+/// A list of steps run in order by one task. Its value is the value of its
+/// last step (`null` when empty).
+pub type Block = Vec<Step>;
+
+/// One step of a block. Variants are listed in the spec's table order, which
+/// is also the order in which the parser looks for the discriminating key.
+///
+/// Times are integer ticks of virtual time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// `await asyncio.sleep(N)`; `0` is one loop cycle. Value `null`.
+    Sleep(u64),
+    /// Produce a value: an int (i64), a string, `null` or a list of those.
+    /// Only as the last step of a block.
+    Return(Value),
+    /// Raise an instance of this kind (never `BaseException` or
+    /// `ExceptionGroup`).
+    Raise(Kind),
+    /// Await a future that is never resolved.
+    Hang,
+    /// `asyncio.create_task(...)`, not awaited. Value `null`.
+    Spawn(Child),
+    /// Await the task with this name; its result is the value. A name the
+    /// tree can have that is not created yet raises the user error `KeyError`.
+    Await(String),
+    /// `task.cancel()` on the task with this name. Value `null`.
+    Cancel(String),
+    /// `asyncio.current_task().uncancel()`. Value `null`.
+    Uncancel,
+    /// Create each child, then `await asyncio.gather(*tasks, ...)`.
+    Gather {
+        /// The tasks, created in this order.
+        children: Vec<Child>,
+        /// `gather(..., return_exceptions=...)`.
+        return_exceptions: bool,
+    },
+    /// `async with asyncio.TaskGroup() as tg:` create each child with
+    /// `tg.create_task`, then run `then` inside the block.
+    TaskGroup {
+        /// The tasks, created in this order.
+        children: Vec<Child>,
+        /// Steps run by the current task inside the `async with` block.
+        then: Block,
+    },
+    /// `done, pending = await asyncio.wait(tasks, ...)`; value: the sorted
+    /// indexes of the done children. Never empty in a valid scenario.
+    Wait {
+        /// The tasks, created in this order.
+        children: Vec<Child>,
+        /// `wait(..., return_when=...)`.
+        return_when: ReturnWhen,
+        /// `wait(..., timeout=...)`; `None` waits without a deadline.
+        timeout: Option<u64>,
+        /// `cancel()` each pending task in creation order, without awaiting.
+        cancel_pending: bool,
+    },
+    /// `for f in asyncio.as_completed(tasks, timeout=N)`, awaiting each until
+    /// `take` values are taken; value: the values in arrival order.
+    AsCompleted {
+        /// The tasks, created in this order.
+        children: Vec<Child>,
+        /// How many values to take; `None` means all children.
+        take: Option<usize>,
+        /// `as_completed(..., timeout=...)`; `None` waits without a deadline.
+        timeout: Option<u64>,
+        /// Skip (and do not count) a child that raised a non-cancellation
+        /// error instead of propagating it.
+        skip_errors: bool,
+        /// After `take` values, `cancel()` every unfinished child in creation
+        /// order.
+        cancel_rest: bool,
+    },
+    /// `async with asyncio.timeout(delay): ...`; value: the body's value.
+    Timeout {
+        /// Ticks from entering the block to the deadline.
+        delay: u64,
+        /// The steps run under the deadline.
+        body: Block,
+    },
+    /// Create the child, then `await asyncio.shield(task)`.
+    Shield(Child),
+    /// `async with semaphores[sem]: ...`; value: the body's value.
+    Acquire {
+        /// A key of [`Scenario::semaphores`].
+        sem: String,
+        /// The steps run while holding the semaphore.
+        body: Block,
+    },
+    /// `try/except K/finally`: the first matching clause runs.
+    Try {
+        /// The `try` block.
+        body: Block,
+        /// The `except` clauses, tried in order.
+        excepts: Vec<Clause>,
+        /// The `finally` block; its value is discarded.
+        finally: Block,
+    },
+    /// `try/except* K/finally`, with at most 3 clauses.
+    TryStar {
+        /// The `try` block.
+        body: Block,
+        /// The `except*` clauses (never matching `ExceptionGroup`).
+        excepts: Vec<Clause>,
+        /// The `finally` block; its value is discarded.
+        finally: Block,
+    },
+}
+
+impl Step {
+    /// The discriminating JSON key of this step (`"sleep"`, `"task_group"`,
+    /// ...), which is also the `scope` of a scope escape for the steps that
+    /// have one.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Step::Sleep(_) => "sleep",
+            Step::Return(_) => "return",
+            Step::Raise(_) => "raise",
+            Step::Hang => "hang",
+            Step::Spawn(_) => "spawn",
+            Step::Await(_) => "await",
+            Step::Cancel(_) => "cancel",
+            Step::Uncancel => "uncancel",
+            Step::Gather { .. } => "gather",
+            Step::TaskGroup { .. } => "task_group",
+            Step::Wait { .. } => "wait",
+            Step::AsCompleted { .. } => "as_completed",
+            Step::Timeout { .. } => "timeout",
+            Step::Shield(_) => "shield",
+            Step::Acquire { .. } => "acquire",
+            Step::Try { .. } => "try",
+            Step::TryStar { .. } => "try_star",
+        }
+    }
+}
+
+/// A block run as its own task.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Child {
+    /// The explicit task name. Without one the task is named `<parent>.<n>`,
+    /// where `n` counts the tasks its parent created before it, from 0
+    /// (explicitly named ones included).
+    pub name: Option<String>,
+    /// The task's body.
+    pub body: Block,
+}
+
+impl Child {
+    /// An unnamed child (written as a bare list of steps).
+    pub fn new(body: Block) -> Child {
+        Child { name: None, body }
+    }
+
+    /// A child with an explicit task name.
+    pub fn named(name: impl Into<String>, body: Block) -> Child {
+        Child {
+            name: Some(name.into()),
+            body,
+        }
+    }
+}
+
+/// One `except` (or `except*`) clause: `{"kinds": [K...], "do": [STEP...]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Clause {
+    /// The kinds it catches (`except (K1, K2):`); never empty when valid.
+    pub kinds: Vec<Kind>,
+    /// The handler, the `do` key.
+    pub body: Block,
+}
+
+/// An exception kind, as named in `raise` and in `except` clauses.
+///
+/// Every identifier that is not reserved names a fresh user class deriving
+/// from `Exception`, with no hierarchy between user classes (a user
+/// `ValueError` is not Python's builtin).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// `asyncio.CancelledError`: a cancellation (a `BaseException`).
+    CancelledError,
+    /// The builtin `TimeoutError`, raised by `asyncio.timeout`.
+    TimeoutError,
+    /// Matches every non-cancellation error.
+    Exception,
+    /// Matches everything. Cannot be raised.
+    BaseException,
+    /// Matches any exception group. Cannot be raised, nor caught by
+    /// `except*`.
+    ExceptionGroup,
+    /// A user class deriving from `Exception`; the name is a Python
+    /// identifier that is not reserved.
+    User(Arc<str>),
+}
+
+impl Kind {
+    /// The reserved names, which never make a [`Kind::User`].
+    pub const RESERVED: [&'static str; 5] = [
+        "CancelledError",
+        "TimeoutError",
+        "Exception",
+        "BaseException",
+        "ExceptionGroup",
+    ];
+
+    /// The kind a scenario means by `name`: a reserved variant, or
+    /// [`Kind::User`] for anything else (not checked to be an identifier;
+    /// [`validate`](crate::validate) does that).
+    pub fn from_name(name: &str) -> Kind {
+        match name {
+            "CancelledError" => Kind::CancelledError,
+            "TimeoutError" => Kind::TimeoutError,
+            "Exception" => Kind::Exception,
+            "BaseException" => Kind::BaseException,
+            "ExceptionGroup" => Kind::ExceptionGroup,
+            _ => Kind::User(Arc::from(name)),
+        }
+    }
+
+    /// The class name, as written in scenarios and outcomes (`{"kind": K}`).
+    pub fn name(&self) -> &str {
+        match self {
+            Kind::CancelledError => "CancelledError",
+            Kind::TimeoutError => "TimeoutError",
+            Kind::Exception => "Exception",
+            Kind::BaseException => "BaseException",
+            Kind::ExceptionGroup => "ExceptionGroup",
+            Kind::User(name) => name,
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// `asyncio.wait(..., return_when=...)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ReturnWhen {
+    /// `ALL_COMPLETED`, the default.
+    #[default]
+    AllCompleted,
+    /// `FIRST_COMPLETED`.
+    FirstCompleted,
+    /// `FIRST_EXCEPTION`.
+    FirstException,
+}
+
+impl ReturnWhen {
+    /// Every value, in the spec's order.
+    pub const ALL: [ReturnWhen; 3] = [
+        ReturnWhen::AllCompleted,
+        ReturnWhen::FirstCompleted,
+        ReturnWhen::FirstException,
+    ];
+
+    /// The asyncio constant's name, as written in scenarios.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReturnWhen::AllCompleted => "ALL_COMPLETED",
+            ReturnWhen::FirstCompleted => "FIRST_COMPLETED",
+            ReturnWhen::FirstException => "FIRST_EXCEPTION",
+        }
+    }
+
+    /// The value named `name`, if any.
+    pub fn from_name(name: &str) -> Option<ReturnWhen> {
+        ReturnWhen::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+}
+
+impl fmt::Display for ReturnWhen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,179 @@
+//! Types back to the canonical JSON form: keys in the spec's order, options
+//! at their default value left out, unnamed children as bare lists.
+//! [`parse_scenario`](crate::parse_scenario) of the printed form gives back
+//! an equal value.
+
+use serde_json::{Map, Value};
+
+use crate::format::{Block, Child, Clause, Scenario, Step};
+
+impl Scenario {
+    /// The canonical JSON form of the scenario.
+    pub fn to_json(&self) -> Value {
+        let mut obj = Map::new();
+        if let Some(name) = &self.name {
+            obj.insert("name".into(), name.as_str().into());
+        }
+        if let Some(description) = &self.description {
+            obj.insert("description".into(), description.as_str().into());
+        }
+        if !self.semaphores.is_empty() {
+            let sems = self
+                .semaphores
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from(*v)))
+                .collect();
+            obj.insert("semaphores".into(), Value::Object(sems));
+        }
+        obj.insert("main".into(), block(&self.main));
+        if let Some(expect) = &self.expect {
+            obj.insert("expect".into(), expect.clone());
+        }
+        Value::Object(obj)
+    }
+
+    /// The canonical JSON form as compact text on one line.
+    pub fn to_json_string(&self) -> String {
+        self.to_json().to_string()
+    }
+}
+
+impl Step {
+    /// The canonical JSON form of the step.
+    pub fn to_json(&self) -> Value {
+        let mut obj = Map::new();
+        let mut put = |key: &str, v: Value| {
+            obj.insert(key.to_owned(), v);
+        };
+        let key = self.key();
+        match self {
+            Step::Sleep(n) => put(key, (*n).into()),
+            Step::Return(v) => put(key, v.clone()),
+            Step::Raise(kind) => put(key, kind.name().into()),
+            Step::Hang | Step::Uncancel => put(key, Value::Null),
+            Step::Spawn(child) | Step::Shield(child) => put(key, child.to_json()),
+            Step::Await(name) | Step::Cancel(name) => put(key, name.as_str().into()),
+            Step::Gather {
+                children: cs,
+                return_exceptions,
+            } => {
+                put(key, children(cs));
+                if *return_exceptions {
+                    put("return_exceptions", true.into());
+                }
+            }
+            Step::TaskGroup { children: cs, then } => {
+                put(key, children(cs));
+                if !then.is_empty() {
+                    put("then", block(then));
+                }
+            }
+            Step::Wait {
+                children: cs,
+                return_when,
+                timeout,
+                cancel_pending,
+            } => {
+                put(key, children(cs));
+                if *return_when != Default::default() {
+                    put("return_when", return_when.as_str().into());
+                }
+                if let Some(t) = timeout {
+                    put("timeout", (*t).into());
+                }
+                if *cancel_pending {
+                    put("cancel_pending", true.into());
+                }
+            }
+            Step::AsCompleted {
+                children: cs,
+                take,
+                timeout,
+                skip_errors,
+                cancel_rest,
+            } => {
+                put(key, children(cs));
+                if let Some(k) = take {
+                    put("take", (*k).into());
+                }
+                if let Some(t) = timeout {
+                    put("timeout", (*t).into());
+                }
+                if *skip_errors {
+                    put("skip_errors", true.into());
+                }
+                if *cancel_rest {
+                    put("cancel_rest", true.into());
+                }
+            }
+            Step::Timeout { delay, body } => {
+                put(key, (*delay).into());
+                put("body", block(body));
+            }
+            Step::Acquire { sem, body } => {
+                put(key, sem.as_str().into());
+                put("body", block(body));
+            }
+            Step::Try {
+                body,
+                excepts,
+                finally,
+            }
+            | Step::TryStar {
+                body,
+                excepts,
+                finally,
+            } => {
+                put(key, block(body));
+                if !excepts.is_empty() {
+                    let clauses_key = if key == "try" {
+                        "except"
+                    } else {
+                        "except_star"
+                    };
+                    put(
+                        clauses_key,
+                        Value::Array(excepts.iter().map(clause).collect()),
+                    );
+                }
+                if !finally.is_empty() {
+                    put("finally", block(finally));
+                }
+            }
+        }
+        Value::Object(obj)
+    }
+}
+
+impl Child {
+    /// The canonical JSON form: the bare body, or `{"name", "body"}`.
+    pub fn to_json(&self) -> Value {
+        match &self.name {
+            None => block(&self.body),
+            Some(name) => {
+                let mut obj = Map::new();
+                obj.insert("name".into(), name.as_str().into());
+                obj.insert("body".into(), block(&self.body));
+                Value::Object(obj)
+            }
+        }
+    }
+}
+
+fn block(steps: &Block) -> Value {
+    Value::Array(steps.iter().map(Step::to_json).collect())
+}
+
+fn children(children: &[Child]) -> Value {
+    Value::Array(children.iter().map(Child::to_json).collect())
+}
+
+fn clause(clause: &Clause) -> Value {
+    let mut obj = Map::new();
+    let kinds = clause.kinds.iter().map(|k| Value::from(k.name())).collect();
+    obj.insert("kinds".into(), Value::Array(kinds));
+    if !clause.body.is_empty() {
+        obj.insert("do".into(), block(&clause.body));
+    }
+    Value::Object(obj)
+}

@@ -1,0 +1,425 @@
+//! Semantic checks: what a value of the format's types can get wrong.
+//!
+//! [`validate`] walks the tree once for the local rules and the
+//! [`Limits`], then hands over to [`names`](crate::names) for the rules
+//! about task names, which need the whole tree.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::error::{did_you_mean, quote, ScenarioError};
+use crate::format::{Child, Clause, Kind, Scenario, Step};
+use crate::limits::Limits;
+use crate::names::check_names;
+use crate::path::Path;
+
+/// Checks everything the spec and `docs/scenario-semantics.md` require of a
+/// scenario beyond its JSON shape, and the [`Limits`]. Returns the first
+/// error in document order (the local rules over the whole tree first, then
+/// the name rules).
+///
+/// The parsers call this; call it yourself on a scenario built in code.
+///
+/// Rules: a `return` is the last step of its block and holds an int (i64),
+/// a string, `null` or a list of those; kinds are Python identifiers, not
+/// keywords, with the reserved names only as their own variants;
+/// `BaseException` and `ExceptionGroup` are never raised; a clause has at
+/// least one kind; `try_star` has at most 3 clauses and none catches
+/// `ExceptionGroup`; `wait` has at least one child; `acquire` names a
+/// declared semaphore; `expect` is an object; then the task-name rules (see
+/// the crate docs).
+pub fn validate(scenario: &Scenario, limits: &Limits) -> Result<(), ScenarioError> {
+    let mut checker = Checker {
+        limits,
+        semaphores: &scenario.semaphores,
+        steps: 0,
+        tasks: 0,
+        ticks: 0,
+    };
+    checker.block(&scenario.main, &Path::ROOT.key("main"), 1)?;
+    if let Some(expect) = &scenario.expect {
+        check_expect(expect, &Path::ROOT.key("expect"), limits)?;
+    }
+    check_names(scenario)
+}
+
+struct Checker<'a> {
+    limits: &'a Limits,
+    semaphores: &'a BTreeMap<String, u64>,
+    steps: usize,
+    tasks: usize,
+    ticks: u64,
+}
+
+impl Checker<'_> {
+    /// A block at `depth` (`main`'s body is 1).
+    fn block(
+        &mut self,
+        steps: &[Step],
+        path: &Path<'_>,
+        depth: usize,
+    ) -> Result<(), ScenarioError> {
+        if depth > self.limits.max_depth {
+            return Err(too_deep(path, self.limits));
+        }
+        for (i, step) in steps.iter().enumerate() {
+            let p = path.index(i);
+            self.steps += 1;
+            if self.steps > self.limits.max_steps {
+                let max = self.limits.max_steps;
+                return Err(ScenarioError::limit(
+                    &p,
+                    format!("more than {max} steps in the tree (Limits::max_steps)"),
+                ));
+            }
+            let after = steps.len() - i - 1;
+            if matches!(step, Step::Return(_)) && after > 0 {
+                let s = if after == 1 { " follows" } else { "s follow" };
+                return Err(ScenarioError::invalid(
+                    &p,
+                    format!(
+                        "a return must be the last step of its block, but {after} more step{s}"
+                    ),
+                ));
+            }
+            self.step(step, &p, depth)?;
+        }
+        Ok(())
+    }
+
+    /// A step in a block at `depth`.
+    fn step(&mut self, step: &Step, path: &Path<'_>, depth: usize) -> Result<(), ScenarioError> {
+        let p = path.key(step.key());
+        match step {
+            Step::Sleep(n) => self.ticks(*n, &p),
+            Step::Return(v) => check_value(v, &p, depth, self.limits),
+            Step::Raise(kind) => {
+                check_kind(kind, &p)?;
+                if matches!(kind, Kind::BaseException | Kind::ExceptionGroup) {
+                    return Err(ScenarioError::invalid(
+                        &p,
+                        format!("{kind} cannot be raised; raise a user kind, Exception, TimeoutError or CancelledError"),
+                    ));
+                }
+                Ok(())
+            }
+            Step::Hang | Step::Uncancel | Step::Await(_) | Step::Cancel(_) => Ok(()),
+            Step::Spawn(child) | Step::Shield(child) => self.child(child, &p, depth),
+            Step::Gather { children, .. } => self.children(children, &p, depth),
+            Step::TaskGroup { children, then } => {
+                self.children(children, &p, depth)?;
+                self.block(then, &path.key("then"), depth + 1)
+            }
+            Step::Wait {
+                children, timeout, ..
+            } => {
+                if children.is_empty() {
+                    return Err(ScenarioError::invalid(
+                        &p,
+                        "expected at least one child, got an empty list (asyncio.wait raises ValueError)",
+                    ));
+                }
+                self.children(children, &p, depth)?;
+                timeout.map_or(Ok(()), |t| self.ticks(t, &path.key("timeout")))
+            }
+            Step::AsCompleted {
+                children, timeout, ..
+            } => {
+                self.children(children, &p, depth)?;
+                timeout.map_or(Ok(()), |t| self.ticks(t, &path.key("timeout")))
+            }
+            Step::Timeout { delay, body } => {
+                self.ticks(*delay, &p)?;
+                self.block(body, &path.key("body"), depth + 1)
+            }
+            Step::Acquire { sem, body } => {
+                if !self.semaphores.contains_key(sem) {
+                    return Err(unknown_semaphore(sem, self.semaphores, &p));
+                }
+                self.block(body, &path.key("body"), depth + 1)
+            }
+            Step::Try {
+                body,
+                excepts,
+                finally,
+            } => {
+                self.block(body, &p, depth + 1)?;
+                self.clauses(excepts, &path.key("except"), depth, false)?;
+                self.block(finally, &path.key("finally"), depth + 1)
+            }
+            Step::TryStar {
+                body,
+                excepts,
+                finally,
+            } => {
+                self.block(body, &p, depth + 1)?;
+                let ep = path.key("except_star");
+                if excepts.len() > 3 {
+                    return Err(ScenarioError::invalid(
+                        &ep,
+                        format!("expected at most 3 except* clauses, got {}", excepts.len()),
+                    ));
+                }
+                self.clauses(excepts, &ep, depth, true)?;
+                self.block(finally, &path.key("finally"), depth + 1)
+            }
+        }
+    }
+
+    fn children(
+        &mut self,
+        children: &[Child],
+        path: &Path<'_>,
+        depth: usize,
+    ) -> Result<(), ScenarioError> {
+        children
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, c)| self.child(c, &path.index(i), depth))
+    }
+
+    /// A child of a step in a block at `depth`.
+    fn child(&mut self, child: &Child, path: &Path<'_>, depth: usize) -> Result<(), ScenarioError> {
+        self.tasks += 1;
+        if self.tasks > self.limits.max_tasks {
+            let max = self.limits.max_tasks;
+            return Err(ScenarioError::limit(
+                path,
+                format!("more than {max} tasks in the tree (Limits::max_tasks)"),
+            ));
+        }
+        match child.name {
+            None => self.block(&child.body, path, depth + 1),
+            Some(_) => self.block(&child.body, &path.key("body"), depth + 1),
+        }
+    }
+
+    fn clauses(
+        &mut self,
+        clauses: &[Clause],
+        path: &Path<'_>,
+        depth: usize,
+        star: bool,
+    ) -> Result<(), ScenarioError> {
+        for (i, clause) in clauses.iter().enumerate() {
+            let cp = path.index(i);
+            let kp = cp.key("kinds");
+            if clause.kinds.is_empty() {
+                return Err(ScenarioError::invalid(
+                    &kp,
+                    "expected at least one exception kind, got an empty list",
+                ));
+            }
+            for (k, kind) in clause.kinds.iter().enumerate() {
+                let p = kp.index(k);
+                check_kind(kind, &p)?;
+                if star && *kind == Kind::ExceptionGroup {
+                    return Err(ScenarioError::invalid(
+                        &p,
+                        "except* cannot catch ExceptionGroup (Python raises TypeError); use try/except",
+                    ));
+                }
+            }
+            self.block(&clause.body, &cp.key("do"), depth + 1)?;
+        }
+        Ok(())
+    }
+
+    fn ticks(&mut self, n: u64, path: &Path<'_>) -> Result<(), ScenarioError> {
+        let max = self.limits.max_total_ticks;
+        match self.ticks.checked_add(n) {
+            Some(total) if total <= max => {
+                self.ticks = total;
+                Ok(())
+            }
+            _ => Err(ScenarioError::limit(
+                path,
+                format!("the tick counts of the tree add up to more than {max} (Limits::max_total_ticks)"),
+            )),
+        }
+    }
+}
+
+/// The error for a block deeper than the limit.
+pub(crate) fn too_deep(path: &Path<'_>, limits: &Limits) -> ScenarioError {
+    let max = limits.max_depth;
+    ScenarioError::limit(
+        path,
+        format!("blocks nested deeper than {max} (Limits::max_depth)"),
+    )
+}
+
+/// Checks a `return` value in a block at `depth`: an int (i64), a string,
+/// `null`, or a list of those (each list one level deeper).
+pub(crate) fn check_value(
+    v: &Value,
+    path: &Path<'_>,
+    depth: usize,
+    limits: &Limits,
+) -> Result<(), ScenarioError> {
+    const VALUE: &str = "an int, a string, null or a list of those";
+    match v {
+        Value::Null | Value::String(_) => Ok(()),
+        Value::Number(n) if n.is_i64() => Ok(()),
+        Value::Number(n) if n.is_u64() => Err(ScenarioError::shape(
+            path,
+            format!("expected an int that fits in 64 bits (signed), got {n}"),
+        )),
+        Value::Array(items) => {
+            if depth >= limits.max_depth {
+                let max = limits.max_depth;
+                return Err(ScenarioError::limit(
+                    path,
+                    format!("lists nested deeper than {max} levels, counting the enclosing blocks (Limits::max_depth)"),
+                ));
+            }
+            items
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, x)| check_value(x, &path.index(i), depth + 1, limits))
+        }
+        _ => Err(ScenarioError::expected(path, VALUE, v)),
+    }
+}
+
+/// Checks `expect`: an object nested no deeper than the JSON text allows.
+/// Iterative, so a deep value built in code cannot exhaust the stack.
+pub(crate) fn check_expect(
+    v: &Value,
+    path: &Path<'_>,
+    limits: &Limits,
+) -> Result<(), ScenarioError> {
+    if !v.is_object() {
+        return Err(ScenarioError::expected(
+            path,
+            "an object (any subset of the outcome fields)",
+            v,
+        ));
+    }
+    let max = limits.json_depth_cap().saturating_sub(1);
+    let mut stack = vec![(v, 1usize)];
+    while let Some((x, depth)) = stack.pop() {
+        let inner: Box<dyn Iterator<Item = &Value>> = match x {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(obj) => Box::new(obj.values()),
+            _ => continue,
+        };
+        if depth > max {
+            return Err(ScenarioError::limit(
+                path,
+                format!(
+                    "nested deeper than {max} levels of JSON (the bound follows Limits::max_depth)"
+                ),
+            ));
+        }
+        stack.extend(inner.map(|y| (y, depth + 1)));
+    }
+    Ok(())
+}
+
+/// Checks that a user kind is a usable class name.
+fn check_kind(kind: &Kind, path: &Path<'_>) -> Result<(), ScenarioError> {
+    let Kind::User(name) = kind else {
+        return Ok(());
+    };
+    let name: &str = name;
+    let message = if Kind::RESERVED.contains(&name) {
+        format!("{name} is reserved: use Kind::{name}, not Kind::User")
+    } else if !is_identifier(name) {
+        format!(
+            "invalid exception kind {}: expected an identifier (ASCII letters, digits and _, not starting with a digit)",
+            quote(name)
+        )
+    } else if PYTHON_KEYWORDS.contains(&name) {
+        format!(
+            "invalid exception kind {}: a Python keyword cannot name a class",
+            quote(name)
+        )
+    } else {
+        return Ok(());
+    };
+    Err(ScenarioError::invalid(path, message))
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+const PYTHON_KEYWORDS: [&str; 35] = [
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
+
+fn unknown_semaphore(
+    sem: &str,
+    declared: &BTreeMap<String, u64>,
+    path: &Path<'_>,
+) -> ScenarioError {
+    let message = if declared.is_empty() {
+        format!(
+            "unknown semaphore {}: the scenario declares none (add \"semaphores\": {{{}: 1}})",
+            quote(sem),
+            quote(sem)
+        )
+    } else {
+        let names: Vec<String> = declared.keys().map(|k| quote(k)).collect();
+        format!(
+            "unknown semaphore {}; declared: {}{}",
+            quote(sem),
+            names.join(", "),
+            did_you_mean(sem, declared.keys().map(String::as_str))
+        )
+    };
+    ScenarioError::invalid(path, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values() {
+        let limits = Limits::default();
+        let p = Path::ROOT;
+        let ok = serde_json::json!([1, "a", null, [[-3]], i64::MIN]);
+        assert!(check_value(&ok, &p, 1, &limits).is_ok());
+        for (bad, msg) in [
+            (
+                serde_json::json!(true),
+                "expected an int, a string, null or a list of those, got true",
+            ),
+            (
+                serde_json::json!(1.5),
+                "expected an int, a string, null or a list of those, got 1.5",
+            ),
+            (
+                serde_json::json!({"a": 1}),
+                "expected an int, a string, null or a list of those, got an object with keys \"a\"",
+            ),
+            (
+                serde_json::json!(u64::MAX),
+                "expected an int that fits in 64 bits (signed), got 18446744073709551615",
+            ),
+        ] {
+            assert_eq!(
+                check_value(&bad, &p, 1, &limits).unwrap_err().message(),
+                msg
+            );
+        }
+    }
+
+    #[test]
+    fn identifiers() {
+        assert!(is_identifier("ValueError"));
+        assert!(is_identifier("_x1"));
+        assert!(!is_identifier("1x"));
+        assert!(!is_identifier(""));
+        assert!(!is_identifier("a-b"));
+        assert!(!is_identifier("é"));
+    }
+}

@@ -1,0 +1,139 @@
+//! Every rejected input names the JSON path and says what was expected and
+//! what was found. One case per line: (scenario text, expected error).
+
+use simloop_scenario::{parse_scenario, ErrorKind};
+
+/// `main` wrapped around one step.
+fn main_with(step: &str) -> String {
+    format!(r#"{{"main": [{step}]}}"#)
+}
+
+fn check(cases: &[(&str, &str)]) {
+    let mut failures = Vec::new();
+    for (text, want) in cases {
+        match parse_scenario(text) {
+            Ok(s) => failures.push(format!("{text}\n  accepted: {s:?}")),
+            Err(e) if e.to_string() != *want => {
+                failures.push(format!("{text}\n  want: {want}\n  got:  {e}"))
+            }
+            Err(_) => {}
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn json_syntax() {
+    let e = parse_scenario("{\"main\": [\n  {\"sleep\": 1},\n]}").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Json);
+    assert_eq!(
+        e.to_string(),
+        "$: invalid JSON: trailing comma at line 3 column 1"
+    );
+    check(&[
+        (
+            "",
+            "$: invalid JSON: EOF while parsing a value at line 1 column 0",
+        ),
+        (
+            "{} {}",
+            "$: invalid JSON: trailing characters at line 1 column 4",
+        ),
+        (
+            r#"{"main": [], "main": []}"#,
+            "$: invalid JSON: duplicate key \"main\" at line 1 column 19",
+        ),
+    ]);
+}
+
+#[test]
+fn top_level() {
+    check(&[
+        ("[]", "$: expected a scenario object {\"main\": [STEP...]}, got an empty list"),
+        ("{}", "$: missing key \"main\" (the body of the root task)"),
+        (r#"{"mian": []}"#, "$.mian: unknown key \"mian\"; expected one of name, description, semaphores, main, expect (did you mean \"main\"?)"),
+        (r#"{"name": 3, "main": []}"#, "$.name: expected a string, got 3"),
+        (r#"{"main": {}}"#, "$.main: expected a list of steps, got an empty object"),
+        (r#"{"main": [], "expect": [1]}"#, "$.expect: expected an object (any subset of the outcome fields), got a list"),
+        (r#"{"semaphores": {"api": -1}, "main": []}"#, "$.semaphores.api: expected a non-negative integer, got -1"),
+        (r#"{"semaphores": {"a b": 1.5}, "main": []}"#, "$.semaphores[\"a b\"]: expected a non-negative integer, got 1.5"),
+        (r#"{"semaphores": [], "main": []}"#, "$.semaphores: expected an object of semaphore names to initial values, got an empty list"),
+    ]);
+}
+
+#[test]
+fn step_shape() {
+    check(&[
+        (&main_with("5"), "$.main[0]: expected a step (an object such as {\"sleep\": 1}), got 5"),
+        (&main_with(r#"{"sleeep": 5}"#), "$.main[0]: unknown step \"sleeep\"; expected one of sleep, return, raise, hang, spawn, await, cancel, uncancel, gather, task_group, wait, as_completed, timeout, shield, acquire, try, try_star (did you mean \"sleep\"?)"),
+        (&main_with("{}"), "$.main[0]: expected a step, got an empty object; a step has one of the keys sleep, return, raise, hang, spawn, await, cancel, uncancel, gather, task_group, wait, as_completed, timeout, shield, acquire, try, try_star"),
+        (&main_with(r#"{"then": []}"#), "$.main[0]: step has no kind key: \"then\" is an option of task_group; expected one of sleep, return, raise, hang, spawn, await, cancel, uncancel, gather, task_group, wait, as_completed, timeout, shield, acquire, try, try_star"),
+        (&main_with(r#"{"name": "x", "body": []}"#), "$.main[0]: expected a step, got a child object {\"name\", \"body\"}; a child only goes in spawn, shield, gather, task_group, wait or as_completed"),
+        (&main_with(r#"{"sleep": 1, "raise": "E"}"#), "$.main[0].raise: a step has exactly one kind, but this sleep step also has the key \"raise\""),
+        (&main_with(r#"{"gather": [], "then": []}"#), "$.main[0].then: \"then\" is not an option of gather; allowed keys: gather, return_exceptions"),
+        (&main_with(r#"{"gather": [], "return_exception": true}"#), "$.main[0].return_exception: unknown key \"return_exception\" in a gather step; allowed keys: gather, return_exceptions (did you mean \"return_exceptions\"?)"),
+        (&main_with(r#"{"gather": [], "timeout": 5}"#), "$.main[0].timeout: \"timeout\" is not an option of gather; allowed keys: gather, return_exceptions"),
+        (&main_with(r#"{"timeout": 5}"#), "$.main[0]: missing key \"body\"; the step is {\"timeout\": N, \"body\": [STEP...]}"),
+        (&main_with(r#"{"acquire": "s"}"#), "$.main[0]: missing key \"body\"; the step is {\"acquire\": \"sem\", \"body\": [STEP...]}"),
+    ]);
+}
+
+#[test]
+fn wrong_types() {
+    check(&[
+        (r#"{"main": [{"gather": [[{"sleep": 1}], [{"sleep": 1}, {"sleep": -5}]]}]}"#, "$.main[0].gather[1][1].sleep: expected a non-negative integer, got -5"),
+        (&main_with(r#"{"sleep": 1.5}"#), "$.main[0].sleep: expected a non-negative integer, got 1.5"),
+        (&main_with(r#"{"sleep": "1"}"#), "$.main[0].sleep: expected a non-negative integer, got \"1\""),
+        (&main_with(r#"{"sleep": 18446744073709551616}"#), "$.main[0].sleep: expected a non-negative integer, got 1.8446744073709552e+19"),
+        (&main_with(r#"{"hang": 1}"#), "$.main[0].hang: expected null, got 1"),
+        (&main_with(r#"{"uncancel": {}}"#), "$.main[0].uncancel: expected null, got an empty object"),
+        (&main_with(r#"{"await": 1}"#), "$.main[0].await: expected a task name (a string), got 1"),
+        (&main_with(r#"{"raise": null}"#), "$.main[0].raise: expected an exception kind (a string), got null"),
+        (&main_with(r#"{"spawn": 1}"#), "$.main[0].spawn: expected a child (a list of steps, or {\"name\": ..., \"body\": [STEP...]}), got 1"),
+        (&main_with(r#"{"spawn": {"body": []}}"#), "$.main[0].spawn: missing key \"name\" in a child object (an unnamed child is written as its list of steps)"),
+        (&main_with(r#"{"spawn": {"name": "x"}}"#), "$.main[0].spawn: missing key \"body\" in a child object"),
+        (&main_with(r#"{"spawn": {"name": "x", "bdy": []}}"#), "$.main[0].spawn.bdy: unknown key \"bdy\" in a child; expected name, body (did you mean \"body\"?)"),
+        (&main_with(r#"{"gather": {}}"#), "$.main[0].gather: expected a list of children, got an empty object"),
+        (&main_with(r#"{"gather": [], "return_exceptions": 1}"#), "$.main[0].return_exceptions: expected true or false, got 1"),
+        (&main_with(r#"{"wait": [[]], "return_when": "FIRST"}"#), "$.main[0].return_when: expected one of \"ALL_COMPLETED\", \"FIRST_COMPLETED\", \"FIRST_EXCEPTION\", got \"FIRST\""),
+        (&main_with(r#"{"wait": [[]], "timeout": -1}"#), "$.main[0].timeout: expected a non-negative integer, got -1"),
+        (&main_with(r#"{"as_completed": [], "take": -1}"#), "$.main[0].take: expected a non-negative integer, got -1"),
+        (&main_with(r#"{"try": [], "except": {}}"#), "$.main[0].except: expected a list of clauses {\"kinds\": [K...], \"do\": [STEP...]}, got an empty object"),
+        (&main_with(r#"{"try": [], "except": [[]]}"#), "$.main[0].except[0]: expected a clause {\"kinds\": [K...], \"do\": [STEP...]}, got an empty list"),
+        (&main_with(r#"{"try": [], "except": [{"do": []}]}"#), "$.main[0].except[0]: missing key \"kinds\" in a clause"),
+        (&main_with(r#"{"try": [], "except": [{"kinds": "E"}]}"#), "$.main[0].except[0].kinds: expected a list of exception kinds, got \"E\""),
+        (&main_with(r#"{"try": [], "except": [{"kinds": ["E"], "then": []}]}"#), "$.main[0].except[0].then: unknown key \"then\" in a clause; expected kinds, do"),
+        (&main_with(r#"{"return": true}"#), "$.main[0].return: expected an int, a string, null or a list of those, got true"),
+        (&main_with(r#"{"return": [1, [2.5]]}"#), "$.main[0].return[1][0]: expected an int, a string, null or a list of those, got 2.5"),
+        (&main_with(r#"{"return": {"a": 1}}"#), "$.main[0].return: expected an int, a string, null or a list of those, got an object with keys \"a\""),
+        (&main_with(r#"{"return": 9223372036854775808}"#), "$.main[0].return: expected an int that fits in 64 bits (signed), got 9223372036854775808"),
+    ]);
+}
+
+#[test]
+fn semantics() {
+    check(&[
+        (r#"{"main": [{"return": 1}, {"sleep": 1}]}"#, "$.main[0]: a return must be the last step of its block, but 1 more step follows"),
+        (r#"{"main": [{"acquire": "db", "body": []}]}"#, "$.main[0].acquire: unknown semaphore \"db\": the scenario declares none (add \"semaphores\": {\"db\": 1})"),
+        (r#"{"semaphores": {"api": 1}, "main": [{"acquire": "apo", "body": []}]}"#, "$.main[0].acquire: unknown semaphore \"apo\"; declared: \"api\" (did you mean \"api\"?)"),
+        (&main_with(r#"{"raise": "BaseException"}"#), "$.main[0].raise: BaseException cannot be raised; raise a user kind, Exception, TimeoutError or CancelledError"),
+        (&main_with(r#"{"raise": "ExceptionGroup"}"#), "$.main[0].raise: ExceptionGroup cannot be raised; raise a user kind, Exception, TimeoutError or CancelledError"),
+        (&main_with(r#"{"raise": "3rd"}"#), "$.main[0].raise: invalid exception kind \"3rd\": expected an identifier (ASCII letters, digits and _, not starting with a digit)"),
+        (&main_with(r#"{"raise": "None"}"#), "$.main[0].raise: invalid exception kind \"None\": a Python keyword cannot name a class"),
+        (&main_with(r#"{"try": [], "except": [{"kinds": ["A", "b-c"]}]}"#), "$.main[0].except[0].kinds[1]: invalid exception kind \"b-c\": expected an identifier (ASCII letters, digits and _, not starting with a digit)"),
+        (&main_with(r#"{"try": [], "except": [{"kinds": []}]}"#), "$.main[0].except[0].kinds: expected at least one exception kind, got an empty list"),
+        (&main_with(r#"{"try_star": [], "except_star": [{"kinds": ["ExceptionGroup"]}]}"#), "$.main[0].except_star[0].kinds[0]: except* cannot catch ExceptionGroup (Python raises TypeError); use try/except"),
+        (&main_with(r#"{"try_star": [], "except_star": [{"kinds": ["A"]}, {"kinds": ["B"]}, {"kinds": ["C"]}, {"kinds": ["D"]}]}"#), "$.main[0].except_star: expected at most 3 except* clauses, got 4"),
+        (&main_with(r#"{"wait": []}"#), "$.main[0].wait: expected at least one child, got an empty list (asyncio.wait raises ValueError)"),
+    ]);
+}
+
+#[test]
+fn error_accessors() {
+    let e = parse_scenario(&main_with(r#"{"sleep": -5}"#)).unwrap_err();
+    assert_eq!(e.path(), "$.main[0].sleep");
+    assert_eq!(e.message(), "expected a non-negative integer, got -5");
+    assert_eq!(e.kind(), ErrorKind::Shape);
+    let e = parse_scenario(&main_with(r#"{"wait": []}"#)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Invalid);
+}
