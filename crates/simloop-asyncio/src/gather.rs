@@ -1,1 +1,278 @@
-//! Under construction.
+//! `asyncio.gather` and its `_GatheringFuture` (`Lib/asyncio/tasks.py`),
+//! plus [`FutureLike`], what `gather`, `wait` and `as_completed` accept.
+//!
+//! The outer future resolves to the children's outcomes in input order. With
+//! `return_exceptions=False` the first child that fails *or is cancelled*
+//! sets the outer's exception at once (a `CancelledError` set as an
+//! exception: the outer is done, not cancelled) and the other children keep
+//! running. With `return_exceptions=True` errors and cancellations are items.
+//! Cancelling the outer cancels every child (`_GatheringFuture.cancel`), and
+//! once they are all done the outer raises `CancelledError` whatever
+//! `return_exceptions` says (bpo-32684).
+//!
+//! Profiles: 3.11 registers `_done_callback` on every child, so a child
+//! already done is handled one pass later (`add_done_callback` on a done
+//! future schedules the callback). 3.12 and 3.13 call `_done_callback`
+//! synchronously for children already done, right after creating the outer
+//! future, so a gather of done children is done when `gather()` returns.
+//!
+//! Messages: CPython's `fut._make_cancelled_error()` hands out a task's saved
+//! `CancelledError` only once and a fresh message-less one afterwards; the
+//! core's task keeps its error, so a second retrieval here still carries the
+//! message. A cancelled task's gather item is `CancelledError('')`, as
+//! CPython's `_cancel_message` of a task cancelled by its escaping error is
+//! `None` (CPython gives the message for a task that cancelled itself and
+//! then returned; the core does not expose a task's cancel message).
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use simloop_core::{get_running_loop, CallbackId, Exc, Future, Profile, Task};
+
+/// An `asyncio.Future` or `asyncio.Task`: what `gather`, `wait` and
+/// `as_completed` accept. `ensure_future` is the identity on both, so no
+/// wrapping task is created.
+pub trait FutureLike: Clone + 'static {
+    /// The value it resolves to.
+    type Output: Clone + 'static;
+
+    /// `done()`.
+    fn done(&self) -> bool;
+
+    /// `cancelled()`.
+    fn cancelled(&self) -> bool;
+
+    /// `result()` once done (`Err` for an exception or a cancellation);
+    /// `None` while pending.
+    fn result(&self) -> Option<Result<Self::Output, Exc>>;
+
+    /// `cancel(msg)`.
+    fn cancel(&self, msg: Option<&str>) -> bool;
+
+    /// `add_done_callback(f)`.
+    fn add_done_callback(&self, label: &'static str, f: impl FnOnce() + 'static) -> CallbackId;
+
+    /// `remove_done_callback(f)`.
+    fn remove_done_callback(&self, id: CallbackId) -> bool;
+
+    /// The same object (`is`, and the key of a set or dict of futures).
+    fn same(&self, other: &Self) -> bool;
+
+    /// `_cancel_message`: the message given to `Future.cancel`; `None` for
+    /// a task, whose own `cancel` message lives elsewhere and which ends
+    /// cancelled through `Future.cancel(msg=None)` when its error escapes.
+    fn cancel_message(&self) -> Option<Rc<str>>;
+
+    /// `_make_cancelled_error()`: the saved `CancelledError` of a cancelled
+    /// task, else `CancelledError(_cancel_message)`.
+    fn make_cancelled_error(&self) -> Exc;
+}
+
+impl<T: Clone + 'static> FutureLike for Future<T> {
+    type Output = T;
+    fn done(&self) -> bool {
+        Future::done(self)
+    }
+    fn cancelled(&self) -> bool {
+        Future::cancelled(self)
+    }
+    fn result(&self) -> Option<Result<T, Exc>> {
+        Future::result(self)
+    }
+    fn cancel(&self, msg: Option<&str>) -> bool {
+        Future::cancel(self, msg)
+    }
+    fn add_done_callback(&self, label: &'static str, f: impl FnOnce() + 'static) -> CallbackId {
+        Future::add_done_callback(self, label, f)
+    }
+    fn remove_done_callback(&self, id: CallbackId) -> bool {
+        Future::remove_done_callback(self, id)
+    }
+    fn same(&self, other: &Self) -> bool {
+        Future::same(self, other)
+    }
+    fn cancel_message(&self) -> Option<Rc<str>> {
+        match Future::result(self) {
+            Some(Err(e)) if Future::cancelled(self) => e.message().map(Rc::from),
+            _ => None,
+        }
+    }
+    fn make_cancelled_error(&self) -> Exc {
+        Exc::cancelled(self.cancel_message())
+    }
+}
+
+impl<T: Clone + 'static> FutureLike for Task<T> {
+    type Output = T;
+    fn done(&self) -> bool {
+        self.any().done()
+    }
+    fn cancelled(&self) -> bool {
+        self.any().cancelled()
+    }
+    fn result(&self) -> Option<Result<T, Exc>> {
+        Task::result(self)
+    }
+    fn cancel(&self, msg: Option<&str>) -> bool {
+        self.any().cancel(msg)
+    }
+    fn add_done_callback(&self, label: &'static str, f: impl FnOnce() + 'static) -> CallbackId {
+        self.any().add_done_callback(label, f)
+    }
+    fn remove_done_callback(&self, id: CallbackId) -> bool {
+        self.any().remove_done_callback(id)
+    }
+    fn same(&self, other: &Self) -> bool {
+        self.any().same(other.any())
+    }
+    fn cancel_message(&self) -> Option<Rc<str>> {
+        None
+    }
+    fn make_cancelled_error(&self) -> Exc {
+        match self.any().exception() {
+            Some(e) if self.any().cancelled() => e,
+            _ => Exc::cancelled(None),
+        }
+    }
+}
+
+/// What awaiting a gather gives: every child's outcome, in input order (a
+/// child passed twice appears twice). With `return_exceptions=false` every
+/// item is `Ok`.
+pub type Gathered<T> = Vec<Result<T, Exc>>;
+
+/// The state `gather`'s nested `_done_callback` closes over.
+struct Gathering<F: FutureLike> {
+    /// `children`: one entry per argument, duplicates included.
+    children: Rc<[F]>,
+    /// `nfuts`: distinct children.
+    nfuts: usize,
+    nfinished: Cell<usize>,
+    return_exceptions: bool,
+    /// `outer` (`None` until the `_GatheringFuture` exists, bpo-46672).
+    outer: RefCell<Option<Future<Gathered<F::Output>>>>,
+    /// `outer._cancel_requested`, shared with the cancel override.
+    cancel_requested: Rc<Cell<bool>>,
+}
+
+impl<F: FutureLike> Gathering<F> {
+    /// `_done_callback(fut)`.
+    fn done_callback(&self, fut: &F) {
+        self.nfinished.set(self.nfinished.get() + 1);
+        let outer = self.outer.borrow().clone();
+        let Some(outer) = outer.filter(|o| !o.done()) else {
+            // `fut.exception()` only marks the exception retrieved.
+            return;
+        };
+        if !self.return_exceptions {
+            if fut.cancelled() {
+                // Check cancelled first: fut.exception() would raise.
+                outer.set_exception(fut.make_cancelled_error());
+                return;
+            }
+            if let Some(Err(exc)) = fut.result() {
+                outer.set_exception(exc);
+                return;
+            }
+        }
+        if self.nfinished.get() == self.nfuts {
+            // All futures are done: the results in argument order.
+            let results = self
+                .children
+                .iter()
+                .map(|child| {
+                    if child.cancelled() {
+                        let msg = child.cancel_message().unwrap_or_else(|| Rc::from(""));
+                        Err(Exc::cancelled(Some(msg)))
+                    } else {
+                        child.result().expect("every child is done")
+                    }
+                })
+                .collect();
+            if self.cancel_requested.get() {
+                // `fut` is the loop variable of the results loop: the last
+                // child.
+                let last = self.children.last().expect("not empty");
+                outer.set_exception(last.make_cancelled_error());
+            } else {
+                outer.set_result(results);
+            }
+        }
+    }
+}
+
+/// `asyncio.gather(*children, return_exceptions=...)`: a future resolving to
+/// every child's outcome, in input order. Must be called while the loop runs.
+///
+/// No children: a future already done with `[]`. The same child passed twice
+/// is registered once (`arg_to_fut`) but appears twice in the results and is
+/// cancelled twice by the outer's `cancel()`. The returned future's `cancel`
+/// is `_GatheringFuture.cancel`: if not done, cancel every child; true (and
+/// `_cancel_requested`) if any child's `cancel()` returned true. A task
+/// awaiting the gather reaches it when cancelled, as `_fut_waiter`.
+pub fn gather<F: FutureLike>(
+    children: Vec<F>,
+    return_exceptions: bool,
+) -> Future<Gathered<F::Output>> {
+    let sim = get_running_loop();
+    if children.is_empty() {
+        let outer = sim.create_future("gather");
+        outer.set_result(Vec::new());
+        return outer;
+    }
+    // arg_to_fut: the distinct children, first occurrence first.
+    let mut distinct: Vec<F> = Vec::new();
+    for child in &children {
+        if !distinct.iter().any(|d| d.same(child)) {
+            distinct.push(child.clone());
+        }
+    }
+    let state = Rc::new(Gathering {
+        children: children.into(),
+        nfuts: distinct.len(),
+        nfinished: Cell::new(0),
+        return_exceptions,
+        outer: RefCell::new(None),
+        cancel_requested: Rc::new(Cell::new(false)),
+    });
+    let eager = sim.profile() >= Profile::Py312;
+    let mut done_futs = Vec::new();
+    for fut in distinct {
+        if eager && fut.done() {
+            // 3.12+: handled synchronously once outer exists.
+            done_futs.push(fut);
+        } else {
+            let st = state.clone();
+            let f = fut.clone();
+            fut.add_done_callback("gather._done_callback", move || st.done_callback(&f));
+        }
+    }
+    // _GatheringFuture(children, loop=loop)
+    let outer: Future<Gathered<F::Output>> = sim.create_future("gather");
+    let weak = outer.downgrade();
+    let kids = state.children.clone();
+    let requested = state.cancel_requested.clone();
+    outer.override_cancel(move |msg| {
+        // _GatheringFuture.cancel: Future.cancel is never called.
+        if weak.upgrade().is_none_or(|o| o.done()) {
+            return false;
+        }
+        let mut ret = false;
+        for child in kids.iter() {
+            if child.cancel(msg) {
+                ret = true;
+            }
+        }
+        if ret {
+            // Propagate the cancellation whatever return_exceptions says
+            // (bpo-32684).
+            requested.set(true);
+        }
+        ret
+    });
+    *state.outer.borrow_mut() = Some(outer.clone());
+    for fut in done_futs {
+        state.done_callback(&fut);
+    }
+    outer
+}

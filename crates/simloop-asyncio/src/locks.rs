@@ -1,1 +1,303 @@
-//! Under construction.
+//! `asyncio.Semaphore`, `asyncio.BoundedSemaphore` and `asyncio.Event`
+//! (`Lib/asyncio/locks.py`).
+//!
+//! 3.11 and 3.12 have the same code. 3.13 (GH-111693) changes what a waiter
+//! does when its `acquire()` ends:
+//!
+//! | | 3.11 / 3.12 | 3.13 |
+//! |---|---|---|
+//! | cancelled after being woken | give the unit back, wake the next | give it back (`fut.done() and not fut.cancelled()`) |
+//! | cancelled while still waiting | nothing | nothing |
+//! | acquired | wake one more if `_value > 0` | wake as many as `_value` allows |
+//! | (any exit) | | `finally`: wake as many as `_value` allows |
+//!
+//! `locked()` is the same in all three: `_value == 0` or some waiter not
+//! cancelled (no barging past a FIFO queue).
+//!
+//! Every method that may touch the loop (`acquire`, `release`, `Event.wait`)
+//! must run while the loop runs, in a task or a callback, as
+//! [`simloop_core::spawn`] must. The semaphore marks the trace with
+//! `semaphore.wait` (an `acquire` starts waiting), `semaphore.acquire` (it
+//! succeeds) and `semaphore.release`.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future as StdFuture;
+use std::rc::Rc;
+
+use simloop_core::{get_running_loop, Exc, Future, Profile};
+
+struct SemaphoreState {
+    /// `_value`. Never negative in practice; an `i64` as Python's int.
+    value: Cell<i64>,
+    /// `_waiters`: one future per blocked `acquire()`, oldest first.
+    waiters: RefCell<VecDeque<Future<bool>>>,
+}
+
+impl SemaphoreState {
+    /// `locked()`.
+    fn locked(&self) -> bool {
+        self.value.get() == 0 || self.waiters.borrow().iter().any(|w| !w.cancelled())
+    }
+
+    /// `release()`.
+    fn release(&self) {
+        get_running_loop().mark("semaphore.release");
+        self.value.set(self.value.get() + 1);
+        self.wake_up_next();
+    }
+
+    /// `_wake_up_next()`: hand one unit to the first waiter not done. Returns
+    /// whether it woke one (3.13 uses the answer; 3.11/3.12 return `None`).
+    fn wake_up_next(&self) -> bool {
+        let first = self.waiters.borrow().iter().find(|f| !f.done()).cloned();
+        match first {
+            Some(fut) => {
+                self.value.set(self.value.get() - 1);
+                fut.set_result(true);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// `async def acquire()`.
+    async fn acquire(self: Rc<Self>) -> Result<(), Exc> {
+        let sim = get_running_loop();
+        if !self.locked() {
+            // Maintain FIFO: only take a unit if nobody is queued.
+            self.value.set(self.value.get() - 1);
+            sim.mark("semaphore.acquire");
+            return Ok(());
+        }
+        let fut = sim.create_future::<bool>("Semaphore.acquire");
+        self.waiters.borrow_mut().push_back(fut.clone());
+        sim.mark("semaphore.wait");
+        let awaited = (&fut).await;
+        // finally: self._waiters.remove(fut)
+        {
+            let mut waiters = self.waiters.borrow_mut();
+            let i = waiters
+                .iter()
+                .position(|w| w.same(&fut))
+                .expect("a waiter removes itself once");
+            waiters.remove(i);
+        }
+        let result = if sim.profile() >= Profile::Py313 {
+            let result = match awaited {
+                Err(exc) if exc.is_cancelled() => {
+                    if fut.done() && !fut.cancelled() {
+                        // Woken by _wake_up_next() but not acquiring after
+                        // all: undo its bookkeeping.
+                        self.value.set(self.value.get() + 1);
+                    }
+                    Err(exc)
+                }
+                Err(exc) => Err(exc),
+                Ok(_) => Ok(()),
+            };
+            // finally: new waiters may have queued behind us due to FIFO;
+            // wake as many as are allowed.
+            while self.value.get() > 0 {
+                if !self.wake_up_next() {
+                    break; // There was no-one to wake up.
+                }
+            }
+            result
+        } else {
+            match awaited {
+                Err(exc) if exc.is_cancelled() => {
+                    if !fut.cancelled() {
+                        self.value.set(self.value.get() + 1);
+                        self.wake_up_next();
+                    }
+                    return Err(exc);
+                }
+                Err(exc) => return Err(exc),
+                Ok(_) => {}
+            }
+            if self.value.get() > 0 {
+                self.wake_up_next();
+            }
+            Ok(())
+        };
+        if result.is_ok() {
+            sim.mark("semaphore.acquire");
+        }
+        result
+    }
+}
+
+/// `asyncio.Semaphore(value)`. Cloning gives another handle to the same
+/// semaphore. A negative initial value (`ValueError` in Python) cannot be
+/// expressed.
+#[derive(Clone)]
+pub struct Semaphore(Rc<SemaphoreState>);
+
+impl Semaphore {
+    /// `Semaphore(value)`.
+    pub fn new(value: usize) -> Semaphore {
+        Semaphore(Rc::new(SemaphoreState {
+            value: Cell::new(value as i64),
+            waiters: RefCell::new(VecDeque::new()),
+        }))
+    }
+
+    /// `_value`: units available and not yet handed to a woken waiter.
+    pub fn value(&self) -> i64 {
+        self.0.value.get()
+    }
+
+    /// `len(_waiters)`: blocked `acquire()` calls, woken or not, that have
+    /// not resumed yet.
+    pub fn waiters(&self) -> usize {
+        self.0.waiters.borrow().len()
+    }
+
+    /// `locked()`: `acquire()` would block (no unit, or someone is queued).
+    pub fn locked(&self) -> bool {
+        self.0.locked()
+    }
+
+    /// `await acquire()`: take a unit, waiting in FIFO order if needed. A
+    /// cancellation arrives as `Err(CancelledError)`; Python's `True` is `()`.
+    /// Nothing happens until the returned future is awaited, as with a
+    /// coroutine.
+    pub fn acquire(&self) -> impl StdFuture<Output = Result<(), Exc>> + 'static {
+        self.0.clone().acquire()
+    }
+
+    /// `release()`: add a unit and hand it to the first waiter, if any.
+    pub fn release(&self) {
+        self.0.release();
+    }
+}
+
+/// `asyncio.BoundedSemaphore(value)`: a [`Semaphore`] whose `release()`
+/// refuses to go above the initial value.
+#[derive(Clone)]
+pub struct BoundedSemaphore {
+    sem: Semaphore,
+    /// `_bound_value`.
+    bound: i64,
+}
+
+impl BoundedSemaphore {
+    /// `BoundedSemaphore(value)`.
+    pub fn new(value: usize) -> BoundedSemaphore {
+        BoundedSemaphore {
+            sem: Semaphore::new(value),
+            bound: value as i64,
+        }
+    }
+
+    /// The semaphore itself (`BoundedSemaphore` is a subclass).
+    pub fn semaphore(&self) -> &Semaphore {
+        &self.sem
+    }
+
+    /// `_value`.
+    pub fn value(&self) -> i64 {
+        self.sem.value()
+    }
+
+    /// `locked()`.
+    pub fn locked(&self) -> bool {
+        self.sem.locked()
+    }
+
+    /// `await acquire()`, as [`Semaphore::acquire`].
+    pub fn acquire(&self) -> impl StdFuture<Output = Result<(), Exc>> + 'static {
+        self.sem.acquire()
+    }
+
+    /// `release()`: `Err(ValueError('BoundedSemaphore released too many
+    /// times'))` if the value is already at its bound.
+    pub fn release(&self) -> Result<(), Exc> {
+        if self.sem.value() >= self.bound {
+            return Err(Exc::with_message(
+                "ValueError",
+                "BoundedSemaphore released too many times",
+            ));
+        }
+        self.sem.release();
+        Ok(())
+    }
+}
+
+struct EventState {
+    /// `_value`.
+    value: Cell<bool>,
+    /// `_waiters`.
+    waiters: RefCell<VecDeque<Future<bool>>>,
+}
+
+/// `asyncio.Event()`: a flag that tasks can wait for. Cloning gives another
+/// handle to the same event.
+#[derive(Clone)]
+pub struct Event(Rc<EventState>);
+
+impl Default for Event {
+    fn default() -> Event {
+        Event::new()
+    }
+}
+
+impl Event {
+    /// `Event()`: initially not set.
+    pub fn new() -> Event {
+        Event(Rc::new(EventState {
+            value: Cell::new(false),
+            waiters: RefCell::new(VecDeque::new()),
+        }))
+    }
+
+    /// `is_set()`.
+    pub fn is_set(&self) -> bool {
+        self.0.value.get()
+    }
+
+    /// `len(_waiters)`: `wait()` calls that have not resumed yet.
+    pub fn waiters(&self) -> usize {
+        self.0.waiters.borrow().len()
+    }
+
+    /// `set()`: resolve every waiter's future, in the order they came.
+    pub fn set(&self) {
+        if !self.0.value.replace(true) {
+            let waiters: Vec<_> = self.0.waiters.borrow().iter().cloned().collect();
+            for fut in waiters {
+                if !fut.done() {
+                    fut.set_result(true);
+                }
+            }
+        }
+    }
+
+    /// `clear()`.
+    pub fn clear(&self) {
+        self.0.value.set(false);
+    }
+
+    /// `await wait()`: return at once if set, else wait for `set()`. Python's
+    /// `True` is `()`.
+    pub fn wait(&self) -> impl StdFuture<Output = Result<(), Exc>> + 'static {
+        let ev = self.0.clone();
+        async move {
+            if ev.value.get() {
+                return Ok(());
+            }
+            let fut = get_running_loop().create_future::<bool>("Event.wait");
+            ev.waiters.borrow_mut().push_back(fut.clone());
+            let r = (&fut).await;
+            // finally: self._waiters.remove(fut)
+            let mut waiters = ev.waiters.borrow_mut();
+            let i = waiters
+                .iter()
+                .position(|w| w.same(&fut))
+                .expect("a waiter removes itself once");
+            waiters.remove(i);
+            r.map(|_| ())
+        }
+    }
+}

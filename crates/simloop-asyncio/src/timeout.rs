@@ -1,1 +1,294 @@
-//! Under construction.
+//! `asyncio.timeout` / `asyncio.timeout_at` (`Lib/asyncio/timeouts.py`).
+//!
+//! `async with asyncio.timeout(N): BODY` is, step by step:
+//!
+//! ```
+//! use simloop_asyncio::timeout::timeout;
+//! use simloop_core::{sleep, Config, Profile, Sim};
+//!
+//! let sim = Sim::new(Config::new(Profile::Py311));
+//! let r = sim.run_main("main", async {
+//!     let cm = timeout(10);
+//!     cm.enter().await?;                              // __aenter__
+//!     let body = sleep(100).await;                    // cancelled at tick 10
+//!     cm.exit(body.as_ref().err().cloned()).await?;   // CancelledError -> TimeoutError
+//!     body
+//! });
+//! assert_eq!(r.unwrap().unwrap_err().class_name(), "TimeoutError");
+//! assert_eq!(sim.time(), 10);
+//! ```
+//!
+//! or, the same with [`with_timeout`]. When the deadline comes, the timer
+//! callback `_on_timeout` cancels the task (and marks `timeout.expired` in
+//! the trace); `__aexit__` then uncancels it and turns the `CancelledError`
+//! into `TimeoutError` if no other cancellation is pending. Only the
+//! outermost of nested timeouts sharing a deadline converts: the inner ones
+//! see the outer's cancellation still counted.
+//!
+//! Profiles: 3.13 also handles a *non*-cancellation exception leaving an
+//! expired timeout, by inserting a `TimeoutError` into its `__context__`
+//! chain. Exceptions here have no context chain, so that changes nothing
+//! observable: the exception propagates as on 3.11/3.12, after the same
+//! single `uncancel()`.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::future::Future as StdFuture;
+use std::rc::Rc;
+
+use simloop_core::{current_task, get_running_loop, Exc, Handle, Profile, TaskRef, Tick};
+
+/// `timeouts._State`: where a [`Timeout`] is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeoutState {
+    /// Constructed, not entered.
+    Created,
+    /// Entered, deadline not reached (`"active"`).
+    Entered,
+    /// The deadline came: the task was cancelled, `__aexit__` not run yet.
+    Expiring,
+    /// Exited after the deadline came.
+    Expired,
+    /// Exited before the deadline (`"finished"`).
+    Exited,
+}
+
+impl TimeoutState {
+    /// CPython's `_State` value: `created`, `active`, `expiring`,
+    /// `expired`, `finished`.
+    pub fn value(self) -> &'static str {
+        match self {
+            TimeoutState::Created => "created",
+            TimeoutState::Entered => "active",
+            TimeoutState::Expiring => "expiring",
+            TimeoutState::Expired => "expired",
+            TimeoutState::Exited => "finished",
+        }
+    }
+}
+
+/// `asyncio.Timeout`: an async context manager that cancels the task that
+/// entered it at a deadline. Cloning gives another handle to the same one.
+#[derive(Clone)]
+#[must_use = "a Timeout does nothing until entered"]
+pub struct Timeout(Rc<Inner>);
+
+/// The fields of CPython's `Timeout`.
+struct Inner {
+    state: Cell<TimeoutState>,
+    timeout_handler: RefCell<Option<Handle>>,
+    task: RefCell<Option<TaskRef>>,
+    when: Cell<Option<Tick>>,
+    /// `task.cancelling()` at entry.
+    cancelling: Cell<u32>,
+}
+
+fn runtime_error(msg: &str) -> Exc {
+    Exc::with_message("RuntimeError", msg)
+}
+
+/// `asyncio.timeout(delay)`: a deadline `delay` ticks from now (read when
+/// called, as CPython does), or none for `None`: `timeout(10)`,
+/// `timeout(None)`.
+///
+/// # Panics
+/// Outside a running loop (CPython raises `RuntimeError`).
+pub fn timeout(delay: impl Into<Option<Tick>>) -> Timeout {
+    let now = get_running_loop().time();
+    Timeout::new(delay.into().map(|d| now + d))
+}
+
+/// `asyncio.timeout_at(when)`: a deadline at loop time `when`, or none.
+pub fn timeout_at(when: impl Into<Option<Tick>>) -> Timeout {
+    Timeout::new(when)
+}
+
+impl Timeout {
+    /// `Timeout(when)`: created, not entered.
+    pub fn new(when: impl Into<Option<Tick>>) -> Timeout {
+        Timeout(Rc::new(Inner {
+            state: Cell::new(TimeoutState::Created),
+            timeout_handler: RefCell::new(None),
+            task: RefCell::new(None),
+            when: Cell::new(when.into()),
+            cancelling: Cell::new(0),
+        }))
+    }
+
+    /// `when()`: the current deadline.
+    pub fn when(&self) -> Option<Tick> {
+        self.0.when.get()
+    }
+
+    /// `expired()`: did the deadline come while it was entered?
+    pub fn expired(&self) -> bool {
+        matches!(
+            self.0.state.get(),
+            TimeoutState::Expiring | TimeoutState::Expired
+        )
+    }
+
+    /// Where it is in its life (`self._state`).
+    pub fn state(&self) -> TimeoutState {
+        self.0.state.get()
+    }
+
+    /// `reschedule(when)`: move the deadline (cancelling the pending timer);
+    /// a deadline already due runs `_on_timeout` with `call_soon`.
+    ///
+    /// Fails unless entered and not expiring: `RuntimeError("Timeout has
+    /// not been entered")`, or `RuntimeError("Cannot change state of
+    /// {expiring|expired|finished} Timeout")`.
+    pub fn reschedule(&self, when: impl Into<Option<Tick>>) -> Result<(), Exc> {
+        let when = when.into();
+        let s = &self.0;
+        match s.state.get() {
+            TimeoutState::Entered => {}
+            TimeoutState::Created => return Err(runtime_error("Timeout has not been entered")),
+            other => {
+                return Err(runtime_error(&format!(
+                    "Cannot change state of {} Timeout",
+                    other.value()
+                )))
+            }
+        }
+        s.when.set(when);
+        if let Some(h) = s.timeout_handler.borrow_mut().take() {
+            h.cancel();
+        }
+        if let Some(when) = when {
+            let sim = get_running_loop();
+            let weak = Rc::downgrade(&self.0);
+            let on_timeout = move || {
+                if let Some(s) = weak.upgrade() {
+                    Timeout(s).on_timeout();
+                }
+            };
+            let handle = if when <= sim.time() {
+                sim.call_soon_handle("Timeout._on_timeout", on_timeout)
+            } else {
+                sim.call_at(when, "Timeout._on_timeout", on_timeout)
+            };
+            *s.timeout_handler.borrow_mut() = Some(handle);
+        }
+        Ok(())
+    }
+
+    /// `__aenter__`: remember the running task and its `cancelling()`, and
+    /// schedule the deadline.
+    ///
+    /// Errors: `RuntimeError("Timeout has already been entered")`, and
+    /// `RuntimeError("Timeout should be used inside a task")`.
+    pub async fn enter(&self) -> Result<(), Exc> {
+        let s = &self.0;
+        if s.state.get() != TimeoutState::Created {
+            return Err(runtime_error("Timeout has already been entered"));
+        }
+        let Some(task) = current_task() else {
+            return Err(runtime_error("Timeout should be used inside a task"));
+        };
+        s.state.set(TimeoutState::Entered);
+        s.cancelling.set(task.cancelling());
+        *s.task.borrow_mut() = Some(task);
+        self.reschedule(s.when.get())
+    }
+
+    /// `__aexit__` with the body's exception, if it raised.
+    ///
+    /// `Err(TimeoutError)` when the deadline came, the body ended with
+    /// `CancelledError` and no other cancellation is pending (`uncancel()`
+    /// is back to the count at entry). `Ok(())`: `__aexit__` returned
+    /// `None`, so the body's exception, if any, propagates unchanged.
+    /// Exiting a timeout that is not entered is CPython's failed `assert`:
+    /// `Err(AssertionError)`.
+    pub async fn exit(&self, exc: Option<Exc>) -> Result<(), Exc> {
+        let s = &self.0;
+        let state = s.state.get();
+        if !matches!(state, TimeoutState::Entered | TimeoutState::Expiring) {
+            return Err(Exc::new("AssertionError"));
+        }
+        if let Some(h) = s.timeout_handler.borrow_mut().take() {
+            h.cancel();
+        }
+        if state == TimeoutState::Expiring {
+            s.state.set(TimeoutState::Expired);
+            let task = s
+                .task
+                .borrow()
+                .clone()
+                .expect("an entered Timeout has its task");
+            let profile = get_running_loop().profile();
+            // `uncancel()` runs whatever the exception: it is evaluated first.
+            let back_to_entry = task.uncancel() <= s.cancelling.get();
+            if profile >= Profile::Py313 {
+                // `... and exc_type is not None`
+                if let Some(e) = exc.filter(|_| back_to_entry) {
+                    if e.is_cancelled() {
+                        // raise TimeoutError from exc_val
+                        return Err(Exc::timeout());
+                    }
+                    // `_insert_timeout_error(exc_val)`: puts a TimeoutError
+                    // into the __context__ chain, which is not modelled; the
+                    // exception propagates.
+                }
+            } else if back_to_entry && exc.as_ref().is_some_and(Exc::is_cancelled) {
+                // `... and exc_type is CancelledError`: raise TimeoutError
+                return Err(Exc::timeout());
+            }
+        } else {
+            s.state.set(TimeoutState::Exited);
+        }
+        Ok(())
+    }
+
+    /// `_on_timeout`, the timer callback: cancel the task.
+    fn on_timeout(&self) {
+        let s = &self.0;
+        assert_eq!(s.state.get(), TimeoutState::Entered, "Timeout._on_timeout");
+        let task = s
+            .task
+            .borrow()
+            .clone()
+            .expect("an entered Timeout has its task");
+        get_running_loop().mark_task("timeout.expired", &task);
+        task.cancel(None);
+        s.state.set(TimeoutState::Expiring);
+        // drop the reference early
+        s.timeout_handler.borrow_mut().take();
+    }
+}
+
+/// CPython's `Timeout.__repr__`: `<Timeout [active] when=10>`,
+/// `<Timeout [active] when=None>`, `<Timeout [expired]>`.
+impl fmt::Display for Timeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state();
+        write!(f, "<Timeout [{}]", state.value())?;
+        if state == TimeoutState::Entered {
+            match self.when() {
+                Some(w) => write!(f, " when={w}")?,
+                None => f.write_str(" when=None")?,
+            }
+        }
+        f.write_str(">")
+    }
+}
+
+impl fmt::Debug for Timeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// `async with cm: return await body`: enter `cm`, run `body`, exit with
+/// its exception. The result is the body's, unless `__aexit__` raised
+/// (`TimeoutError`).
+pub async fn with_timeout<T, Fut>(cm: &Timeout, body: Fut) -> Result<T, Exc>
+where
+    Fut: StdFuture<Output = Result<T, Exc>>,
+{
+    cm.enter().await?;
+    let r = body.await;
+    cm.exit(r.as_ref().err().cloned()).await?;
+    r
+}
