@@ -1,1 +1,18 @@
-//! simloop: deterministic simulation testing for structured concurrency.
+//! simloop: deterministic simulation testing for structured concurrency,
+//! with CPython asyncio's semantics.
+//!
+//! The crates, each depending only on those before it:
+//! - [`core`]: the single-threaded loop with virtual time and asyncio's
+//!   object model (futures, tasks, handles, cancellation counting);
+//! - [`asyncio`]: the combinators (`gather`, `wait`, `as_completed`,
+//!   `TaskGroup`, `timeout`, `shield`, `Semaphore`, `except*`) per profile;
+//! - [`scenario`]: the task-tree scenario format, its interpreter and the
+//!   outcome JSON;
+//! - [`explore`]: random trees, invariants, shrinking and replay.
+//!
+//! The `simloop` binary is a thin layer over these.
+
+pub use simloop_asyncio as asyncio;
+pub use simloop_core as core;
+pub use simloop_explore as explore;
+pub use simloop_scenario as scenario;

@@ -12,6 +12,12 @@
 //! - [`Scenario::to_json`]: the canonical JSON (defaults left out), which
 //!   parses back to an equal scenario.
 //!
+//! - [`run`]: run a scenario like `asyncio.run(main())` on simloop's loop
+//!   (the Python program behind each step is in `docs/scenario-semantics.md`),
+//!   giving an [`Outcome`] that prints as the spec's outcome JSON;
+//!   [`timeline`] renders the run for a reader, [`check_expect`] compares an
+//!   outcome with a scenario's `expect`.
+//!
 //! A step object is identified by the first kind key it has in the spec's
 //! table order (so `{"wait": [...], "timeout": 5}` is a `wait` with a
 //! timeout); any other key must be an option of that kind.
@@ -28,18 +34,27 @@
 
 mod error;
 mod format;
+mod interp;
 mod limits;
 mod names;
+mod outcome;
 mod parse;
 mod path;
+mod run;
+mod timeline;
 mod to_json;
 mod validate;
 
 pub use error::{ErrorKind, ScenarioError};
 pub use format::{Block, Child, Clause, Kind, ReturnWhen, Scenario, Step};
 pub use limits::Limits;
+pub use outcome::{
+    check_expect, error_json, normalize, Escape, MainOutcome, Outcome, TaskOutcome, TaskRecord,
+};
 pub use parse::{
     parse_scenario, parse_scenario_with_limits, scenario_from_value,
     scenario_from_value_with_limits,
 };
+pub use run::{run, Run};
+pub use timeline::{summary, timeline};
 pub use validate::validate;

@@ -1,0 +1,383 @@
+//! The interpreter: each step performs the asyncio operations of the Python
+//! program in `docs/scenario-semantics.md`, in the same order, so that the
+//! run agrees with the CPython reference runner event for event.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::future::Future as StdFuture;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use serde_json::{json, Value};
+use simloop_asyncio::as_completed::AsCompleted;
+use simloop_asyncio::errors::{ExceptStar, Matcher};
+use simloop_asyncio::gather::gather;
+use simloop_asyncio::locks::Semaphore;
+use simloop_asyncio::shield::shield;
+use simloop_asyncio::taskgroup::TaskGroup;
+use simloop_asyncio::timeout::timeout;
+use simloop_asyncio::wait::{wait, ReturnWhen as AReturnWhen};
+use simloop_core::{current_task, get_running_loop, sleep, Exc, Sim, Task, TaskId};
+
+use crate::format::{Block, Child, Clause, Kind, ReturnWhen, Step};
+use crate::outcome::{error_json, Escape};
+
+type Value_ = Result<Value, Exc>;
+type BoxFut = Pin<Box<dyn StdFuture<Output = Value_>>>;
+
+/// The state shared by every task of one scenario run.
+pub(crate) struct Interp {
+    sim: Sim,
+    semaphores: BTreeMap<String, Semaphore>,
+    /// Tasks by name (what `await` and `cancel` look up).
+    registry: RefCell<BTreeMap<String, Task<Value>>>,
+    /// Every task, by id: the typed handles the outcome reads values from.
+    tasks: RefCell<Vec<Task<Value>>>,
+    /// Tasks created so far by each task, by id (for `<parent>.<n>` names).
+    created_by: RefCell<Vec<u32>>,
+    escapes: RefCell<Vec<Escape>>,
+}
+
+impl Interp {
+    pub(crate) fn new(sim: Sim, semaphores: &BTreeMap<String, u64>) -> Rc<Interp> {
+        let semaphores = semaphores
+            .iter()
+            .map(|(k, &n)| (k.clone(), Semaphore::new(n as usize)))
+            .collect();
+        Rc::new(Interp {
+            sim,
+            semaphores,
+            registry: RefCell::new(BTreeMap::new()),
+            tasks: RefCell::new(Vec::new()),
+            created_by: RefCell::new(Vec::new()),
+            escapes: RefCell::new(Vec::new()),
+        })
+    }
+
+    /// Create `main`, the root task.
+    pub(crate) fn spawn_main(self: &Rc<Self>, main: Block) -> Task<Value> {
+        let body = run_block(self.clone(), Rc::new(main));
+        let t = self.sim.spawn("main", body);
+        self.register(t.clone());
+        t
+    }
+
+    pub(crate) fn task(&self, id: TaskId) -> Task<Value> {
+        self.tasks.borrow()[id.0 as usize].clone()
+    }
+
+    pub(crate) fn take_escapes(&self) -> Vec<Escape> {
+        std::mem::take(&mut self.escapes.borrow_mut())
+    }
+
+    fn register(&self, t: Task<Value>) {
+        debug_assert_eq!(
+            t.id().0 as usize,
+            self.tasks.borrow().len(),
+            "every task is the interpreter's"
+        );
+        self.registry
+            .borrow_mut()
+            .insert(t.name().to_owned(), t.clone());
+        self.tasks.borrow_mut().push(t);
+        self.created_by.borrow_mut().push(0);
+    }
+
+    /// The name `create_child` gives: explicit, or `<current>.<n>`.
+    fn child_name(&self, child: &Child) -> String {
+        let me = current_task().expect("steps run in tasks");
+        let n = {
+            let mut counts = self.created_by.borrow_mut();
+            let c = &mut counts[me.id().0 as usize];
+            *c += 1;
+            *c - 1
+        };
+        match &child.name {
+            Some(name) => name.clone(),
+            None => format!("{}.{n}", me.name()),
+        }
+    }
+
+    /// `asyncio.create_task(run_block(child.body), name=...)`.
+    fn create_child(self: &Rc<Self>, child: &Child) -> Task<Value> {
+        let name = self.child_name(child);
+        let t = self
+            .sim
+            .spawn(name, run_block(self.clone(), Rc::new(child.body.clone())));
+        self.register(t.clone());
+        t
+    }
+
+    /// `tg.create_task(run_block(child.body), name=...)`.
+    fn create_in_group(self: &Rc<Self>, tg: &TaskGroup, child: &Child) -> Result<Task<Value>, Exc> {
+        let name = self.child_name(child);
+        let t = tg.create_task(name, run_block(self.clone(), Rc::new(child.body.clone())))?;
+        self.register(t.clone());
+        Ok(t)
+    }
+
+    fn lookup(&self, name: &str) -> Result<Task<Value>, Exc> {
+        self.registry
+            .borrow()
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Exc::new("KeyError"))
+    }
+
+    /// The `finally` of gather/task_group/wait/as_completed.
+    fn record_escapes(&self, scope: &'static str, tasks: &[Task<Value>]) {
+        let at = self.sim.time();
+        let mut escapes = self.escapes.borrow_mut();
+        for t in tasks.iter().filter(|t| !t.done()) {
+            escapes.push(Escape {
+                scope,
+                task: t.name().to_owned(),
+                at,
+            });
+        }
+    }
+}
+
+/// The exception `{"raise": K}` raises.
+fn raise(kind: &Kind) -> Exc {
+    match kind {
+        Kind::CancelledError => Exc::cancelled(None),
+        other => Exc::new(other.name()),
+    }
+}
+
+fn matcher(kinds: &[Kind]) -> Matcher {
+    Matcher::new(kinds.iter().map(Kind::name))
+}
+
+/// A child's result as an item of a list value.
+fn item(r: Result<Value, Exc>) -> Value {
+    match r {
+        Ok(v) => v,
+        Err(e) if e.is_cancelled() => json!({ "cancelled": true }),
+        Err(e) => json!({ "error": error_json(&e) }),
+    }
+}
+
+fn run_block(ix: Rc<Interp>, block: Rc<Block>) -> BoxFut {
+    Box::pin(async move {
+        let mut value = Value::Null;
+        for step in block.iter() {
+            value = run_step(&ix, step).await?;
+        }
+        Ok(value)
+    })
+}
+
+fn block(ix: &Rc<Interp>, b: &Block) -> BoxFut {
+    run_block(ix.clone(), Rc::new(b.clone()))
+}
+
+async fn run_step(ix: &Rc<Interp>, step: &Step) -> Value_ {
+    match step {
+        Step::Sleep(n) => sleep(*n).await.map(|_| Value::Null),
+        Step::Return(v) => Ok(v.clone()),
+        Step::Raise(kind) => Err(raise(kind)),
+        Step::Hang => get_running_loop().create_future::<Value>("hang").await,
+        Step::Spawn(child) => {
+            ix.create_child(child);
+            Ok(Value::Null)
+        }
+        Step::Await(name) => ix.lookup(name)?.await,
+        Step::Cancel(name) => {
+            ix.lookup(name)?.cancel(None);
+            Ok(Value::Null)
+        }
+        Step::Uncancel => {
+            current_task().expect("in a task").uncancel();
+            Ok(Value::Null)
+        }
+        Step::Gather {
+            children,
+            return_exceptions,
+        } => {
+            let ts: Vec<_> = children.iter().map(|c| ix.create_child(c)).collect();
+            let r = gather(ts.clone(), *return_exceptions).await;
+            ix.record_escapes("gather", &ts);
+            Ok(Value::Array(r?.into_iter().map(item).collect()))
+        }
+        Step::TaskGroup { children, then } => task_group(ix, children, then).await,
+        Step::Wait {
+            children,
+            return_when,
+            timeout,
+            cancel_pending,
+        } => {
+            let ts: Vec<_> = children.iter().map(|c| ix.create_child(c)).collect();
+            let rw = match return_when {
+                ReturnWhen::AllCompleted => AReturnWhen::AllCompleted,
+                ReturnWhen::FirstCompleted => AReturnWhen::FirstCompleted,
+                ReturnWhen::FirstException => AReturnWhen::FirstException,
+            };
+            let r = wait(ts.clone(), rw, *timeout).await;
+            let r = r.map(|(done, pending)| {
+                if *cancel_pending {
+                    for t in ts.iter().filter(|t| pending.iter().any(|p| p.same(t))) {
+                        t.cancel(None);
+                    }
+                }
+                let mut idx: Vec<usize> = (0..ts.len())
+                    .filter(|&i| done.iter().any(|d| d.same(&ts[i])))
+                    .collect();
+                idx.sort_unstable();
+                Value::from(idx)
+            });
+            ix.record_escapes("wait", &ts);
+            r
+        }
+        Step::AsCompleted {
+            children,
+            take,
+            timeout,
+            skip_errors,
+            cancel_rest,
+        } => {
+            let ts: Vec<_> = children.iter().map(|c| ix.create_child(c)).collect();
+            let r = as_completed(
+                &ts,
+                take.unwrap_or(ts.len()),
+                *timeout,
+                *skip_errors,
+                *cancel_rest,
+            )
+            .await;
+            ix.record_escapes("as_completed", &ts);
+            r
+        }
+        Step::Timeout { delay, body } => {
+            let cm = timeout(*delay);
+            cm.enter().await?;
+            let r = block(ix, body).await;
+            exit_with(cm.exit(r.as_ref().err().cloned()).await, r)
+        }
+        Step::Shield(child) => {
+            let t = ix.create_child(child);
+            shield(&t).await
+        }
+        Step::Acquire { sem, body } => {
+            let sem = ix.semaphores.get(sem).expect("validated").clone();
+            sem.acquire().await?;
+            let r = block(ix, body).await;
+            sem.release();
+            r
+        }
+        Step::Try {
+            body,
+            excepts,
+            finally,
+        } => {
+            let r = match block(ix, body).await {
+                Err(e) => match excepts.iter().find(|c| matcher(&c.kinds).matches(&e)) {
+                    Some(c) => block(ix, &c.body).await,
+                    None => Err(e),
+                },
+                ok => ok,
+            };
+            finally_then(ix, finally, r).await
+        }
+        Step::TryStar {
+            body,
+            excepts,
+            finally,
+        } => {
+            let r = match block(ix, body).await {
+                Err(e) => except_star(ix, e, excepts).await,
+                ok => ok,
+            };
+            finally_then(ix, finally, r).await
+        }
+    }
+}
+
+/// `async with X: body` where `X.__aexit__` returns falsy or raises: its
+/// exception wins, else the body's exception propagates, else its value.
+fn exit_with(exit: Result<(), Exc>, body: Value_) -> Value_ {
+    exit?;
+    body
+}
+
+/// `finally:` runs whatever happened; its own error replaces the result.
+async fn finally_then(ix: &Rc<Interp>, finally: &Block, r: Value_) -> Value_ {
+    if finally.is_empty() {
+        return r;
+    }
+    block(ix, finally).await?;
+    r
+}
+
+async fn task_group(ix: &Rc<Interp>, children: &[Child], then: &Block) -> Value_ {
+    let tg = TaskGroup::new();
+    tg.enter().await?;
+    let mut ts = Vec::new();
+    let mut body = Ok(Value::Null);
+    for c in children {
+        match ix.create_in_group(&tg, c) {
+            Ok(t) => ts.push(t),
+            Err(e) => {
+                body = Err(e);
+                break;
+            }
+        }
+    }
+    if body.is_ok() {
+        body = block(ix, then).await;
+    }
+    let r = exit_with(tg.exit(body.as_ref().err().cloned()).await, body);
+    ix.record_escapes("task_group", &ts);
+    r?;
+    Ok(Value::Array(
+        ts.iter()
+            .map(|t| item(t.result().expect("a group's children are done")))
+            .collect(),
+    ))
+}
+
+async fn as_completed(
+    ts: &[Task<Value>],
+    take: usize,
+    timeout: Option<u64>,
+    skip_errors: bool,
+    cancel_rest: bool,
+) -> Value_ {
+    let mut values = Vec::new();
+    for next in AsCompleted::new(ts.to_vec(), timeout) {
+        if values.len() >= take {
+            break;
+        }
+        match next.await {
+            Ok(v) => values.push(v),
+            Err(e) if skip_errors && e.is_exception() => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    if cancel_rest {
+        for t in ts.iter().filter(|t| !t.done()) {
+            t.cancel(None);
+        }
+    }
+    Ok(Value::Array(values))
+}
+
+/// `except*` clauses: each takes its part of the group in turn; what no
+/// clause handled, and what handlers raised, is raised at the end.
+async fn except_star(ix: &Rc<Interp>, exc: Exc, clauses: &[Clause]) -> Value_ {
+    let mut plan = ExceptStar::new(exc);
+    let mut value = Value::Null;
+    for c in clauses {
+        if plan.next_clause(&matcher(&c.kinds)).is_some() {
+            match block(ix, &c.body).await {
+                Ok(v) => value = v,
+                Err(raised) => plan.handler_raised(raised),
+            }
+        }
+    }
+    match plan.finish() {
+        Some(e) => Err(e),
+        None => Ok(value),
+    }
+}

@@ -1,0 +1,259 @@
+//! The outcome JSON of the spec: what a run did, field by field.
+//!
+//! Both simloop and the CPython reference runner print this, so the
+//! differential test can compare them. Keys come in the spec's order.
+
+use serde_json::{json, Map, Value};
+use simloop_core::{Exc, Tick};
+
+/// How `main` ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MainOutcome {
+    /// It returned this value.
+    Ok(Value),
+    /// It raised.
+    Error(Exc),
+    /// It ended cancelled.
+    Cancelled,
+    /// The loop stalled before it finished.
+    Stalled,
+}
+
+/// How a task ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TaskOutcome {
+    /// It returned this value.
+    Ok(Value),
+    /// It raised.
+    Error(Exc),
+    /// It ended cancelled.
+    Cancelled,
+    /// It never finished: the loop stalled.
+    Stuck,
+}
+
+/// One task of the run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskRecord {
+    /// Its name.
+    pub name: String,
+    /// Its creator's name (`None` for `main`).
+    pub parent: Option<String>,
+    /// Tick of creation.
+    pub created: Tick,
+    /// Tick it finished, `None` if stuck.
+    pub done: Option<Tick>,
+    /// How it ended.
+    pub outcome: TaskOutcome,
+    /// Calls to `cancel()` that returned true.
+    pub cancel_requests: u32,
+    /// Calls to `uncancel()`.
+    pub uncancels: u32,
+    /// `cancelling()` at the end.
+    pub cancelling: u32,
+}
+
+/// A child still running when the step that created it ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Escape {
+    /// The step: `gather`, `task_group`, `wait` or `as_completed`.
+    pub scope: &'static str,
+    /// The child's name.
+    pub task: String,
+    /// When the step ended.
+    pub at: Tick,
+}
+
+/// The outcome of one scenario run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// How `main` ended.
+    pub main: MainOutcome,
+    /// When `main` finished (or the loop stalled).
+    pub end_time: Tick,
+    /// When the last task finished after the orphans were cancelled.
+    pub quiescent_time: Tick,
+    /// Tasks still pending when `main` finished, in creation order.
+    pub orphans: Vec<String>,
+    /// Children that outlived their scope.
+    pub scope_escapes: Vec<Escape>,
+    /// Every task, `main` first, in creation order.
+    pub tasks: Vec<TaskRecord>,
+}
+
+/// `{"kind": K}` or `{"group": msg, "errors": [...]}`.
+pub fn error_json(e: &Exc) -> Value {
+    match e.members() {
+        Some(members) => json!({
+            "group": e.message().unwrap_or(""),
+            "errors": members.iter().map(error_json).collect::<Vec<_>>(),
+        }),
+        None => json!({ "kind": e.class_name() }),
+    }
+}
+
+impl MainOutcome {
+    /// As JSON.
+    pub fn to_json(&self) -> Value {
+        match self {
+            MainOutcome::Ok(v) => json!({ "ok": v }),
+            MainOutcome::Error(e) => json!({ "error": error_json(e) }),
+            MainOutcome::Cancelled => json!({ "cancelled": true }),
+            MainOutcome::Stalled => json!({ "stalled": true }),
+        }
+    }
+}
+
+impl TaskOutcome {
+    /// As JSON.
+    pub fn to_json(&self) -> Value {
+        match self {
+            TaskOutcome::Ok(v) => json!({ "ok": v }),
+            TaskOutcome::Error(e) => json!({ "error": error_json(e) }),
+            TaskOutcome::Cancelled => json!({ "cancelled": true }),
+            TaskOutcome::Stuck => json!({ "stuck": true }),
+        }
+    }
+}
+
+impl TaskRecord {
+    /// As JSON, keys in the spec's order.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "name": self.name,
+            "parent": self.parent,
+            "created": self.created,
+            "done": self.done,
+            "outcome": self.outcome.to_json(),
+            "cancel_requests": self.cancel_requests,
+            "uncancels": self.uncancels,
+            "cancelling": self.cancelling,
+        })
+    }
+}
+
+impl Outcome {
+    /// The outcome JSON, keys in the spec's order.
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("main".into(), self.main.to_json());
+        m.insert("end_time".into(), json!(self.end_time));
+        m.insert("quiescent_time".into(), json!(self.quiescent_time));
+        m.insert("orphans".into(), json!(self.orphans));
+        let escapes: Vec<Value> = self
+            .scope_escapes
+            .iter()
+            .map(|e| json!({ "scope": e.scope, "task": e.task, "at": e.at }))
+            .collect();
+        m.insert("scope_escapes".into(), Value::Array(escapes));
+        let tasks: Vec<Value> = self.tasks.iter().map(TaskRecord::to_json).collect();
+        m.insert("tasks".into(), Value::Array(tasks));
+        Value::Object(m)
+    }
+
+    /// The record of the task named `name`.
+    pub fn task(&self, name: &str) -> Option<&TaskRecord> {
+        self.tasks.iter().find(|t| t.name == name)
+    }
+}
+
+/// The outcome with every exception group's members sorted, so that two
+/// outcomes that differ only in the order CPython iterated a set of tasks
+/// compare equal (the spec compares group members as a multiset).
+pub fn normalize(outcome: &Value) -> Value {
+    match outcome {
+        Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                let mut v = normalize(v);
+                if k == "errors" && m.contains_key("group") {
+                    if let Value::Array(items) = &mut v {
+                        items.sort_by_cached_key(|i| i.to_string());
+                    }
+                }
+                out.insert(k.clone(), v);
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(normalize).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Where `expected` (any subset of an outcome) disagrees with `actual`:
+/// objects must have every expected key, arrays the same length, and
+/// scalars be equal. Returns the JSON path and both values of the first
+/// difference.
+pub fn check_expect(expected: &Value, actual: &Value) -> Result<(), String> {
+    fn walk(path: &str, e: &Value, a: &Value) -> Result<(), String> {
+        match (e, a) {
+            (Value::Object(em), Value::Object(am)) => {
+                for (k, ev) in em {
+                    let p = format!("{path}.{k}");
+                    match am.get(k) {
+                        Some(av) => walk(&p, ev, av)?,
+                        None => {
+                            return Err(format!(
+                                "{p}: expected {ev}, but the outcome has no such field"
+                            ))
+                        }
+                    }
+                }
+                Ok(())
+            }
+            (Value::Array(ev), Value::Array(av)) if ev.len() == av.len() => {
+                for (i, (e, a)) in ev.iter().zip(av).enumerate() {
+                    walk(&format!("{path}[{i}]"), e, a)?;
+                }
+                Ok(())
+            }
+            _ if e == a => Ok(()),
+            _ => Err(format!("{path}: expected {e}, got {a}")),
+        }
+    }
+    walk("$", &normalize(expected), &normalize(actual))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expect_is_a_recursive_subset() {
+        let actual =
+            json!({"main": {"ok": 1}, "orphans": ["a"], "tasks": [{"name": "main", "done": 5}]});
+        assert!(check_expect(&json!({"main": {"ok": 1}}), &actual).is_ok());
+        assert!(check_expect(&json!({"tasks": [{"done": 5}]}), &actual).is_ok());
+        assert_eq!(
+            check_expect(&json!({"tasks": [{"done": 6}]}), &actual).unwrap_err(),
+            "$.tasks[0].done: expected 6, got 5"
+        );
+        assert_eq!(
+            check_expect(&json!({"orphans": []}), &actual).unwrap_err(),
+            "$.orphans: expected [], got [\"a\"]"
+        );
+        assert!(check_expect(&json!({"nope": 1}), &actual)
+            .unwrap_err()
+            .contains("no such field"));
+    }
+
+    #[test]
+    fn group_members_compare_as_a_multiset() {
+        let a = json!({"error": {"group": "g", "errors": [{"kind": "B"}, {"kind": "A"}]}});
+        let b = json!({"error": {"group": "g", "errors": [{"kind": "A"}, {"kind": "B"}]}});
+        assert_eq!(normalize(&a), normalize(&b));
+        assert!(check_expect(&a, &b).is_ok());
+    }
+
+    #[test]
+    fn errors_encode_as_the_spec_says() {
+        let g = Exc::group(
+            "unhandled errors in a TaskGroup",
+            vec![Exc::new("Boom"), Exc::timeout()],
+        );
+        assert_eq!(
+            error_json(&g),
+            json!({"group": "unhandled errors in a TaskGroup", "errors": [{"kind": "Boom"}, {"kind": "TimeoutError"}]})
+        );
+    }
+}

@@ -1,0 +1,106 @@
+//! `simloop run`: run scenario files, print timelines or outcome JSON, and
+//! check each scenario's `expect`.
+//!
+//! Exit codes: 0 all ran and met their `expect`; 1 an `expect` was not met
+//! or a run hit a limit; 2 bad input (unreadable file, invalid scenario).
+
+use std::io::{self, BufRead, BufWriter, Write};
+use std::path::Path;
+
+use serde_json::json;
+use simloop::core::Config;
+use simloop::scenario::{check_expect, parse_scenario, run, timeline};
+
+use crate::cli::RunArgs;
+
+pub(crate) fn main(args: RunArgs) -> u8 {
+    let config = Config::new(args.config.profile.into()).policy(args.config.policy());
+    let mut code = 0;
+    for file in &args.files {
+        let c = if file == Path::new("-") {
+            batch(config)
+        } else {
+            one(file, config, args.json)
+        };
+        code = code.max(c);
+    }
+    code
+}
+
+fn one(file: &Path, config: Config, as_json: bool) -> u8 {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", file.display());
+            return 2;
+        }
+    };
+    let scenario = match parse_scenario(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {}: {e}", file.display());
+            return 2;
+        }
+    };
+    let r = match run(&scenario, config) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {}: {e}", file.display());
+            return 1;
+        }
+    };
+    let outcome = r.outcome.to_json();
+    if as_json {
+        println!("{outcome}");
+    } else {
+        let title = scenario.name.as_deref().unwrap_or("scenario");
+        println!("== {title} ({}, {})", file.display(), config.profile);
+        print!("{}", timeline(&r.sim.trace_ref(), &r.outcome));
+    }
+    match scenario.expect.as_ref().map(|e| check_expect(e, &outcome)) {
+        Some(Err(diff)) => {
+            eprintln!("expect not met: {}: {diff}", file.display());
+            1
+        }
+        Some(Ok(())) if !as_json => {
+            println!("expect: met");
+            0
+        }
+        _ => 0,
+    }
+}
+
+/// `-`: one scenario per stdin line, one outcome per stdout line, in order.
+/// An invalid line prints `{"invalid": "..."}` and the exit code is 2.
+fn batch(config: Config) -> u8 {
+    let stdin = io::stdin();
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut code = 0;
+    for (i, line) in stdin.lock().lines().enumerate() {
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("error: stdin line {}: {e}", i + 1);
+                return 2;
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let result = match parse_scenario(&line) {
+            Err(e) => {
+                code = 2;
+                json!({ "invalid": e.to_string() })
+            }
+            Ok(s) => match run(&s, config) {
+                Ok(r) => r.outcome.to_json(),
+                Err(e) => {
+                    code = code.max(1);
+                    json!({ "limit": e.to_string() })
+                }
+            },
+        };
+        let _ = writeln!(out, "{result}");
+    }
+    code
+}
