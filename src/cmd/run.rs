@@ -57,17 +57,19 @@ fn one(file: &Path, config: Config, as_json: bool) -> u8 {
         println!("== {title} ({}, {})", file.display(), config.profile);
         print!("{}", timeline(&r.sim.trace_ref(), &r.outcome));
     }
-    match scenario.expect.as_ref().map(|e| check_expect(e, &outcome)) {
-        Some(Err(diff)) => {
-            eprintln!("expect not met: {}: {diff}", file.display());
-            1
+    let profile = config.profile.name();
+    let mut checked = false;
+    for e in scenario.expectations(profile) {
+        checked = true;
+        if let Err(diff) = check_expect(e, &outcome) {
+            eprintln!("expect not met under {profile}: {}: {diff}", file.display());
+            return 1;
         }
-        Some(Ok(())) if !as_json => {
-            println!("expect: met");
-            0
-        }
-        _ => 0,
     }
+    if checked && !as_json {
+        println!("expect: met under {profile}");
+    }
+    0
 }
 
 /// `-`: one scenario per stdin line, one outcome per stdout line, in order.

@@ -28,6 +28,11 @@ pub struct Scenario {
     /// interpret it; the checks compare it with the outcome. Always an
     /// object in a valid scenario.
     pub expect: Option<Value>,
+    /// Extension of v1: expectations that hold only under one CPython
+    /// profile (`py311`, `py312`, `py313`), checked in addition to `expect`
+    /// when running under that profile. For claims whose truth depends on
+    /// the version, such as the cancel-count leak fixed in 3.13.
+    pub expect_by_profile: BTreeMap<String, Value>,
 }
 
 impl Scenario {
@@ -37,6 +42,14 @@ impl Scenario {
             main,
             ..Scenario::default()
         }
+    }
+
+    /// What the outcome must match under the profile named `profile`
+    /// (`py313`...): `expect`, then that profile's `expect_by_profile` entry.
+    pub fn expectations(&self, profile: &str) -> impl Iterator<Item = &Value> {
+        self.expect
+            .iter()
+            .chain(self.expect_by_profile.get(profile))
     }
 }
 

@@ -100,7 +100,17 @@ const OPTION_KEYS: [&str; 12] = [
     "except_star",
 ];
 
-const TOP_KEYS: [&str; 5] = ["name", "description", "semaphores", "main", "expect"];
+const TOP_KEYS: [&str; 6] = [
+    "name",
+    "description",
+    "semaphores",
+    "main",
+    "expect",
+    "expect_by_profile",
+];
+
+/// The profiles `expect_by_profile` may name.
+const PROFILES: [&str; 3] = ["py311", "py312", "py313"];
 
 /// The keys allowed next to the kind key of a step.
 fn options(kind: &str) -> &'static [&'static str] {
@@ -145,6 +155,32 @@ impl Parser<'_> {
                 "expect" => {
                     check_expect(x, &p, self.limits)?;
                     scenario.expect = Some(x.clone());
+                }
+                "expect_by_profile" => {
+                    let Some(by) = x.as_object() else {
+                        return Err(ScenarioError::expected(
+                            &p,
+                            "an object {\"py311\": EXPECT, ...}",
+                            x,
+                        ));
+                    };
+                    for (profile, e) in by {
+                        let pp = p.key(profile);
+                        if !PROFILES.contains(&profile.as_str()) {
+                            return Err(ScenarioError::shape(
+                                &pp,
+                                format!(
+                                    "unknown profile {}; expected one of {}",
+                                    quote(profile),
+                                    PROFILES.join(", ")
+                                ),
+                            ));
+                        }
+                        check_expect(e, &pp, self.limits)?;
+                        scenario
+                            .expect_by_profile
+                            .insert(profile.clone(), e.clone());
+                    }
                 }
                 _ => {
                     return Err(ScenarioError::shape(

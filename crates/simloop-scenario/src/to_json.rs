@@ -29,6 +29,14 @@ impl Scenario {
         if let Some(expect) = &self.expect {
             obj.insert("expect".into(), expect.clone());
         }
+        if !self.expect_by_profile.is_empty() {
+            let by: Map<String, Value> = self
+                .expect_by_profile
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            obj.insert("expect_by_profile".into(), Value::Object(by));
+        }
         Value::Object(obj)
     }
 
