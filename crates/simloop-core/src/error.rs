@@ -54,7 +54,11 @@ pub enum RunError {
 
 impl fmt::Display for StallReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "stalled at tick {}: nothing is ready and no timer is left", self.at)?;
+        write!(
+            f,
+            "stalled at tick {}: nothing is ready and no timer is left",
+            self.at
+        )?;
         for b in &self.blocked {
             match &b.waiting_on {
                 Some(w) => write!(f, "\n  {} waits on {w}", b.name)?,
@@ -70,7 +74,10 @@ impl fmt::Display for RunError {
         match self {
             RunError::Stalled(r) => r.fmt(f),
             RunError::StepLimit { limit, at } => {
-                write!(f, "step limit: more than {limit} handles ran (at tick {at})")
+                write!(
+                    f,
+                    "step limit: more than {limit} handles ran (at tick {at})"
+                )
             }
             RunError::TimeLimit { limit, next } => write!(
                 f,

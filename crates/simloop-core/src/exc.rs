@@ -196,7 +196,10 @@ mod tests {
         assert!(g.is_exception());
         let b = Exc::group("m", vec![Exc::new("A"), Exc::base("KeyboardInterrupt")]);
         assert_eq!(b.class_name(), "BaseExceptionGroup");
-        assert_eq!(b.to_string(), "BaseExceptionGroup(\"m\", [A, KeyboardInterrupt])");
+        assert_eq!(
+            b.to_string(),
+            "BaseExceptionGroup(\"m\", [A, KeyboardInterrupt])"
+        );
     }
 
     #[test]

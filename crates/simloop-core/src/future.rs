@@ -221,14 +221,22 @@ impl<T: Clone + 'static> Future<T> {
 
     /// `set_result`. Panics if already done (asyncio's `InvalidStateError`).
     pub fn set_result(&self, value: T) {
-        assert!(!self.done(), "InvalidStateError: {} is done", self.0.describe());
+        assert!(
+            !self.done(),
+            "InvalidStateError: {} is done",
+            self.0.describe()
+        );
         self.0.core.finish(State::Done(Ok(value)));
         self.0.trace_done();
     }
 
     /// `set_exception`. Panics if already done.
     pub fn set_exception(&self, exc: Exc) {
-        assert!(!self.done(), "InvalidStateError: {} is done", self.0.describe());
+        assert!(
+            !self.done(),
+            "InvalidStateError: {} is done",
+            self.0.describe()
+        );
         self.0.core.finish(State::Done(Err(exc)));
         self.0.trace_done();
     }

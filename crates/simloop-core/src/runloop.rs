@@ -162,19 +162,30 @@ impl Sim {
 
     /// `call_soon`: run `f` on a later pass, after what is already queued.
     pub fn call_soon(&self, label: &'static str, f: impl FnOnce() + 'static) {
-        self.0.ready.borrow_mut().push_back(Ready::Call(label, Box::new(f)));
+        self.0
+            .ready
+            .borrow_mut()
+            .push_back(Ready::Call(label, Box::new(f)));
     }
 
     /// `call_soon` returning a [`Handle`] that can cancel it.
     pub fn call_soon_handle(&self, label: &'static str, f: impl FnOnce() + 'static) -> Handle {
         let h = Rc::new(HandleCell::new(label, self.time(), Box::new(f), None));
-        self.0.ready.borrow_mut().push_back(Ready::Handle(h.clone()));
+        self.0
+            .ready
+            .borrow_mut()
+            .push_back(Ready::Handle(h.clone()));
         Handle(h)
     }
 
     /// `call_at`: run `f` once the clock reaches `when`.
     pub fn call_at(&self, when: Tick, label: &'static str, f: impl FnOnce() + 'static) -> Handle {
-        let cell = HandleCell::new(label, when, Box::new(f), Some(self.0.timer_cancelled.clone()));
+        let cell = HandleCell::new(
+            label,
+            when,
+            Box::new(f),
+            Some(self.0.timer_cancelled.clone()),
+        );
         cell.scheduled.set(true);
         let h = Rc::new(cell);
         heapq::push(&mut self.0.timers.borrow_mut(), h.clone());
@@ -182,7 +193,12 @@ impl Sim {
     }
 
     /// `call_later`: `call_at(time() + delay)`.
-    pub fn call_later(&self, delay: Tick, label: &'static str, f: impl FnOnce() + 'static) -> Handle {
+    pub fn call_later(
+        &self,
+        delay: Tick,
+        label: &'static str,
+        f: impl FnOnce() + 'static,
+    ) -> Handle {
         self.call_at(self.time() + delay, label, f)
     }
 
@@ -272,8 +288,10 @@ impl Sim {
         self.0.ready.borrow_mut().push_back(entry);
     }
 
-    pub(crate) fn task_finished(&self) {
+    /// A task finished: returns its completion index.
+    pub(crate) fn task_finished(&self) -> u32 {
         self.0.pending_tasks.set(self.0.pending_tasks.get() - 1);
+        (self.0.tasks.borrow().len() - self.0.pending_tasks.get() - 1) as u32
     }
 
     fn limit(&self, e: RunError) {

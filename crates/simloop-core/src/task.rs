@@ -69,6 +69,8 @@ pub(crate) struct TaskHeader {
     pub(crate) parent: Option<TaskId>,
     pub(crate) created: Tick,
     pub(crate) done_at: Cell<Option<Tick>>,
+    /// Position among finished tasks (completion order; ties in a tick broken).
+    pub(crate) done_index: Cell<Option<u32>>,
     num_cancels_requested: Cell<u32>,
     must_cancel: Cell<bool>,
     cancel_msg: RefCell<Option<Rc<str>>>,
@@ -89,6 +91,7 @@ impl TaskHeader {
             parent,
             created,
             done_at: Cell::new(None),
+            done_index: Cell::new(None),
             num_cancels_requested: Cell::new(0),
             must_cancel: Cell::new(false),
             cancel_msg: RefCell::new(None),
@@ -130,7 +133,8 @@ impl<T: Clone + 'static> TaskCell<T> {
             return false;
         }
         let h = &self.hdr;
-        h.num_cancels_requested.set(h.num_cancels_requested.get() + 1);
+        h.num_cancels_requested
+            .set(h.num_cancels_requested.get() + 1);
         h.cancel_requests.set(h.cancel_requests.get() + 1);
         self.core.sim().trace(Event::CancelRequested {
             task: h.id,
@@ -157,16 +161,18 @@ impl<T: Clone + 'static> TaskCell<T> {
     fn finish(&self, r: Result<T, Exc>) {
         let state = match r {
             // Cancelled right before the body returned: the value is dropped.
-            Ok(_) if self.hdr.must_cancel.replace(false) => State::Cancelled(self.make_cancelled_error()),
+            Ok(_) if self.hdr.must_cancel.replace(false) => {
+                State::Cancelled(self.make_cancelled_error())
+            }
             Ok(v) => State::Done(Ok(v)),
             Err(e) if e.is_cancelled() => State::Cancelled(e),
             Err(e) => State::Done(Err(e)),
         };
         let sim = self.core.sim();
         self.hdr.done_at.set(Some(sim.time()));
+        self.hdr.done_index.set(Some(sim.task_finished()));
         self.body.borrow_mut().take();
         self.core.finish(state);
-        sim.task_finished();
         sim.trace(Event::TaskDone {
             task: self.hdr.id,
             outcome: self.core.outcome().expect("done"),
@@ -178,7 +184,11 @@ impl<T: Clone + 'static> Stepper for TaskCell<T> {
     /// `Task.__step` (and `__wakeup`, which only steps again: the await point
     /// reads the awaited future's result itself).
     fn step(self: Rc<Self>) {
-        assert!(!self.core.done(), "InvalidStateError: step of done task {}", self.hdr.name);
+        assert!(
+            !self.core.done(),
+            "InvalidStateError: step of done task {}",
+            self.hdr.name
+        );
         let h = &self.hdr;
         let waiter = h.fut_waiter.borrow_mut().take();
         let throw = if h.must_cancel.replace(false) {
@@ -395,6 +405,12 @@ impl TaskRef {
         self.0.header().done_at.get()
     }
 
+    /// Its position in the order tasks finished (0 for the first), which
+    /// also orders tasks that finished in the same tick.
+    pub fn done_index(&self) -> Option<u32> {
+        self.0.header().done_index.get()
+    }
+
     /// Is it done?
     pub fn done(&self) -> bool {
         self.0.outcome().is_some()
@@ -442,7 +458,12 @@ impl TaskRef {
 
     /// What it waits on (`_fut_waiter`), if suspended on a future or task.
     pub fn waiting_on(&self) -> Option<String> {
-        self.0.header().fut_waiter.borrow().as_ref().map(|w| w.describe())
+        self.0
+            .header()
+            .fut_waiter
+            .borrow()
+            .as_ref()
+            .map(|w| w.describe())
     }
 
     /// `add_done_callback`; runs via `call_soon` once the task is done.

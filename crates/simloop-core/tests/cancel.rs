@@ -3,9 +3,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use simloop_core::{
-    current_task, sleep, spawn, yield_now, Config, Exc, Profile, Sim, Task,
-};
+use simloop_core::{current_task, sleep, spawn, yield_now, Config, Exc, Profile, Sim, Task};
 
 fn sim(p: Profile) -> Sim {
     Sim::new(Config::new(p))
@@ -61,7 +59,11 @@ fn double_cancel_delivers_one_error_and_counts_two() {
     assert_eq!(seen, 2);
     assert_eq!(t.cancelling(), 2);
     assert_eq!(t.cancel_requests(), 2);
-    assert_eq!(t.result().unwrap().unwrap(), 2, "catch-and-return ends with a value");
+    assert_eq!(
+        t.result().unwrap().unwrap(),
+        2,
+        "catch-and-return ends with a value"
+    );
 }
 
 #[test]
@@ -167,9 +169,16 @@ fn cancel_uncancel_then_sleep(p: Profile) -> Result<&'static str, Exc> {
 
 #[test]
 fn uncancel_follows_the_profile() {
-    assert!(cancel_uncancel_then_sleep(Profile::Py311).unwrap_err().is_cancelled());
-    assert!(cancel_uncancel_then_sleep(Profile::Py312).unwrap_err().is_cancelled());
-    assert_eq!(cancel_uncancel_then_sleep(Profile::Py313).unwrap(), "finished");
+    assert!(cancel_uncancel_then_sleep(Profile::Py311)
+        .unwrap_err()
+        .is_cancelled());
+    assert!(cancel_uncancel_then_sleep(Profile::Py312)
+        .unwrap_err()
+        .is_cancelled());
+    assert_eq!(
+        cancel_uncancel_then_sleep(Profile::Py313).unwrap(),
+        "finished"
+    );
 }
 
 #[test]

@@ -38,7 +38,10 @@ fn run(policy: Policy) -> (String, u64, Vec<usize>) {
 
 #[test]
 fn same_seed_gives_a_byte_identical_trace() {
-    let p = Policy::Seeded { seed: 42, jitter: 3 };
+    let p = Policy::Seeded {
+        seed: 42,
+        jitter: 3,
+    };
     let (a, ha, _) = run(p);
     let (b, hb, _) = run(p);
     assert_eq!(a, b);

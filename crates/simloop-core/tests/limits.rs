@@ -8,16 +8,20 @@ fn a_stall_reports_every_blocked_task_and_what_it_waits_on() {
     let err = sim
         .run_main("main", async {
             let lp = simloop_core::get_running_loop();
-            let child = spawn("child", async move {
-                lp.create_future::<()>("hang").await
-            });
+            let child = spawn("child", async move { lp.create_future::<()>("hang").await });
             sleep(3).await?;
             child.await
         })
         .unwrap_err();
-    let RunError::Stalled(report) = &err else { panic!("{err}") };
+    let RunError::Stalled(report) = &err else {
+        panic!("{err}")
+    };
     assert_eq!(report.at, 3);
-    let lines: Vec<_> = report.blocked.iter().map(|b| (b.name.as_str(), b.waiting_on.clone())).collect();
+    let lines: Vec<_> = report
+        .blocked
+        .iter()
+        .map(|b| (b.name.as_str(), b.waiting_on.clone()))
+        .collect();
     assert_eq!(
         lines,
         [
@@ -49,15 +53,26 @@ fn step_limit() {
         })
         .unwrap_err();
     assert_eq!(err, RunError::StepLimit { limit: 100, at: 0 });
-    assert_eq!(err.to_string(), "step limit: more than 100 handles ran (at tick 0)");
+    assert_eq!(
+        err.to_string(),
+        "step limit: more than 100 handles ran (at tick 0)"
+    );
 }
 
 #[test]
 fn time_limit() {
     let mut l = Limits::default();
     l.max_time = 1000;
-    let err = limited(l).run_main("main", async { sleep(5000).await }).unwrap_err();
-    assert_eq!(err, RunError::TimeLimit { limit: 1000, next: 5000 });
+    let err = limited(l)
+        .run_main("main", async { sleep(5000).await })
+        .unwrap_err();
+    assert_eq!(
+        err,
+        RunError::TimeLimit {
+            limit: 1000,
+            next: 5000
+        }
+    );
     assert!(err.to_string().starts_with("time limit:"));
 }
 
@@ -74,5 +89,8 @@ fn task_limit() {
         })
         .unwrap_err();
     assert_eq!(err, RunError::TaskLimit { limit: 5 });
-    assert_eq!(err.to_string(), "task limit: more than 5 tasks were created");
+    assert_eq!(
+        err.to_string(),
+        "task limit: more than 5 tasks were created"
+    );
 }

@@ -126,3 +126,24 @@ fn cancelled_timer_never_runs() {
     assert!(out.borrow().is_empty());
     assert_eq!(sim.time(), 5);
 }
+
+#[test]
+fn done_index_is_completion_order_even_within_a_tick() {
+    let sim = sim();
+    let (a, b, c) = sim
+        .run_main("main", async {
+            let a = spawn("a", async { sleep(5).await });
+            let b = spawn("b", async { Ok(()) });
+            let c = spawn("c", async { sleep(5).await });
+            (&c).await?;
+            (&a).await?;
+            Ok((a, b, c))
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.done_at(), c.done_at());
+    assert_eq!(
+        [b.done_index(), a.done_index(), c.done_index()],
+        [Some(0), Some(1), Some(2)]
+    );
+}
