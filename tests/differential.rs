@@ -1,0 +1,114 @@
+//! Differential conformance: generated scenarios run through simloop (asyncio
+//! policy) and through the CPython reference runner on each interpreter
+//! found must give the same outcome JSON, field by field (exception-group
+//! members compared as a multiset). Fails on the first difference, printing
+//! the scenario and both outcomes; fails if no CPython 3.11+ is found.
+//!
+//! `SIMLOOP_DIFF_SCENARIOS` sets how many scenarios (default 5,000; about
+//! 1.5 s per 1,000 per interpreter in release).
+
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+use simloop::core::{Config, Profile};
+use simloop::explore::{generate, GenConfig};
+use simloop::scenario::{normalize, run, Scenario};
+
+/// A mix of generator settings, so that small and deep trees both appear.
+fn scenarios(n: u64) -> Vec<Scenario> {
+    let configs = [
+        GenConfig::default(),
+        GenConfig::default().max_depth(6).max_width(3),
+    ];
+    (0..n)
+        .map(|seed| generate(seed, &configs[(seed % 2) as usize]))
+        .collect()
+}
+
+fn reference(python: &std::path::Path, lines: &str) -> Vec<Value> {
+    let mut child = Command::new(python)
+        .arg(support::tools().join("simloop_ref.py"))
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the reference runner");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = lines.to_owned();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().expect("reference runner output");
+    writer.join().unwrap().unwrap();
+    assert!(
+        out.status.success(),
+        "reference runner failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("reference output is JSON"))
+        .collect()
+}
+
+/// The first path at which two JSON values differ.
+fn first_difference(path: &str, a: &Value, b: &Value) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<_> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().find_map(|k| match (x.get(k), y.get(k)) {
+                (Some(u), Some(v)) => first_difference(&format!("{path}.{k}"), u, v),
+                _ => Some(format!("{path}.{k}: present on one side only")),
+            })
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (u, v))| first_difference(&format!("{path}[{i}]"), u, v)),
+        _ if a == b => None,
+        _ => Some(format!("{path}: simloop {a}, CPython {b}")),
+    }
+}
+
+fn check(profile: Profile, python: &std::path::Path, scenarios: &[Scenario]) {
+    let lines: String = scenarios
+        .iter()
+        .map(|s| s.to_json().to_string() + "\n")
+        .collect();
+    let expected = reference(python, &lines);
+    assert_eq!(expected.len(), scenarios.len(), "one outcome per scenario");
+    for (i, (s, cpython)) in scenarios.iter().zip(&expected).enumerate() {
+        let ours = run(s, Config::new(profile))
+            .unwrap_or_else(|e| panic!("scenario {i} hit a run limit under {profile}: {e}"))
+            .outcome
+            .to_json();
+        let (a, b) = (normalize(&ours), normalize(cpython));
+        if a != b {
+            panic!(
+                "scenario {i} (seed {i}) differs under {profile} (CPython {}):\n{}\n\nscenario:\n{}\n\nsimloop:\n{}\n\nCPython:\n{}",
+                python.display(),
+                first_difference("$", &a, &b).unwrap_or_default(),
+                serde_json::to_string_pretty(&s.to_json()).unwrap(),
+                serde_json::to_string_pretty(&ours).unwrap(),
+                serde_json::to_string_pretty(cpython).unwrap(),
+            );
+        }
+    }
+}
+
+#[test]
+fn simloop_agrees_with_cpython_on_generated_scenarios() {
+    let n = std::env::var("SIMLOOP_DIFF_SCENARIOS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5000);
+    let scenarios = scenarios(n);
+    for (profile, python) in support::interpreters() {
+        check(profile, &python, &scenarios);
+        eprintln!("{n} scenarios agree with CPython {}", profile.cpython());
+    }
+}

@@ -1,0 +1,789 @@
+#!/usr/bin/env python3
+"""Reference runner: run a simloop scenario on real CPython asyncio, on a virtual clock.
+
+    simloop_ref.py [--native-sets] FILE.json   one scenario, one outcome line
+    simloop_ref.py [--native-sets] -           one scenario per stdin line, one outcome line each
+
+The scenario and outcome formats are ../shared/spec/scenario-format.md (v1);
+docs/scenario-semantics.md gives the Python program behind every step, and
+this file is that program. Standard library only; CPython 3.11 to 3.13.
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+import types
+from asyncio import base_events
+from collections import namedtuple
+
+
+class Invalid(Exception):
+    """The scenario cannot be run; the message says where and why."""
+
+
+# --- Virtual clock ------------------------------------------------------------
+
+class _Stall(Exception):
+    """The loop would block forever: nothing is ready and no timer is live."""
+
+
+class _VirtualSelector:
+    """Stands in for the loop's selector: never blocks, moves the clock instead.
+
+    BaseEventLoop._run_once calls select(timeout) once per pass: 0 if something
+    is ready, None if nothing is ready and no timer is live, otherwise the
+    distance to the earliest live timer.
+    """
+
+    def __init__(self, loop):
+        self._loop = loop
+
+    def select(self, timeout):
+        if timeout is None:
+            raise _Stall
+        if timeout >= base_events.MAXIMUM_SELECT_TIMEOUT:
+            # _run_once clamps that distance to a day. The passes in between
+            # would do nothing, so go straight to the deadline instead of
+            # taking one pass per day of ticks.
+            self._loop._now = self._loop._scheduled[0].when()
+        else:
+            self._loop._now += timeout
+        return []
+
+
+class VirtualClockLoop(asyncio.BaseEventLoop):
+    """An event loop without I/O whose time() is an integer tick count from 0."""
+
+    def __init__(self):
+        super().__init__()
+        self._now = 0
+        # _run_once runs a timer when `when < time() + _clock_resolution`.
+        # Deadlines and times are integers, so a resolution of 1 makes a timer
+        # at tick T due exactly when the time is T.
+        self._clock_resolution = 1
+        self._selector = _VirtualSelector(self)
+
+    def time(self):
+        return self._now
+
+    def _process_events(self, event_list):
+        pass  # no I/O, so never any events
+
+
+# --- Instrumented asyncio classes ---------------------------------------------
+
+class _CancelCycle(RecursionError):
+    """cancel() of a task reached the same task again."""
+
+
+class _CountingTask(asyncio.Task):
+    """A task that counts the cancel() calls that took effect and the uncancel() calls.
+
+    asyncio calls these methods by name wherever it cancels or uncancels a task
+    (Task.cancel on the task being awaited, gather, TaskGroup, timeout), so the
+    overrides see every call. cancel() also catches cancel cycles.
+    """
+
+    cancel_requests = 0
+    uncancels = 0
+    in_cancel_cycle = False
+    _cancelling_now = False
+
+    def cancel(self, msg=None):
+        if self._cancelling_now:
+            # Tasks (and gathers) awaiting each other in a cycle: Task.cancel
+            # passes the cancel on to what the task awaits before changing any
+            # state, so CPython recurses until RecursionError. No outcome can
+            # describe that: flag it for execute(), and unwind the way CPython
+            # would.
+            self.in_cancel_cycle = True
+            raise _CancelCycle(f"cancelling {self.get_name()} recursed through an await cycle")
+        self._cancelling_now = True
+        try:
+            requested = super().cancel(msg)
+        finally:
+            self._cancelling_now = False
+        if requested:
+            self.cancel_requests += 1
+        return requested
+
+    def uncancel(self):
+        self.uncancels += 1
+        return super().uncancel()
+
+
+class _InsertionOrderedSet:
+    """The part of the set interface TaskGroup uses for its tasks, iterating in insertion order."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self):
+        self._items = {}
+
+    def add(self, item):
+        self._items[item] = None
+
+    def discard(self, item):
+        self._items.pop(item, None)
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self):
+        return len(self._items)
+
+
+class _OrderedTaskGroup(asyncio.TaskGroup):
+    """A TaskGroup whose abort cancels its children in creation order.
+
+    CPython iterates a plain set there, in an order that follows object
+    addresses; this pins it to the order of simloop's asyncio policy.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._tasks = _InsertionOrderedSet()
+
+
+# --- Exceptions and values ----------------------------------------------------
+
+# Exception kind name -> class. Every other name gets its own subclass of
+# Exception on first use, kept for the life of the process, so that a `raise`
+# and an `except` of the same name always see the same class.
+_KINDS = {
+    "CancelledError": asyncio.CancelledError,
+    "TimeoutError": TimeoutError,
+    "Exception": Exception,
+    "BaseException": BaseException,
+    "ExceptionGroup": BaseExceptionGroup,
+}
+_NOT_RAISABLE = ("BaseException", "ExceptionGroup")
+
+
+def _kind(name):
+    cls = _KINDS.get(name)
+    if cls is None:
+        cls = _KINDS[name] = type(name, (Exception,), {})
+    return cls
+
+
+def _encode_error(exc):
+    if isinstance(exc, BaseExceptionGroup):
+        return {"group": exc.message, "errors": [_encode_error(e) for e in exc.exceptions]}
+    return {"kind": type(exc).__name__}
+
+
+def _encode_gather_item(result):
+    """One item of gather's result list, which holds exceptions with return_exceptions."""
+    if isinstance(result, asyncio.CancelledError):
+        return {"cancelled": True}
+    if isinstance(result, BaseException):
+        return {"error": _encode_error(result)}
+    return result
+
+
+def _encode_outcome(task):
+    if not task.done():
+        return {"stuck": True}
+    if task.cancelled():
+        return {"cancelled": True}
+    exc = task.exception()
+    if exc is not None:
+        return {"error": _encode_error(exc)}
+    return {"ok": task.result()}
+
+
+# --- Running a scenario -------------------------------------------------------
+
+class _Run:
+    """One execution of a scenario: its loop, its tasks, and the step implementations.
+
+    A compiled block is a tuple of (step function, arguments); run_block calls
+    each as step(run, *arguments).
+    """
+
+    def __init__(self, program, task_group):
+        self.program = program
+        self.task_group = task_group
+        self.loop = VirtualClockLoop()
+        self.loop.set_task_factory(self._new_task)
+        self.loop.set_exception_handler(_exception_handler)
+        # Every task, in creation order. Also keeps them alive: asyncio holds
+        # tasks only weakly, and a task waiting on a future nobody else
+        # references could be collected in the middle of the run.
+        self.tasks = []
+        self.registry = {}    # task name -> task, for await and cancel
+        self.escapes = []
+        self.live = 0         # tasks whose done-callback has not run yet
+        self.semaphores = {name: asyncio.Semaphore(n) for name, n in program.semaphores.items()}
+
+    # Task bookkeeping
+
+    def _new_task(self, loop, coro, **kwargs):
+        task = _CountingTask(coro, loop=loop, **kwargs)
+        task.parent = asyncio.current_task(loop)
+        task.children = 0     # tasks it has created, for default names
+        task.created = loop.time()
+        task.done_at = None
+        task.add_done_callback(self._on_task_done)
+        self.tasks.append(task)
+        self.live += 1
+        return task
+
+    def _on_task_done(self, task):
+        # Done-callbacks run one pass after the task finishes, but a pass with
+        # callbacks ready never moves the clock, so this is the finishing tick.
+        task.done_at = self.loop.time()
+        self.live -= 1
+        if not self.live:
+            # Ends the final phase. In the first phase this can only happen in
+            # the pass that runs main's done-callbacks, where
+            # run_until_complete stops the loop anyway.
+            self.loop.stop()
+
+    def _create_child(self, child, create_task=asyncio.create_task):
+        parent = asyncio.current_task()
+        name = child.name or f"{parent.get_name()}.{parent.children}"
+        parent.children += 1
+        task = create_task(self.run_block(child.body), name=name)
+        self.registry[name] = task
+        return task
+
+    def _lookup(self, name):
+        task = self.registry.get(name)
+        if task is None:
+            raise _kind("KeyError")()
+        return task
+
+    def _record_escapes(self, scope, tasks):
+        now = self.loop.time()
+        for task in tasks:
+            if not task.done():
+                self.escapes.append({"scope": scope, "task": task.get_name(), "at": now})
+
+    # Phases
+
+    def execute(self):
+        loop = self.loop
+        main = loop.create_task(self.run_block(self.program.main), name="main")
+        stalled = False
+        try:
+            loop.run_until_complete(main)
+        except _Stall:
+            stalled = True
+        except BaseException:
+            # run_until_complete re-raises main's own error or cancellation:
+            # that is an outcome, read from the task below.
+            if not main.done():
+                raise
+        end_time = loop.time()
+        orphans = []
+        if not stalled:
+            orphans = [task for task in self.tasks if not task.done()]
+            for task in orphans:
+                try:
+                    task.cancel()
+                except _CancelCycle:
+                    pass  # flagged on the task, rejected below
+            if self.live:
+                try:
+                    loop.run_forever()  # until _on_task_done sees the last task done
+                except _Stall:
+                    pass
+        # Built even for a rejected run: reading every task's outcome marks its
+        # exception retrieved, which asyncio would otherwise log.
+        outcome = self._outcome(main, orphans, end_time)
+        for task in self.tasks:
+            if task.in_cancel_cycle:
+                raise Invalid(f"await cycle: cancelling {task.get_name()} recurses forever"
+                              " (CPython raises RecursionError)")
+        return outcome
+
+    def _outcome(self, main, orphans, end_time):
+        return {
+            "main": _encode_outcome(main) if main.done() else {"stalled": True},
+            "end_time": end_time,
+            "quiescent_time": self.loop.time(),
+            "orphans": [task.get_name() for task in orphans],
+            "scope_escapes": list(self.escapes),  # discard() may still add some
+            "tasks": [_task_record(task) for task in self.tasks],
+        }
+
+    def discard(self):
+        """Release the loop, finalizing first the tasks a stall left pending.
+
+        Left to the garbage collector, each such task would log "Task was
+        destroyed but it is pending!", and closing its coroutine would run its
+        cleanup (finally steps, context manager exits) with no loop at all
+        and print the resulting errors. The outcome is already recorded, so
+        run that cleanup now, with this loop set as the running one (though
+        nothing runs), and ignore what it does.
+        """
+        asyncio._set_running_loop(self.loop)
+        try:
+            for task in self.tasks:  # also reaches tasks that the cleanup creates
+                if not task.done():
+                    task._log_destroy_pending = False
+                    _close_coroutine(task.get_coro())
+        finally:
+            asyncio._set_running_loop(None)
+        self.loop.close()
+
+    # Steps
+
+    async def run_block(self, block):
+        value = None
+        for step, args in block:
+            value = await step(self, *args)
+        return value
+
+    async def _sleep(self, ticks):
+        await asyncio.sleep(ticks)
+
+    async def _return(self, value):
+        return value
+
+    async def _raise(self, kind):
+        raise kind()
+
+    async def _hang(self):
+        await self.loop.create_future()
+
+    async def _spawn(self, child):
+        self._create_child(child)
+
+    async def _await(self, name):
+        return await self._lookup(name)
+
+    async def _cancel(self, name):
+        self._lookup(name).cancel()
+
+    async def _uncancel(self):
+        asyncio.current_task().uncancel()
+
+    async def _gather(self, children, return_exceptions):
+        tasks = [self._create_child(child) for child in children]
+        try:
+            results = await asyncio.gather(*tasks, return_exceptions=return_exceptions)
+        finally:
+            self._record_escapes("gather", tasks)
+        return [_encode_gather_item(result) for result in results]
+
+    async def _task_group(self, children, then):
+        tasks = []
+        try:
+            async with self.task_group() as group:
+                for child in children:
+                    tasks.append(self._create_child(child, group.create_task))
+                await self.run_block(then)
+        finally:
+            self._record_escapes("task_group", tasks)
+        return [{"cancelled": True} if task.cancelled() else task.result() for task in tasks]
+
+    async def _wait(self, children, return_when, timeout, cancel_pending):
+        tasks = [self._create_child(child) for child in children]
+        try:
+            done, pending = await asyncio.wait(tasks, return_when=return_when, timeout=timeout)
+            if cancel_pending:
+                for task in tasks:
+                    if task in pending:
+                        task.cancel()
+        finally:
+            self._record_escapes("wait", tasks)
+        return [i for i, task in enumerate(tasks) if task in done]
+
+    async def _as_completed(self, children, take, timeout, skip_errors, cancel_rest):
+        tasks = [self._create_child(child) for child in children]
+        values = []
+        try:
+            for next_result in asyncio.as_completed(tasks, timeout=timeout):
+                if len(values) >= take:
+                    next_result.close()  # a coroutine never awaited: close it, or Python warns
+                    break
+                try:
+                    value = await next_result
+                except Exception:
+                    if skip_errors:
+                        continue
+                    raise
+                values.append(value)
+            if cancel_rest:
+                for task in tasks:
+                    if not task.done():
+                        task.cancel()
+        finally:
+            self._record_escapes("as_completed", tasks)
+        return values
+
+    async def _timeout(self, ticks, body):
+        async with asyncio.timeout(ticks):
+            return await self.run_block(body)
+
+    async def _shield(self, child):
+        return await asyncio.shield(self._create_child(child))
+
+    async def _acquire(self, semaphore, body):
+        async with self.semaphores[semaphore]:
+            return await self.run_block(body)
+
+    async def _try(self, body, final, clauses):
+        try:
+            value = await self.run_block(body)
+        except BaseException as exc:
+            for kinds, handler in clauses:
+                if isinstance(exc, kinds):
+                    value = await self.run_block(handler)
+                    break
+            else:
+                raise
+        finally:
+            await self.run_block(final)
+        return value
+
+
+# try_star needs real `except*` syntax, whose clause count is fixed in the
+# source: one function per count. Kinds are tuples of classes. The value is
+# the body's, or that of the last handler that ran.
+
+async def _try_star_1(run, body, final, kinds1, do1):
+    try:
+        value = await run.run_block(body)
+    except* kinds1:
+        value = await run.run_block(do1)
+    finally:
+        await run.run_block(final)
+    return value
+
+
+async def _try_star_2(run, body, final, kinds1, do1, kinds2, do2):
+    try:
+        value = await run.run_block(body)
+    except* kinds1:
+        value = await run.run_block(do1)
+    except* kinds2:
+        value = await run.run_block(do2)
+    finally:
+        await run.run_block(final)
+    return value
+
+
+async def _try_star_3(run, body, final, kinds1, do1, kinds2, do2, kinds3, do3):
+    try:
+        value = await run.run_block(body)
+    except* kinds1:
+        value = await run.run_block(do1)
+    except* kinds2:
+        value = await run.run_block(do2)
+    except* kinds3:
+        value = await run.run_block(do3)
+    finally:
+        await run.run_block(final)
+    return value
+
+
+_TRY_STAR = {1: _try_star_1, 2: _try_star_2, 3: _try_star_3}
+
+
+def _exception_handler(loop, context):
+    # A cancel cycle unwinding through a loop callback (a timeout expiring,
+    # TaskGroup cancelling its parent) ends up here; the run is rejected anyway.
+    if not isinstance(context.get("exception"), _CancelCycle):
+        loop.default_exception_handler(context)
+
+
+def _task_record(task):
+    return {
+        "name": task.get_name(),
+        "parent": None if task.parent is None else task.parent.get_name(),
+        "created": task.created,
+        "done": task.done_at,
+        "outcome": _encode_outcome(task),
+        "cancel_requests": task.cancel_requests,
+        "uncancels": task.uncancels,
+        "cancelling": task.cancelling(),
+    }
+
+
+def _close_coroutine(coro):
+    """Close coro and every coroutine it awaits, innermost first.
+
+    close() throws GeneratorExit in, running the cleanup on the way out. That
+    cleanup fails (no task is current) or, if it awaits, suspends again and
+    close() raises RuntimeError: hence innermost first (an outer coroutine
+    that finishes while an inner one is still suspended would leave that one
+    to the garbage collector) and the repeat. Each round leaves at least one
+    handler or finally block for good, so it ends.
+    """
+    while coro.cr_frame is not None:
+        innermost = coro
+        while (isinstance(innermost.cr_await, types.CoroutineType)
+               and innermost.cr_await.cr_frame is not None):
+            innermost = innermost.cr_await
+        try:
+            innermost.close()
+        except (Exception, asyncio.CancelledError, BaseExceptionGroup):
+            pass
+
+
+# --- Loading a scenario -------------------------------------------------------
+
+Program = namedtuple("Program", "semaphores main")
+_Child = namedtuple("_Child", "name body")
+
+_RETURN_WHEN = ("ALL_COMPLETED", "FIRST_COMPLETED", "FIRST_EXCEPTION")
+_ABSENT = object()
+
+
+def _check(condition, where, message):
+    if not condition:
+        raise Invalid(f"{where}: {message}")
+
+
+def _is_int(value):
+    return type(value) is int  # bool is not a tick count
+
+
+class _Compiler:
+    """Turns scenario JSON into blocks of (step function, arguments).
+
+    Checks what running needs: structure, types, kind names, semaphore names.
+    Full validation (task names, await targets, return placement) is the Rust
+    side's; an await of a name never created here raises the user KeyError.
+    """
+
+    def __init__(self, semaphores):
+        self.semaphores = semaphores
+
+    def block(self, steps, where):
+        _check(isinstance(steps, list), where, "expected a list of steps")
+        return tuple(self.step(step, f"{where}[{i}]") for i, step in enumerate(steps))
+
+    def step(self, step, where):
+        _check(isinstance(step, dict), where, "a step must be an object")
+        # The discriminating key is the first one in the spec's table order.
+        kind = next((k for k in _STEP_KINDS if k in step), None)
+        _check(kind is not None, where, f"no step kind among keys {sorted(step)}")
+        return _STEP_KINDS[kind](self, step, f"{where}.{kind}")
+
+    def child(self, child, where):
+        if isinstance(child, list):
+            return _Child(None, self.block(child, where))
+        _check(isinstance(child, dict) and "body" in child, where,
+               "a child is a block or {\"name\": ..., \"body\": [...]}")
+        name = child.get("name")
+        _check(name is None or isinstance(name, str), where, "a child's name must be a string")
+        return _Child(name, self.block(child["body"], f"{where}.body"))
+
+    def children(self, children, where):
+        _check(isinstance(children, list), where, "expected a list of children")
+        return tuple(self.child(child, f"{where}[{i}]") for i, child in enumerate(children))
+
+    def kinds(self, names, where, allow_group=True):
+        _check(isinstance(names, list), where, "kinds must be a list")
+        for name in names:
+            _check(isinstance(name, str) and name.isidentifier(), where, f"bad kind {name!r}")
+            _check(allow_group or name != "ExceptionGroup", where,
+                   "ExceptionGroup is not allowed in except*")
+        return tuple(_kind(name) for name in names)
+
+    def clauses(self, clauses, where, allow_group=True):
+        _check(isinstance(clauses, list), where, "expected a list of clauses")
+        compiled = []
+        for i, clause in enumerate(clauses):
+            at = f"{where}[{i}]"
+            _check(isinstance(clause, dict), at, "a clause must be an object")
+            compiled.append((self.kinds(clause.get("kinds"), f"{at}.kinds", allow_group),
+                             self.block(clause.get("do", []), f"{at}.do")))
+        return compiled
+
+
+def _optional(step, key, where, is_valid, default, what):
+    value = step.get(key, _ABSENT)
+    if value is _ABSENT:
+        return default
+    _check(is_valid(value), f"{where}.{key}", f"expected {what}")
+    return value
+
+
+def _flag(step, key, where):
+    return _optional(step, key, where, lambda v: type(v) is bool, False, "true or false")
+
+
+def _optional_ticks(step, key, where):
+    return _optional(step, key, where, lambda v: v is None or _is_int(v), None,
+                     "an integer or null")
+
+
+def _compile_sleep(c, step, where):
+    _check(_is_int(step["sleep"]), where, "expected an integer")
+    return _Run._sleep, (step["sleep"],)
+
+
+def _compile_raise(c, step, where):
+    name = step["raise"]
+    _check(isinstance(name, str) and name.isidentifier(), where, "expected an exception kind")
+    _check(name not in _NOT_RAISABLE, where, f"{name} cannot be raised")
+    return _Run._raise, (_kind(name),)
+
+
+def _task_name_step(run_step, key):
+    def compile_step(c, step, where):
+        _check(isinstance(step[key], str), where, "expected a task name")
+        return run_step, (step[key],)
+    return compile_step
+
+
+def _compile_gather(c, step, where):
+    return _Run._gather, (c.children(step["gather"], where),
+                          _flag(step, "return_exceptions", where))
+
+
+def _compile_task_group(c, step, where):
+    return _Run._task_group, (c.children(step["task_group"], where),
+                              c.block(step.get("then", []), f"{where}.then"))
+
+
+def _compile_wait(c, step, where):
+    children = c.children(step["wait"], where)
+    _check(children, where, "wait needs at least one child")
+    return_when = _optional(step, "return_when", where, lambda v: v in _RETURN_WHEN,
+                            "ALL_COMPLETED", f"one of {', '.join(_RETURN_WHEN)}")
+    return _Run._wait, (children, return_when, _optional_ticks(step, "timeout", where),
+                        _flag(step, "cancel_pending", where))
+
+
+def _compile_as_completed(c, step, where):
+    children = c.children(step["as_completed"], where)
+    take = _optional(step, "take", where, lambda v: _is_int(v) and v >= 0, len(children),
+                     "a non-negative integer")
+    return _Run._as_completed, (children, take, _optional_ticks(step, "timeout", where),
+                                _flag(step, "skip_errors", where),
+                                _flag(step, "cancel_rest", where))
+
+
+def _compile_timeout(c, step, where):
+    _check(_is_int(step["timeout"]), where, "expected an integer")
+    return _Run._timeout, (step["timeout"], c.block(step.get("body", []), f"{where}.body"))
+
+
+def _compile_acquire(c, step, where):
+    name = step["acquire"]
+    _check(isinstance(name, str) and name in c.semaphores, where, f"no semaphore {name!r}")
+    return _Run._acquire, (name, c.block(step.get("body", []), f"{where}.body"))
+
+
+def _compile_try(c, step, where):
+    return _Run._try, (c.block(step["try"], where),
+                       c.block(step.get("finally", []), f"{where}.finally"),
+                       c.clauses(step.get("except", []), f"{where}.except"))
+
+
+def _compile_try_star(c, step, where):
+    body = c.block(step["try_star"], where)
+    final = c.block(step.get("finally", []), f"{where}.finally")
+    clauses = c.clauses(step.get("except_star", []), f"{where}.except_star", allow_group=False)
+    _check(len(clauses) <= 3, where, "at most 3 except* clauses")
+    if not clauses:
+        return _Run._try, (body, final, ())  # no handler: a plain try/finally
+    return _TRY_STAR[len(clauses)], (body, final, *(x for clause in clauses for x in clause))
+
+
+# Step kind -> compiler(c, step, where), which returns (step function,
+# arguments); c is the _Compiler, where the step's path for messages. In the
+# order of the spec's table: a step's kind is the first of these keys it has.
+_STEP_KINDS = {
+    "sleep": _compile_sleep,
+    "return": lambda c, step, where: (_Run._return, (step["return"],)),
+    "raise": _compile_raise,
+    "hang": lambda c, step, where: (_Run._hang, ()),
+    "spawn": lambda c, step, where: (_Run._spawn, (c.child(step["spawn"], where),)),
+    "await": _task_name_step(_Run._await, "await"),
+    "cancel": _task_name_step(_Run._cancel, "cancel"),
+    "uncancel": lambda c, step, where: (_Run._uncancel, ()),
+    "gather": _compile_gather,
+    "task_group": _compile_task_group,
+    "wait": _compile_wait,
+    "as_completed": _compile_as_completed,
+    "timeout": _compile_timeout,
+    "shield": lambda c, step, where: (_Run._shield, (c.child(step["shield"], where),)),
+    "acquire": _compile_acquire,
+    "try": _compile_try,
+    "try_star": _compile_try_star,
+}
+
+
+def compile_scenario(scenario):
+    """A parsed scenario -> Program; raises Invalid."""
+    _check(isinstance(scenario, dict), "scenario", "expected an object")
+    _check("main" in scenario, "scenario", "missing main")
+    semaphores = scenario.get("semaphores", {})
+    _check(isinstance(semaphores, dict), "semaphores", "expected an object")
+    for name, capacity in semaphores.items():
+        _check(_is_int(capacity) and capacity >= 0, f"semaphores.{name}",
+               "expected a non-negative integer")
+    try:
+        main = _Compiler(semaphores).block(scenario["main"], "main")
+    except RecursionError:
+        raise Invalid("main: nested too deeply") from None
+    return Program(semaphores, main)
+
+
+def load_scenario(text):
+    """Scenario JSON text -> Program; raises Invalid."""
+    try:
+        scenario = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise Invalid(f"not JSON: {exc}") from None
+    return compile_scenario(scenario)
+
+
+def run_program(program, native_sets=False):
+    """Run a Program and return its outcome as a dict, keys in the spec's order."""
+    run = _Run(program, asyncio.TaskGroup if native_sets else _OrderedTaskGroup)
+    try:
+        return run.execute()
+    finally:
+        run.discard()
+
+
+def run_scenario(scenario, native_sets=False):
+    """Parsed scenario JSON -> outcome dict; raises Invalid."""
+    return run_program(compile_scenario(scenario), native_sets)
+
+
+def _dumps(outcome):
+    return json.dumps(outcome, separators=(",", ":"))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Run a simloop scenario on CPython asyncio with a virtual clock.")
+    parser.add_argument("scenario",
+                        help="a scenario JSON file, or - for one scenario per stdin line")
+    parser.add_argument("--native-sets", action="store_true",
+                        help="leave TaskGroup's task set a plain set (address order)"
+                             " instead of pinning it to creation order")
+    args = parser.parse_args(argv)
+
+    if args.scenario == "-":
+        for line in sys.stdin:
+            try:
+                outcome = run_program(load_scenario(line), args.native_sets)
+            except Invalid as exc:
+                outcome = {"invalid": str(exc)}
+            print(_dumps(outcome), flush=True)
+        return 0
+
+    try:
+        with open(args.scenario, encoding="utf-8") as f:
+            program = load_scenario(f.read())
+    except (OSError, UnicodeDecodeError, Invalid) as exc:
+        print(f"simloop_ref: {args.scenario}: {exc}", file=sys.stderr)
+        return 2
+    print(_dumps(run_program(program, args.native_sets)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,512 @@
+"""Tests of the reference runner. Run from the repository root with
+
+    python3 -m unittest discover -s tools -p 'test_*.py'
+
+under CPython 3.11, 3.12 or 3.13. Expected values were worked out from
+asyncio's code, then confirmed on all three interpreters.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import simloop_ref
+
+RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "simloop_ref.py")
+PY313 = sys.version_info >= (3, 13)
+
+# The interpreters the project checks against, where installed.
+INTERPRETERS = {
+    version: os.path.expanduser(f"~/.pyenv/versions/{version}/bin/python3")
+    for version in ("3.11.7", "3.12.1", "3.13.0")
+}
+
+GATHER_GHOST = {
+    "name": "gather-ghost",
+    "main": [{"try": [{"gather": [[{"sleep": 2000}, {"return": "ok"}],
+                                  [{"sleep": 500}, {"raise": "ValueError"}]]}],
+              "except": [{"kinds": ["ValueError"], "do": [{"return": "caught"}]}]}],
+}
+
+CANCEL_LEAK = {"main": [{"task_group": [[{"raise": "Boom"}]]}]}
+
+TASK_GROUP_MESSAGE = "unhandled errors in a TaskGroup"
+
+
+def run(main, **scenario):
+    return simloop_ref.run_scenario({"main": main, **scenario})
+
+
+def task(outcome, name):
+    (record,) = [t for t in outcome["tasks"] if t["name"] == name]
+    return record
+
+
+def group(*errors, message=TASK_GROUP_MESSAGE):
+    return {"group": message, "errors": list(errors)}
+
+
+def kind(name):
+    return {"kind": name}
+
+
+def run_cli(args, stdin="", python=sys.executable, python_flags=()):
+    return subprocess.run([python, *python_flags, RUNNER, *args], input=stdin,
+                          capture_output=True, text=True, timeout=60)
+
+
+class SpecExampleTest(unittest.TestCase):
+    def test_gather_ghost(self):
+        # The sibling still sleeping when gather fails is never cancelled by
+        # gather; asyncio.run's shutdown reaps it at 500.
+        self.assertEqual(simloop_ref.run_scenario(GATHER_GHOST), {
+            "main": {"ok": "caught"},
+            "end_time": 500,
+            "quiescent_time": 500,
+            "orphans": ["main.0"],
+            "scope_escapes": [{"scope": "gather", "task": "main.0", "at": 500}],
+            "tasks": [
+                {"name": "main", "parent": None, "created": 0, "done": 500,
+                 "outcome": {"ok": "caught"},
+                 "cancel_requests": 0, "uncancels": 0, "cancelling": 0},
+                {"name": "main.0", "parent": "main", "created": 0, "done": 500,
+                 "outcome": {"cancelled": True},
+                 "cancel_requests": 1, "uncancels": 0, "cancelling": 1},
+                {"name": "main.1", "parent": "main", "created": 0, "done": 500,
+                 "outcome": {"error": kind("ValueError")},
+                 "cancel_requests": 0, "uncancels": 0, "cancelling": 0},
+            ],
+        })
+
+
+class VirtualClockTest(unittest.TestCase):
+    def test_long_sleep_takes_no_wall_time(self):
+        start = time.monotonic()
+        outcome = run([{"sleep": 10**6}, {"return": "woke"}])
+        self.assertLess(time.monotonic() - start, 1.0)
+        self.assertEqual(outcome["main"], {"ok": "woke"})
+        self.assertEqual((outcome["end_time"], outcome["quiescent_time"]), (10**6, 10**6))
+        self.assertEqual(task(outcome, "main")["done"], 10**6)
+
+    def test_sleep_beyond_the_select_clamp_lands_exactly(self):
+        # _run_once caps a wait at 86400; the clock must still land on the deadline.
+        start = time.monotonic()
+        outcome = run([{"sleep": 10**18 + 1}])
+        self.assertLess(time.monotonic() - start, 1.0)
+        self.assertEqual(outcome["end_time"], 10**18 + 1)
+
+    def test_timers_fire_at_their_tick(self):
+        outcome = run([{"gather": [[{"sleep": 5}, {"return": 1}],
+                                   [{"sleep": 3}, {"sleep": 4}, {"return": 2}],
+                                   [{"sleep": 0}, {"return": 3}]]}])
+        self.assertEqual(outcome["main"], {"ok": [1, 2, 3]})
+        self.assertEqual([task(outcome, f"main.{i}")["done"] for i in range(3)], [5, 7, 0])
+        self.assertEqual(outcome["end_time"], 7)
+
+
+class StallTest(unittest.TestCase):
+    def test_main_awaiting_a_hang_stalls(self):
+        outcome = run([{"spawn": [{"hang": None}]}, {"sleep": 30}, {"await": "main.0"}])
+        self.assertEqual(outcome["main"], {"stalled": True})
+        self.assertEqual((outcome["end_time"], outcome["quiescent_time"]), (30, 30))
+        self.assertEqual(outcome["orphans"], [])
+        for name in ("main", "main.0"):
+            self.assertEqual(task(outcome, name)["outcome"], {"stuck": True})
+            self.assertIsNone(task(outcome, name)["done"])
+
+    def test_stall_while_reaping_orphans(self):
+        # The orphan survives its cancellation, then hangs: the final phase
+        # stalls at 15, after main finished at 10.
+        outcome = run([
+            {"spawn": [{"try": [{"hang": None}],
+                        "except": [{"kinds": ["CancelledError"],
+                                    "do": [{"sleep": 5}, {"hang": None}]}]}]},
+            {"sleep": 10}, {"return": "done"}])
+        self.assertEqual(outcome["main"], {"ok": "done"})
+        self.assertEqual((outcome["end_time"], outcome["quiescent_time"]), (10, 15))
+        self.assertEqual(outcome["orphans"], ["main.0"])
+        orphan = task(outcome, "main.0")
+        self.assertEqual((orphan["outcome"], orphan["done"]), ({"stuck": True}, None))
+        self.assertEqual((orphan["cancel_requests"], orphan["cancelling"]), (1, 1))
+
+    def test_stall_is_silent_and_cleanup_does_not_leak_into_the_outcome(self):
+        # Stuck tasks whose cleanup would await, spawn and record a scope
+        # escape: nothing of it may reach stdout or stderr.
+        scenario = {"semaphores": {"s": 1}, "main": [
+            {"task_group": [[{"try": [{"hang": None}],
+                              "except": [{"kinds": ["BaseException"], "do": [{"sleep": 1}]}],
+                              "finally": [{"spawn": [{"sleep": 1}]},
+                                          {"raise": "CancelledError"}]}]],
+             "then": [{"acquire": "s", "body": [{"hang": None}]}]}]}
+        result = run_cli(["-"], json.dumps(scenario) + "\n",
+                         python_flags=("-X", "dev", "-W", "error"))
+        self.assertEqual((result.returncode, result.stderr), (0, ""))
+        outcome = json.loads(result.stdout)
+        self.assertEqual(outcome["main"], {"stalled": True})
+        self.assertEqual(outcome["scope_escapes"], [])
+        self.assertEqual([t["name"] for t in outcome["tasks"]], ["main", "main.0"])
+
+
+class NamesTest(unittest.TestCase):
+    def test_default_names_count_every_creation_by_the_parent(self):
+        outcome = run([{"spawn": {"name": "x", "body": []}},
+                       {"spawn": []},
+                       {"gather": [[{"spawn": []}], [{"return": 1}]]}])
+        self.assertEqual(outcome["main"], {"ok": [None, 1]})
+        self.assertEqual([(t["name"], t["parent"]) for t in outcome["tasks"]], [
+            ("main", None), ("x", "main"), ("main.1", "main"), ("main.2", "main"),
+            ("main.3", "main"), ("main.2.0", "main.2")])
+
+    def test_name_not_created_yet_raises_user_key_error(self):
+        # main.0 runs before main has created main.1.
+        outcome = run([{"spawn": [{"try": [{"await": "main.1"}],
+                                   "except": [{"kinds": ["KeyError"],
+                                               "do": [{"return": "missing"}]}]}]},
+                       {"sleep": 0}, {"spawn": [{"return": 7}]}, {"await": "main.0"}])
+        self.assertEqual(outcome["main"], {"ok": "missing"})
+        outcome = run([{"try": [{"cancel": "later"}],
+                        "except": [{"kinds": ["KeyError"], "do": [{"return": "missing"}]}]}])
+        self.assertEqual(outcome["main"], {"ok": "missing"})
+        self.assertEqual(run([{"await": "main.0"}])["main"], {"error": kind("KeyError")})
+
+
+class CountersTest(unittest.TestCase):
+    def test_cancel_requests_and_uncancels(self):
+        # Two cancels of a waiting task both take effect (the second sets
+        # _must_cancel); a cancel of a done task returns False and is not
+        # counted; uncancel at 0 is counted but leaves cancelling() at 0.
+        outcome = run([{"spawn": [{"sleep": 100}]}, {"sleep": 1},
+                       {"cancel": "main.0"}, {"cancel": "main.0"}, {"sleep": 0},
+                       {"cancel": "main.0"}, {"uncancel": None}, {"uncancel": None}])
+        child = task(outcome, "main.0")
+        self.assertEqual((child["outcome"], child["done"]), ({"cancelled": True}, 1))
+        self.assertEqual((child["cancel_requests"], child["uncancels"], child["cancelling"]),
+                         (2, 0, 2))
+        main = task(outcome, "main")
+        self.assertEqual((main["cancel_requests"], main["uncancels"], main["cancelling"]),
+                         (0, 2, 0))
+
+    def test_cancel_reaches_the_awaited_task(self):
+        # Task.cancel on a task awaiting another task cancels that one too.
+        outcome = run([{"spawn": [{"spawn": [{"sleep": 100}]}, {"await": "main.0.0"}]},
+                       {"sleep": 1}, {"cancel": "main.0"}, {"sleep": 1}])
+        for name in ("main.0", "main.0.0"):
+            record = task(outcome, name)
+            self.assertEqual((record["outcome"], record["done"], record["cancel_requests"]),
+                             ({"cancelled": True}, 1, 1))
+
+    def test_cancelling_gather_cancels_each_child(self):
+        outcome = run([{"spawn": [{"gather": [[{"sleep": 100}], [{"sleep": 100}]]}]},
+                       {"sleep": 1}, {"cancel": "main.0"}, {"sleep": 1}])
+        self.assertEqual(outcome["scope_escapes"], [])  # the children were done first
+        for name in ("main.0", "main.0.0", "main.0.1"):
+            record = task(outcome, name)
+            self.assertEqual((record["outcome"], record["done"], record["cancel_requests"]),
+                             ({"cancelled": True}, 1, 1))
+
+    def test_uncancel_withdraws_an_undelivered_cancel_only_on_313(self):
+        outcome = run([{"spawn": [{"cancel": "main.0"}, {"uncancel": None}, {"sleep": 0},
+                                  {"return": "survived"}]},
+                       {"sleep": 1}])
+        child = task(outcome, "main.0")
+        self.assertEqual(child["outcome"], {"ok": "survived"} if PY313 else {"cancelled": True})
+        self.assertEqual((child["cancel_requests"], child["uncancels"], child["cancelling"]),
+                         (1, 1, 0))
+
+
+class TaskGroupTest(unittest.TestCase):
+    def test_child_error_cancels_siblings_and_raises_a_group(self):
+        outcome = run([{"task_group": [[{"sleep": 10}, {"return": "slow"}],
+                                       [{"sleep": 1}, {"raise": "Boom"}]]}])
+        self.assertEqual(outcome["main"], {"error": group(kind("Boom"))})
+        self.assertEqual(outcome["end_time"], 1)
+        sibling = task(outcome, "main.0")
+        self.assertEqual((sibling["outcome"], sibling["done"], sibling["cancel_requests"]),
+                         ({"cancelled": True}, 1, 1))
+        self.assertEqual(outcome["scope_escapes"], [])
+
+    def test_value_lists_results_and_cancelled_children(self):
+        outcome = run([{"task_group": [[{"sleep": 5}, {"return": "a"}], [{"hang": None}]],
+                        "then": [{"sleep": 1}, {"cancel": "main.1"}]}])
+        self.assertEqual(outcome["main"], {"ok": ["a", {"cancelled": True}]})
+        self.assertEqual(outcome["end_time"], 5)
+
+    def test_cancel_leak(self):
+        # The child fails once the body is over and the group waits in
+        # __aexit__: it cancels main, and 3.11/3.12 never uncancel it.
+        outcome = simloop_ref.run_scenario(CANCEL_LEAK)
+        self.assertEqual(outcome["main"], {"error": group(kind("Boom"))})
+        main = task(outcome, "main")
+        self.assertEqual((main["cancel_requests"], main["uncancels"], main["cancelling"]),
+                         (1, 1, 0) if PY313 else (1, 0, 1))
+
+    def test_cancel_leak_on_each_interpreter(self):
+        for version, python in INTERPRETERS.items():
+            with self.subTest(version=version):
+                if not os.path.exists(python):
+                    self.skipTest(f"{python} is not installed")
+                result = run_cli(["-"], json.dumps(CANCEL_LEAK) + "\n", python=python)
+                self.assertEqual((result.returncode, result.stderr), (0, ""))
+                main = task(json.loads(result.stdout), "main")
+                self.assertEqual(main["cancelling"], 0 if version.startswith("3.13") else 1)
+
+    # Six children that turn their cancellation into an error of their own:
+    # the group lists those errors in the order the abort cancelled them.
+    # (With CPython's own set, that order practically never matches.)
+    SURVIVORS = "ABCDEF"
+    ABORT = [{"task_group": [[{"sleep": 1}, {"raise": "Boom"}]] + [
+        [{"try": [{"hang": None}],
+          "except": [{"kinds": ["CancelledError"], "do": [{"raise": name}]}]}]
+        for name in SURVIVORS]}]
+
+    def test_abort_cancels_children_in_creation_order(self):
+        outcome = run(self.ABORT)
+        self.assertEqual(outcome["main"],
+                         {"error": group(kind("Boom"), *map(kind, self.SURVIVORS))})
+
+    def test_native_sets_keep_the_same_members(self):
+        outcome = simloop_ref.run_scenario({"main": self.ABORT}, native_sets=True)
+        errors = outcome["main"]["error"]["errors"]
+        self.assertEqual(errors[0], kind("Boom"))
+        self.assertCountEqual(errors[1:], map(kind, self.SURVIVORS))
+
+
+class ExceptStarTest(unittest.TestCase):
+    THREE_ERRORS = {"task_group": [[{"raise": "A"}], [{"raise": "B"}], [{"raise": "C"}]]}
+
+    def test_one_clause_reraises_the_rest(self):
+        outcome = run([{"try_star": [self.THREE_ERRORS],
+                        "except_star": [{"kinds": ["A"], "do": [{"return": "a"}]}]}])
+        self.assertEqual(outcome["main"], {"error": group(kind("B"), kind("C"))})
+
+    def test_two_clauses_value_of_the_last_handler_and_finally(self):
+        outcome = run([{"try_star": [self.THREE_ERRORS],
+                        "except_star": [{"kinds": ["A"], "do": [{"return": "a"}]},
+                                        {"kinds": ["B", "C"], "do": [{"return": "bc"}]}],
+                        "finally": [{"sleep": 7}]}])
+        self.assertEqual(outcome["main"], {"ok": "bc"})
+        self.assertEqual(outcome["end_time"], 7)
+
+    def test_three_clauses_run_in_clause_order(self):
+        outcome = run([{"try_star": [self.THREE_ERRORS],
+                        "except_star": [{"kinds": ["C"], "do": [{"return": "c"}]},
+                                        {"kinds": ["B"], "do": [{"return": "b"}]},
+                                        {"kinds": ["A"], "do": [{"return": "a"}]}]}])
+        self.assertEqual(outcome["main"], {"ok": "a"})
+
+    def test_handler_error_joins_the_unhandled_rest(self):
+        outcome = run([{"try_star": [{"task_group": [[{"raise": "A"}], [{"raise": "B"}]]}],
+                        "except_star": [{"kinds": ["A"], "do": [{"raise": "X"}]}]}])
+        self.assertEqual(outcome["main"],
+                         {"error": group(kind("X"), group(kind("B")), message="")})
+
+    def test_naked_exception(self):
+        caught = [{"try_star": [{"raise": "A"}],
+                   "except_star": [{"kinds": ["A"], "do": [{"return": "caught"}]}]}]
+        missed = [{"try_star": [{"raise": "A"}],
+                   "except_star": [{"kinds": ["B"], "do": [{"return": "caught"}]}]}]
+        self.assertEqual(run(caught)["main"], {"ok": "caught"})
+        self.assertEqual(run(missed)["main"], {"error": kind("A")})  # re-raised unwrapped
+
+
+class TryTest(unittest.TestCase):
+    def test_first_matching_clause_and_reserved_kinds(self):
+        outcome = run([{"try": [{"raise": "E"}],
+                        "except": [{"kinds": ["TimeoutError"], "do": [{"return": "timeout"}]},
+                                   {"kinds": ["Exception"], "do": [{"return": "exception"}]},
+                                   {"kinds": ["E"], "do": [{"return": "e"}]}]}])
+        self.assertEqual(outcome["main"], {"ok": "exception"})
+
+    def test_exception_does_not_match_cancellation(self):
+        outcome = run([{"try": [{"raise": "CancelledError"}],
+                        "except": [{"kinds": ["Exception"], "do": [{"return": "no"}]}]}])
+        self.assertEqual(outcome["main"], {"cancelled": True})
+
+    def test_exception_group_kind_matches_a_group(self):
+        outcome = run([{"try": [{"task_group": [[{"raise": "A"}]]}],
+                        "except": [{"kinds": ["ExceptionGroup"], "do": [{"return": "group"}]}]}])
+        self.assertEqual(outcome["main"], {"ok": "group"})
+
+
+class TimeoutTest(unittest.TestCase):
+    def test_expiry_becomes_timeout_error(self):
+        outcome = run([{"timeout": 10, "body": [{"sleep": 20}]}])
+        self.assertEqual(outcome["main"], {"error": kind("TimeoutError")})
+        main = task(outcome, "main")
+        self.assertEqual((main["done"], main["cancel_requests"], main["uncancels"],
+                          main["cancelling"]), (10, 1, 1, 0))
+
+    def test_body_in_time(self):
+        outcome = run([{"timeout": 10, "body": [{"sleep": 5}, {"return": "in time"}]}])
+        self.assertEqual((outcome["main"], outcome["end_time"]), ({"ok": "in time"}, 5))
+
+    def test_caught(self):
+        outcome = run([{"try": [{"timeout": 10, "body": [{"sleep": 20}]}],
+                        "except": [{"kinds": ["TimeoutError"], "do": [{"return": "late"}]}]}])
+        self.assertEqual((outcome["main"], outcome["end_time"]), ({"ok": "late"}, 10))
+
+
+class SemaphoreTest(unittest.TestCase):
+    def test_fifo_without_barging(self):
+        # At 10 main.0 releases and at once asks again, but the unit went to
+        # main.1, waiting since 1: main.0 queues behind it.
+        outcome = run([{"gather": [
+            [{"acquire": "s", "body": [{"sleep": 10}]},
+             {"acquire": "s", "body": [{"sleep": 10}]}, {"return": "a"}],
+            [{"sleep": 1}, {"acquire": "s", "body": [{"sleep": 10}]}, {"return": "b"}],
+        ]}], semaphores={"s": 1})
+        self.assertEqual(outcome["main"], {"ok": ["a", "b"]})
+        self.assertEqual((task(outcome, "main.0")["done"], task(outcome, "main.1")["done"]),
+                         (30, 20))
+
+
+class AsCompletedTest(unittest.TestCase):
+    CHILDREN = [[{"sleep": 3}, {"return": "a"}], [{"sleep": 1}, {"raise": "E"}],
+                [{"sleep": 2}, {"return": "b"}], [{"sleep": 9}, {"return": "c"}]]
+
+    def test_take_skip_errors_cancel_rest(self):
+        outcome = run([{"as_completed": self.CHILDREN, "take": 2,
+                        "skip_errors": True, "cancel_rest": True}])
+        self.assertEqual(outcome["main"], {"ok": ["b", "a"]})
+        self.assertEqual(outcome["end_time"], 3)
+        self.assertEqual(outcome["scope_escapes"],
+                         [{"scope": "as_completed", "task": "main.3", "at": 3}])
+        rest = task(outcome, "main.3")
+        self.assertEqual((rest["outcome"], rest["done"], rest["cancel_requests"]),
+                         ({"cancelled": True}, 3, 1))
+        self.assertEqual(outcome["orphans"], [])  # it finished in main's last pass
+
+    def test_error_propagates_without_skip_errors(self):
+        outcome = run([{"as_completed": self.CHILDREN}])
+        self.assertEqual(outcome["main"], {"error": kind("E")})
+        self.assertEqual(outcome["end_time"], 1)
+        self.assertEqual(outcome["orphans"], ["main.0", "main.2", "main.3"])
+        self.assertEqual([e["task"] for e in outcome["scope_escapes"]],
+                         ["main.0", "main.2", "main.3"])
+
+    def test_timeout(self):
+        children = [[{"sleep": 5}, {"return": "a"}], [{"sleep": 50}, {"return": "b"}]]
+        failed = run([{"as_completed": children, "timeout": 10}])
+        self.assertEqual((failed["main"], failed["end_time"]),
+                         ({"error": kind("TimeoutError")}, 10))
+        self.assertEqual(failed["orphans"], ["main.1"])
+        skipped = run([{"as_completed": children, "timeout": 10, "skip_errors": True}])
+        self.assertEqual((skipped["main"], skipped["end_time"]), ({"ok": ["a"]}, 10))
+
+
+class GatherWaitShieldTest(unittest.TestCase):
+    def test_gather_return_exceptions(self):
+        outcome = run([{"gather": [[{"return": 1}], [{"raise": "E"}],
+                                   [{"raise": "CancelledError"}]],
+                        "return_exceptions": True}])
+        self.assertEqual(outcome["main"],
+                         {"ok": [1, {"error": kind("E")}, {"cancelled": True}]})
+
+    def test_wait_first_completed_cancel_pending(self):
+        # The cancelled children finish in the pass that runs main's
+        # done-callbacks, so they are not orphans.
+        outcome = run([{"wait": [[{"sleep": 5}], [{"sleep": 1}], [{"sleep": 9}]],
+                        "return_when": "FIRST_COMPLETED", "cancel_pending": True}])
+        self.assertEqual(outcome["main"], {"ok": [1]})
+        self.assertEqual(outcome["orphans"], [])
+        self.assertEqual(outcome["scope_escapes"],
+                         [{"scope": "wait", "task": "main.0", "at": 1},
+                          {"scope": "wait", "task": "main.2", "at": 1}])
+        for name in ("main.0", "main.2"):
+            self.assertEqual(task(outcome, name)["outcome"], {"cancelled": True})
+
+    def test_wait_timeout_key_belongs_to_wait(self):
+        outcome = run([{"wait": [[{"sleep": 5}], [{"sleep": 20}]], "timeout": 10}])
+        self.assertEqual((outcome["main"], outcome["end_time"]), ({"ok": [0]}, 10))
+        self.assertEqual(outcome["orphans"], ["main.1"])
+
+    def test_shield_protects_the_inner_task(self):
+        outcome = run([{"spawn": [{"shield": [{"sleep": 10}, {"return": "inner"}]}]},
+                       {"sleep": 1}, {"cancel": "main.0"}, {"await": "main.0.0"}])
+        self.assertEqual((outcome["main"], outcome["end_time"]), ({"ok": "inner"}, 10))
+        self.assertEqual(task(outcome, "main.0")["outcome"], {"cancelled": True})
+        self.assertEqual(task(outcome, "main.0.0")["cancel_requests"], 0)
+
+
+class ValidationTest(unittest.TestCase):
+    def assertInvalid(self, scenario):
+        with self.assertRaises(simloop_ref.Invalid):
+            simloop_ref.run_scenario(scenario)
+
+    def test_rejected(self):
+        self.assertInvalid([])
+        self.assertInvalid({"semaphores": {}})
+        self.assertInvalid({"main": [{"bogus": 1}]})
+        self.assertInvalid({"main": [{"sleep": 1.5}]})
+        self.assertInvalid({"main": [{"raise": "BaseException"}]})
+        self.assertInvalid({"main": [{"wait": []}]})
+        self.assertInvalid({"main": [{"acquire": "nope", "body": []}]})
+        self.assertInvalid({"main": [{"try_star": [], "except_star": [
+            {"kinds": ["ExceptionGroup"], "do": []}]}]})
+        self.assertInvalid({"main": [{"try_star": [], "except_star": [
+            {"kinds": [k], "do": []} for k in "ABCD"]}]})
+
+    def test_cancelling_an_await_cycle_is_rejected(self):
+        # a and b await each other; at shutdown a.cancel() passes the cancel
+        # to b, which passes it back to a: CPython recurses until
+        # RecursionError, which no outcome describes.
+        scenario = {"main": [{"spawn": {"name": "a", "body": [{"await": "b"}]}},
+                             {"spawn": {"name": "b", "body": [{"await": "a"}]}},
+                             {"sleep": 1}]}
+        with self.assertRaisesRegex(simloop_ref.Invalid, "await cycle: cancelling a "):
+            simloop_ref.run_scenario(scenario)
+        # Left alone, the same cycle is just a stall.
+        scenario["main"][-1] = {"await": "a"}
+        self.assertEqual(simloop_ref.run_scenario(scenario)["main"], {"stalled": True})
+
+    def test_extra_keys_are_ignored(self):
+        outcome = simloop_ref.run_scenario({"name": "n", "description": "d", "expect": {"x": 1},
+                                            "main": [{"return": 1, "note": "ignored"}]})
+        self.assertEqual(outcome["main"], {"ok": 1})
+
+
+class CommandLineTest(unittest.TestCase):
+    def test_file(self):
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "gather-ghost.json")
+            with open(path, "w") as f:
+                json.dump(GATHER_GHOST, f)
+            result = run_cli([path])
+        self.assertEqual(result.returncode, 0)
+        line = result.stdout
+        self.assertEqual(line.count("\n"), 1)
+        self.assertTrue(line.startswith('{"main":{"ok":"caught"},"end_time":500,'), line)
+        self.assertEqual(list(json.loads(line)), ["main", "end_time", "quiescent_time",
+                                                  "orphans", "scope_escapes", "tasks"])
+        self.assertEqual(list(json.loads(line)["tasks"][0]), [
+            "name", "parent", "created", "done", "outcome",
+            "cancel_requests", "uncancels", "cancelling"])
+
+    def test_invalid_file_exits_2_without_traceback(self):
+        result = run_cli(["/nonexistent/scenario.json"])
+        self.assertEqual(result.returncode, 2)
+        self.assertNotIn("Traceback", result.stderr)
+        result = run_cli(["/dev/stdin"], stdin='{"semaphores": {}}')
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("missing main", result.stderr)
+        self.assertNotIn("Traceback", result.stderr)
+
+    def test_batch(self):
+        lines = [json.dumps(GATHER_GHOST), "not json", '{"name": "no main"}',
+                 json.dumps({"main": [{"hang": None}]})]
+        result = run_cli(["-"], "\n".join(lines) + "\n")
+        self.assertEqual((result.returncode, result.stderr), (0, ""))
+        outcomes = [json.loads(line) for line in result.stdout.splitlines()]
+        self.assertEqual(len(outcomes), 4)
+        self.assertEqual(outcomes[0], simloop_ref.run_scenario(GATHER_GHOST))
+        self.assertEqual(list(outcomes[1]), ["invalid"])
+        self.assertEqual(outcomes[2], {"invalid": "scenario: missing main"})
+        self.assertEqual(outcomes[3]["main"], {"stalled": True})
+
+
+if __name__ == "__main__":
+    unittest.main()
