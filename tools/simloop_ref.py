@@ -322,7 +322,7 @@ class _Run:
         """
         asyncio._set_running_loop(self.loop)
         try:
-            for task in self.tasks:  # also reaches tasks that the cleanup creates
+            for task in self.tasks:
                 if not task.done():
                     task._log_destroy_pending = False
                     _close_coroutine(task.get_coro())
@@ -777,11 +777,11 @@ def main(argv=None):
 
     try:
         with open(args.scenario, encoding="utf-8") as f:
-            program = load_scenario(f.read())
+            outcome = run_program(load_scenario(f.read()), args.native_sets)
     except (OSError, UnicodeDecodeError, Invalid) as exc:
         print(f"simloop_ref: {args.scenario}: {exc}", file=sys.stderr)
         return 2
-    print(_dumps(run_program(program, args.native_sets)))
+    print(_dumps(outcome))
     return 0
 
 

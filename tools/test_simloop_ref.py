@@ -34,6 +34,11 @@ GATHER_GHOST = {
 
 CANCEL_LEAK = {"main": [{"task_group": [[{"raise": "Boom"}]]}]}
 
+# a and b await each other, and are cancelled as orphans when main returns.
+AWAIT_CYCLE = {"main": [{"spawn": {"name": "a", "body": [{"await": "b"}]}},
+                        {"spawn": {"name": "b", "body": [{"await": "a"}]}},
+                        {"sleep": 1}]}
+
 TASK_GROUP_MESSAGE = "unhandled errors in a TaskGroup"
 
 
@@ -454,14 +459,15 @@ class ValidationTest(unittest.TestCase):
         # a and b await each other; at shutdown a.cancel() passes the cancel
         # to b, which passes it back to a: CPython recurses until
         # RecursionError, which no outcome describes.
-        scenario = {"main": [{"spawn": {"name": "a", "body": [{"await": "b"}]}},
-                             {"spawn": {"name": "b", "body": [{"await": "a"}]}},
-                             {"sleep": 1}]}
         with self.assertRaisesRegex(simloop_ref.Invalid, "await cycle: cancelling a "):
-            simloop_ref.run_scenario(scenario)
-        # Left alone, the same cycle is just a stall.
-        scenario["main"][-1] = {"await": "a"}
-        self.assertEqual(simloop_ref.run_scenario(scenario)["main"], {"stalled": True})
+            simloop_ref.run_scenario(AWAIT_CYCLE)
+        # Left alone, the same cycle is just a stall; so it is in a task group
+        # whose body hangs, which only the teardown of the stalled run aborts.
+        for main in (AWAIT_CYCLE["main"][:-1] + [{"await": "a"}],
+                     [{"task_group": [AWAIT_CYCLE["main"][0]["spawn"],
+                                      AWAIT_CYCLE["main"][1]["spawn"]],
+                       "then": [{"hang": None}]}]):
+            self.assertEqual(run(main)["main"], {"stalled": True})
 
     def test_extra_keys_are_ignored(self):
         outcome = simloop_ref.run_scenario({"name": "n", "description": "d", "expect": {"x": 1},
@@ -490,22 +496,25 @@ class CommandLineTest(unittest.TestCase):
         result = run_cli(["/nonexistent/scenario.json"])
         self.assertEqual(result.returncode, 2)
         self.assertNotIn("Traceback", result.stderr)
-        result = run_cli(["/dev/stdin"], stdin='{"semaphores": {}}')
-        self.assertEqual(result.returncode, 2)
-        self.assertIn("missing main", result.stderr)
-        self.assertNotIn("Traceback", result.stderr)
+        for scenario, message in (({"semaphores": {}}, "missing main"),
+                                  (AWAIT_CYCLE, "await cycle")):
+            result = run_cli(["/dev/stdin"], stdin=json.dumps(scenario))
+            self.assertEqual(result.returncode, 2)
+            self.assertIn(message, result.stderr)
+            self.assertNotIn("Traceback", result.stderr)
 
     def test_batch(self):
         lines = [json.dumps(GATHER_GHOST), "not json", '{"name": "no main"}',
-                 json.dumps({"main": [{"hang": None}]})]
+                 json.dumps({"main": [{"hang": None}]}), json.dumps(AWAIT_CYCLE)]
         result = run_cli(["-"], "\n".join(lines) + "\n")
         self.assertEqual((result.returncode, result.stderr), (0, ""))
         outcomes = [json.loads(line) for line in result.stdout.splitlines()]
-        self.assertEqual(len(outcomes), 4)
+        self.assertEqual(len(outcomes), 5)
         self.assertEqual(outcomes[0], simloop_ref.run_scenario(GATHER_GHOST))
         self.assertEqual(list(outcomes[1]), ["invalid"])
         self.assertEqual(outcomes[2], {"invalid": "scenario: missing main"})
         self.assertEqual(outcomes[3]["main"], {"stalled": True})
+        self.assertIn("await cycle", outcomes[4]["invalid"])
 
 
 if __name__ == "__main__":

@@ -2,13 +2,14 @@
 //! check each scenario's `expect`.
 //!
 //! Exit codes: 0 all ran and met their `expect`; 1 an `expect` was not met
-//! or a run hit a limit; 2 bad input (unreadable file, invalid scenario).
+//! or a run hit a limit; 2 bad input (unreadable file, invalid scenario, or
+//! a cancelled await cycle, which CPython cannot run either).
 
 use std::io::{self, BufRead, BufWriter, Write};
 use std::path::Path;
 
 use serde_json::json;
-use simloop::core::Config;
+use simloop::core::{Config, RunError};
 use simloop::scenario::{check_expect, parse_scenario, run, timeline};
 
 use crate::cli::RunArgs;
@@ -46,7 +47,7 @@ fn one(file: &Path, config: Config, as_json: bool) -> u8 {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {}: {e}", file.display());
-            return 1;
+            return exit_code(&e);
         }
     };
     let outcome = r.outcome.to_json();
@@ -70,6 +71,15 @@ fn one(file: &Path, config: Config, as_json: bool) -> u8 {
         println!("expect: met under {profile}");
     }
     0
+}
+
+/// A run limit is 1; an await cycle makes the scenario meaningless (CPython
+/// raises `RecursionError`), so it is bad input: 2.
+fn exit_code(e: &RunError) -> u8 {
+    match e {
+        RunError::AwaitCycle { .. } => 2,
+        _ => 1,
+    }
 }
 
 /// `-`: one scenario per stdin line, one outcome per stdout line, in order.
@@ -97,8 +107,14 @@ fn batch(config: Config) -> u8 {
             Ok(s) => match run(&s, config) {
                 Ok(r) => r.outcome.to_json(),
                 Err(e) => {
-                    code = code.max(1);
-                    json!({ "limit": e.to_string() })
+                    code = code.max(exit_code(&e));
+                    // The reference runner calls an await cycle invalid too.
+                    let key = if exit_code(&e) == 2 {
+                        "invalid"
+                    } else {
+                        "limit"
+                    };
+                    json!({ key: e.to_string() })
                 }
             },
         };

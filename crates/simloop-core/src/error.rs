@@ -50,6 +50,12 @@ pub enum RunError {
         /// The limit.
         limit: usize,
     },
+    /// A task was cancelled while tasks await each other in a cycle: CPython
+    /// passes the cancel round the cycle until `RecursionError`.
+    AwaitCycle {
+        /// The task whose cancel came back to it.
+        task: String,
+    },
 }
 
 impl fmt::Display for StallReport {
@@ -86,6 +92,10 @@ impl fmt::Display for RunError {
             RunError::TaskLimit { limit } => {
                 write!(f, "task limit: more than {limit} tasks were created")
             }
+            RunError::AwaitCycle { task } => write!(
+                f,
+                "await cycle: cancelling {task} recurses forever (CPython raises RecursionError)"
+            ),
         }
     }
 }

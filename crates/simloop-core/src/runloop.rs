@@ -294,6 +294,12 @@ impl Sim {
         (self.0.tasks.borrow().len() - self.0.pending_tasks.get() - 1) as u32
     }
 
+    pub(crate) fn await_cycle(&self, task: &str) {
+        self.limit(RunError::AwaitCycle {
+            task: task.to_owned(),
+        });
+    }
+
     fn limit(&self, e: RunError) {
         self.0.limit_hit.borrow_mut().get_or_insert(e);
     }
@@ -306,6 +312,11 @@ impl Sim {
     /// One pass of `_run_once`.
     pub fn run_once(&self) -> Result<(), RunError> {
         let _running = Running::enter(self);
+        // An error raised outside a handle (an await cycle hit by a cancel
+        // made between passes) ends the run at the next pass.
+        if let Some(e) = self.0.limit_hit.borrow_mut().take() {
+            return Err(e);
+        }
         self.purge_cancelled_timers();
         if self.0.ready.borrow().is_empty() && !self.0.stopping.get() {
             let next = self.0.timers.borrow().first().map(|h| h.when);

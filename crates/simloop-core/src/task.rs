@@ -79,6 +79,9 @@ pub(crate) struct TaskHeader {
     throw: RefCell<Option<Exc>>,
     yielded: RefCell<Option<Yield>>,
     started: Cell<bool>,
+    /// Inside this task's `cancel()`, passing it on to what it waits on: a
+    /// second entry means an await cycle (see `cancel_task`).
+    cancelling_waiter: Cell<bool>,
     cancel_requests: Cell<u32>,
     uncancels: Cell<u32>,
 }
@@ -99,6 +102,7 @@ impl TaskHeader {
             throw: RefCell::new(None),
             yielded: RefCell::new(None),
             started: Cell::new(false),
+            cancelling_waiter: Cell::new(false),
             cancel_requests: Cell::new(0),
             uncancels: Cell::new(0),
         }
@@ -143,7 +147,16 @@ impl<T: Clone + 'static> TaskCell<T> {
         });
         let waiter = h.fut_waiter.borrow().clone();
         if let Some(w) = waiter {
-            if w.cancel(msg.clone()) {
+            if h.cancelling_waiter.replace(true) {
+                // Tasks awaiting each other in a cycle: CPython passes the
+                // cancel round the cycle until RecursionError, which no
+                // outcome can describe. Stop here and end the run.
+                self.core.sim().await_cycle(&h.name);
+                return false;
+            }
+            let passed_on = w.cancel(msg.clone());
+            h.cancelling_waiter.set(false);
+            if passed_on {
                 // The wakeup will deliver the CancelledError.
                 return true;
             }

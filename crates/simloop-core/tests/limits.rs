@@ -94,3 +94,35 @@ fn task_limit() {
         "task limit: more than 5 tasks were created"
     );
 }
+
+#[test]
+fn cancelling_an_await_cycle_ends_the_run_instead_of_recursing() {
+    use simloop_core::Task;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let sim = Sim::new(Config::new(Profile::Py313));
+    let err = sim
+        .run_main("main", async {
+            // a awaits b and b awaits a; a finds b through a slot.
+            let slot: Rc<RefCell<Option<Task<()>>>> = Rc::new(RefCell::new(None));
+            let s = slot.clone();
+            let a = spawn("a", async move {
+                yield_now().await?;
+                let b = s.borrow().clone().expect("b exists");
+                b.await
+            });
+            let a2 = a.clone();
+            let b = spawn("b", async move { a2.await });
+            *slot.borrow_mut() = Some(b);
+            sleep(1).await?;
+            a.cancel(None);
+            Ok(())
+        })
+        .unwrap_err();
+    assert_eq!(err, RunError::AwaitCycle { task: "a".into() });
+    assert_eq!(
+        err.to_string(),
+        "await cycle: cancelling a recurses forever (CPython raises RecursionError)"
+    );
+}
