@@ -9,16 +9,8 @@ use std::process::Command;
 fn reference_runner_unit_tests_pass_on_every_cpython() {
     for (profile, python) in support::interpreters() {
         let out = Command::new(&python)
-            .args([
-                "-m",
-                "unittest",
-                "discover",
-                "-s",
-                "tools",
-                "-p",
-                "test_*.py",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["-m", "unittest", "discover", "-p", "test_*.py", "-s"])
+            .arg(support::tools())
             .output()
             .expect("run python");
         assert!(

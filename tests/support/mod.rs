@@ -7,7 +7,7 @@ use simloop::core::Profile;
 
 /// The CPython interpreter for `profile`: pyenv's exact version, else a
 /// `python3.X` on PATH that reports the right minor version.
-pub fn interpreter(profile: Profile) -> Option<PathBuf> {
+pub(crate) fn interpreter(profile: Profile) -> Option<PathBuf> {
     let version = profile.cpython();
     let minor = &version[..version.rfind('.').unwrap()];
     let home = std::env::var_os("HOME").map(PathBuf::from);
@@ -26,7 +26,7 @@ fn reports(python: &PathBuf, minor: &str) -> bool {
 }
 
 /// Every profile whose interpreter was found; panics if none is.
-pub fn interpreters() -> Vec<(Profile, PathBuf)> {
+pub(crate) fn interpreters() -> Vec<(Profile, PathBuf)> {
     let found: Vec<_> = Profile::ALL
         .into_iter()
         .filter_map(|p| interpreter(p).map(|i| (p, i)))
@@ -39,6 +39,6 @@ pub fn interpreters() -> Vec<(Profile, PathBuf)> {
 }
 
 /// `tools/` of this repository.
-pub fn tools() -> PathBuf {
+pub(crate) fn tools() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tools")
 }
