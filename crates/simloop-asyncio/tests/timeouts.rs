@@ -731,7 +731,8 @@ fn reschedule_to_past() {
     }
 }
 
-/// `_on_timeout` is marked in the trace, for the task it cancels.
+/// `_on_timeout` is marked in the trace, for the task it cancels, and the
+/// scope's entry and exit are marked for the task that entered it.
 #[test]
 fn expiry_is_marked() {
     let (sim, _) = run(Profile::Py311, async {
@@ -740,10 +741,13 @@ fn expiry_is_marked() {
         Ok(())
     });
     let text = sim.trace_ref().to_string();
-    assert!(
-        text.contains("    10     4 timeout.expired main\n"),
-        "{text}"
-    );
+    for line in [
+        "     0     2 timeout.enter main\n",
+        "    10     5 timeout.expired main\n",
+        "    10    10 timeout.exit main\n",
+    ] {
+        assert!(text.contains(line), "{line:?} not in\n{text}");
+    }
 }
 
 /// Exiting a timeout that was never entered is CPython's failed assert.

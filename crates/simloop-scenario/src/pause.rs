@@ -1,0 +1,66 @@
+//! A scenario run stopped at a tick, its tasks still live: what
+//! `simloop pstree` reads the await tree from.
+//!
+//! [`run_until`] drives the same phases as [`run`](crate::run) (main, then
+//! the shutdown that cancels orphans) but stops where the clock would pass
+//! the tick: every handle due at or before it has run, none after.
+
+use std::rc::Rc;
+
+use simloop_core::{Config, RunError, Sim, TaskRef, Tick};
+
+use crate::format::Scenario;
+use crate::interp::Interp;
+
+/// A run paused at a tick. Its tasks keep their state (`waiting_on`,
+/// `cancelling`) until it is dropped, which closes the loop.
+#[must_use = "a paused run is only useful to inspect its tasks"]
+pub struct Paused {
+    sim: Sim,
+    /// Kept alive so that the tasks' bodies stay as they were.
+    _ix: Rc<Interp>,
+}
+
+impl Paused {
+    /// The loop, at the tick the run stopped at (its trace so far).
+    pub fn sim(&self) -> &Sim {
+        &self.sim
+    }
+
+    /// Every task created so far, `main` first, in creation order.
+    pub fn tasks(&self) -> Vec<TaskRef> {
+        self.sim.all_tasks()
+    }
+}
+
+impl Drop for Paused {
+    fn drop(&mut self) {
+        self.sim.close();
+    }
+}
+
+/// Run `scenario` under `config` until the loop's clock would pass `at`.
+/// A run that stalls or ends earlier stops there. Errors are the run limits
+/// of `config` other than its time limit.
+pub fn run_until(scenario: &Scenario, config: Config, at: Tick) -> Result<Paused, RunError> {
+    let mut limits = config.limits;
+    limits.max_time = limits.max_time.min(at);
+    let sim = Sim::new(config.limits(limits));
+    let ix = Interp::new(sim.clone(), &scenario.semaphores);
+    let main = ix.spawn_main(scenario.main.clone());
+    let paused = Paused { sim, _ix: ix };
+    let stop = |r: Result<(), RunError>| match r {
+        Ok(()) => Ok(false),
+        Err(RunError::TimeLimit { .. } | RunError::Stalled(_)) => Ok(true),
+        Err(e) => Err(e),
+    };
+    if stop(paused.sim.run_until_complete(main.any()))? {
+        return Ok(paused);
+    }
+    // asyncio.run's shutdown, as `run` does it.
+    for t in paused.sim.all_tasks().iter().filter(|t| !t.done()) {
+        t.cancel(None);
+    }
+    stop(paused.sim.run_until_tasks_done())?;
+    Ok(paused)
+}

@@ -1,0 +1,34 @@
+//! `simloop pstree`: the await tree of a scenario's run at a tick.
+//!
+//! Exit codes: 0 printed; 1 the run hit a limit before the tick; 2 bad
+//! input (unreadable or invalid scenario, an await cycle).
+
+use simloop::core::Config;
+use simloop::render::pstree;
+use simloop::scenario::run_until;
+
+use crate::cli::PstreeArgs;
+use crate::cmd::render::{load, run_error_code, title};
+
+pub(crate) fn main(args: PstreeArgs) -> u8 {
+    let scenario = match load(&args.file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let config = Config::new(args.config.profile.into()).policy(args.config.policy());
+    let paused = match run_until(&scenario, config, args.at) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.file.display());
+            return run_error_code(&e);
+        }
+    };
+    println!(
+        "== {} at tick {} ({}): who awaits whom",
+        title(&scenario, &args.file),
+        args.at,
+        config.profile
+    );
+    print!("{}", pstree(&paused));
+    0
+}

@@ -1,0 +1,92 @@
+//! `simloop render`: run a scenario and draw its timeline.
+//!
+//! Exit codes: 0 the picture was written; 1 the run hit a limit; 2 bad
+//! input (unreadable or invalid scenario, an await cycle, an output name
+//! that is neither `.svg` nor `.html`, an output that cannot be written).
+
+use std::path::Path;
+
+use simloop::core::{Config, RunError};
+use simloop::render::{render_html, render_svg};
+use simloop::scenario::{parse_scenario, run, Scenario};
+
+use crate::cli::RenderArgs;
+
+/// The picture formats, by the output's extension.
+enum Format {
+    Svg,
+    Html,
+}
+
+pub(crate) fn main(args: RenderArgs) -> u8 {
+    let format = match args.out.extension().and_then(|e| e.to_str()) {
+        Some("svg") => Format::Svg,
+        Some("html" | "htm") => Format::Html,
+        _ => {
+            eprintln!(
+                "error: --out {}: the name must end in .svg or .html",
+                args.out.display()
+            );
+            return 2;
+        }
+    };
+    let scenario = match load(&args.file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let config = Config::new(args.config.profile.into()).policy(args.config.policy());
+    let r = match run(&scenario, config) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.file.display());
+            return run_error_code(&e);
+        }
+    };
+    let title = title(&scenario, &args.file);
+    let picture = match format {
+        Format::Svg => render_svg(&r, &title),
+        Format::Html => render_html(&r, &title),
+    };
+    if let Err(e) = std::fs::write(&args.out, picture) {
+        eprintln!("error: cannot write {}: {e}", args.out.display());
+        return 2;
+    }
+    println!(
+        "wrote {} ({title} under {}, {} tasks)",
+        args.out.display(),
+        config.profile,
+        r.outcome.tasks.len()
+    );
+    0
+}
+
+/// Read and parse a scenario file; the error is printed, its exit code
+/// returned.
+pub(crate) fn load(file: &Path) -> Result<Scenario, u8> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        eprintln!("error: cannot read {}: {e}", file.display());
+        2
+    })?;
+    parse_scenario(&text).map_err(|e| {
+        eprintln!("error: {}: {e}", file.display());
+        2
+    })
+}
+
+/// The scenario's name, else the file's stem.
+pub(crate) fn title(scenario: &Scenario, file: &Path) -> String {
+    scenario.name.clone().unwrap_or_else(|| {
+        file.file_stem().map_or_else(
+            || "scenario".to_owned(),
+            |s| s.to_string_lossy().into_owned(),
+        )
+    })
+}
+
+/// A run limit is 1; an await cycle is bad input, as for `simloop run`.
+pub(crate) fn run_error_code(e: &RunError) -> u8 {
+    match e {
+        RunError::AwaitCycle { .. } => 2,
+        _ => 1,
+    }
+}
