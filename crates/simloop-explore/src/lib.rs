@@ -1,10 +1,21 @@
-//! Exploration of asyncio task trees: generate scenarios from seeds, shrink
-//! a failing one to a minimal tree, and drive both from proptest.
+//! Exploration of asyncio task trees: generate scenarios from seeds, check
+//! structured-concurrency invariants on their runs, shrink a failing one to
+//! a minimal tree, replay it, and drive all of it from proptest.
 //!
 //! - [`gen`]: [`generate`] a valid [`Scenario`](simloop_scenario::Scenario)
 //!   from a `u64` seed and a [`GenConfig`], the same one forever.
+//! - [`invariants`]: the named rules ([`Invariant`](invariants::Invariant))
+//!   and [`check`](invariants::check), a run to a report of violations and
+//!   findings.
+//! - [`explore`](mod@explore): seeds to checked runs on several threads
+//!   ([`explore()`](explore::explore)), shrunk
+//!   [`Failure`](explore::Failure)s with their replay command, and
+//!   [`replay`](explore::replay).
 //! - [`shrink`](mod@shrink): one-edit simplifications ([`shrink::candidates`]),
 //!   a size measure ([`shrink::size`]) and a greedy [`shrink()`].
+//! - [`selftest`]: does exploring catch the bugs planted in the combinators
+//!   ([`hunt`](selftest::hunt)), and is it clean without them
+//!   ([`control`](selftest::control))?
 //! - [`strategy`]: [`scenarios`], a proptest `Strategy` over the generated
 //!   trees that shrinks with the same candidates.
 //!
@@ -24,7 +35,10 @@
 //! assert_eq!(small.to_json_string(), r#"{"main":[{"raise":"TimeoutError"}]}"#);
 //! ```
 
+pub mod explore;
 pub mod gen;
+pub mod invariants;
+pub mod selftest;
 pub mod shrink;
 pub mod strategy;
 

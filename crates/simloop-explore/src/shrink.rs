@@ -61,6 +61,16 @@ pub fn size(s: &Scenario) -> usize {
     block_size(&s.main) + sems + kinds.len()
 }
 
+/// How many steps the tree has, in every block: `main`'s, children's
+/// bodies, a task group's `then`, a `try`'s body, handlers and `finally`
+/// (`{"task_group": [[{"raise": "Boom"}]]}` has 2). The self-test's
+/// measure of a shrunk failure.
+pub fn steps(s: &Scenario) -> usize {
+    let mut n = 0;
+    walk(&s.main, &mut |_| n += 1);
+    n
+}
+
 fn num(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }

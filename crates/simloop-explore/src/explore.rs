@@ -1,0 +1,653 @@
+//! The explore engine: seeds → scenarios → runs → invariants → minimal,
+//! replayable failures.
+//!
+//! One seed names one run: the scenario is [`generate`]`(seed, gen)` and
+//! the schedule is [`Policy::Seeded`]`{ seed, jitter: 0 }`, under one
+//! [`Profile`]. [`run_seed`] runs it twice (the second run only for the
+//! `determinism` invariant) and [`check`]s it. [`explore`] does that for
+//! every seed of a sweep on `jobs` threads, each run on one thread (the
+//! loop is single-threaded), and reports in seed order whatever the
+//! threads' timing. For each invariant violated, the lowest failing seed is
+//! shrunk ([`shrink_failure`]) with the predicate "the same invariant is
+//! still violated under the same profile and seed", giving a [`Failure`]
+//! with the shrunk scenario, its timeline and the command that replays it.
+//!
+//! ```
+//! use simloop_core::Profile;
+//! use simloop_explore::explore::{explore, ExploreConfig};
+//! use simloop_explore::invariants::Invariant;
+//!
+//! let cfg = ExploreConfig::new(Profile::Py311).seeds(200).jobs(2);
+//! let summary = explore(&cfg, &|_| {});
+//! let failure = &summary.failures[0];
+//! assert_eq!(failure.invariant, Invariant::CancelBalance);
+//! // A task group whose one child raises: CPython 3.11 leaks a cancel.
+//! // (The shrinker counts a user kind such as `Boom` one unit bigger than a
+//! // builtin one, so the kind it keeps is often `TimeoutError`.)
+//! let tree = failure.shrunk.to_json_string();
+//! assert!(tree.starts_with(r#"{"main":[{"task_group":[[{"raise":"#), "{tree}");
+//! assert!(failure.replay.starts_with("simloop replay --seed "));
+//! ```
+
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::thread::{self, Scope};
+
+use simloop_asyncio::planted::{self, Bug};
+use simloop_core::{Config, Policy, Profile, RunError, TraceMode};
+use simloop_scenario::{run, timeline, Run, Scenario};
+
+use crate::gen::{generate, GenConfig};
+use crate::invariants::{check, Invariant, Report};
+use crate::shrink::{shrink_with, DEFAULT_MAX_CALLS};
+
+/// `K/M`: the `K`-th of `M` interleaved parts of a sweep. Part `K` runs
+/// seeds `start + i` for the `i` in `0..seeds` with `i % M == K`, so the
+/// parts of a sweep are disjoint, cover it, and their reports concatenate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    index: u64,
+    count: u64,
+}
+
+impl Shard {
+    /// The whole sweep: `0/1`.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Part `index` of `count`; `None` unless `index < count`.
+    pub fn new(index: u64, count: u64) -> Option<Shard> {
+        (index < count).then_some(Shard { index, count })
+    }
+
+    /// `K`.
+    pub fn index(self) -> u64 {
+        self.index
+    }
+
+    /// `M`.
+    pub fn count(self) -> u64 {
+        self.count
+    }
+
+    /// Does this part run the `i`-th seed of the sweep?
+    pub fn contains(self, i: u64) -> bool {
+        i % self.count == self.index
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || format!("expected K/M with 0 <= K < M, got {s:?}");
+        let (k, m) = s.split_once('/').ok_or_else(bad)?;
+        let k = k.trim().parse().map_err(|_| bad())?;
+        let m = m.trim().parse().map_err(|_| bad())?;
+        Shard::new(k, m).ok_or_else(bad)
+    }
+}
+
+/// What [`explore`] sweeps, and how.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ExploreConfig {
+    /// The CPython profile every run reproduces.
+    pub profile: Profile,
+    /// The first seed of the sweep. Default 0.
+    pub start: u64,
+    /// How many seeds the sweep has (all shards together). Default 10,000.
+    pub seeds: u64,
+    /// Which part of the sweep to run. Default: all of it.
+    pub shard: Shard,
+    /// Threads running seeds (at least 1). Default 1.
+    pub jobs: usize,
+    /// The tree generator's knobs. Only `max_depth` can be set from the
+    /// command line, so only that one appears in replay commands.
+    pub gen: GenConfig,
+    /// The budget of runs for shrinking one failure. Default
+    /// [`DEFAULT_MAX_CALLS`].
+    pub shrink_calls: usize,
+    /// A planted bug switched on in every thread that runs or shrinks a
+    /// seed ([`planted`]); `None`, the default, runs the real
+    /// combinators. For `selftest` and tests only.
+    #[doc(hidden)]
+    pub planted: Option<Bug>,
+}
+
+impl ExploreConfig {
+    /// Seeds `0..10_000` under `profile`, on one thread, default trees.
+    pub fn new(profile: Profile) -> ExploreConfig {
+        ExploreConfig {
+            profile,
+            start: 0,
+            seeds: 10_000,
+            shard: Shard::ALL,
+            jobs: 1,
+            gen: GenConfig::default(),
+            shrink_calls: DEFAULT_MAX_CALLS,
+            planted: None,
+        }
+    }
+
+    /// With this first seed.
+    #[must_use]
+    pub fn start(mut self, start: u64) -> Self {
+        self.start = start;
+        self
+    }
+
+    /// With this many seeds.
+    #[must_use]
+    pub fn seeds(mut self, seeds: u64) -> Self {
+        self.seeds = seeds;
+        self
+    }
+
+    /// Running only this part of the sweep.
+    #[must_use]
+    pub fn shard(mut self, shard: Shard) -> Self {
+        self.shard = shard;
+        self
+    }
+
+    /// On this many threads.
+    #[must_use]
+    pub fn jobs(mut self, jobs: usize) -> Self {
+        self.jobs = jobs.max(1);
+        self
+    }
+
+    /// With these generator knobs.
+    #[must_use]
+    pub fn gen(mut self, gen: GenConfig) -> Self {
+        self.gen = gen;
+        self
+    }
+
+    /// With this shrinking budget.
+    #[must_use]
+    pub fn shrink_calls(mut self, calls: usize) -> Self {
+        self.shrink_calls = calls;
+        self
+    }
+
+    /// With this planted bug switched on (see the field).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn planted(mut self, bug: Option<Bug>) -> Self {
+        self.planted = bug;
+        self
+    }
+
+    /// The seeds this shard runs, in order.
+    pub fn seed_list(&self) -> impl Iterator<Item = u64> + '_ {
+        (0..self.seeds)
+            .filter(|&i| self.shard.contains(i))
+            .map(|i| self.start.wrapping_add(i))
+    }
+
+    /// How many seeds this shard runs.
+    pub fn len(&self) -> u64 {
+        let (k, m) = (self.shard.index, self.shard.count);
+        self.seeds / m + u64::from(self.seeds % m > k)
+    }
+
+    /// Does this shard run no seed?
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The run configuration a seed names: `profile`, seeded policy with no
+/// jitter, and the given trace mode.
+pub fn config(seed: u64, profile: Profile, trace: TraceMode) -> Config {
+    Config::new(profile)
+        .policy(Policy::Seeded { seed, jitter: 0 })
+        .trace(trace)
+}
+
+/// One seed, run and checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeedRun {
+    /// The seed.
+    pub seed: u64,
+    /// The first run's trace hash (0 if it stopped at a limit).
+    pub hash: u64,
+    /// The invariants' verdict (empty if the run stopped at a limit).
+    pub report: Report,
+    /// Why the run did not finish: a run limit, or a panic of the
+    /// harness itself.
+    pub error: Option<String>,
+}
+
+impl SeedRun {
+    /// Anything to report: a violation, a finding or an error?
+    pub fn is_notable(&self) -> bool {
+        self.error.is_some()
+            || !self.report.violations.is_empty()
+            || !self.report.findings.is_empty()
+    }
+}
+
+/// Run `scenario` under `seed`'s configuration (trace hash only) twice and
+/// check every invariant (`determinism` compares the two hashes). Returns
+/// the first run and the report.
+pub fn check_scenario(
+    scenario: &Scenario,
+    seed: u64,
+    profile: Profile,
+) -> Result<(Run, Report), RunError> {
+    let first = run(scenario, config(seed, profile, TraceMode::HashOnly))?;
+    let second = run(scenario, config(seed, profile, TraceMode::HashOnly))?;
+    let report = check(&first, Some(second.sim.trace_ref().hash()));
+    Ok((first, report))
+}
+
+/// Generate, run (twice) and check one seed.
+pub fn run_seed(seed: u64, profile: Profile, gen: &GenConfig) -> SeedRun {
+    let scenario = generate(seed, gen);
+    match check_scenario(&scenario, seed, profile) {
+        Ok((run, report)) => SeedRun {
+            seed,
+            hash: run.sim.trace_ref().hash(),
+            report,
+            error: None,
+        },
+        Err(e) => SeedRun {
+            seed,
+            hash: 0,
+            report: Report::default(),
+            error: Some(e.to_string()),
+        },
+    }
+}
+
+/// A violation, shrunk and ready to replay.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Failure {
+    /// The seed that broke the invariant.
+    pub seed: u64,
+    /// Under which profile.
+    pub profile: Profile,
+    /// Which invariant.
+    pub invariant: Invariant,
+    /// The first violation of it on the original scenario.
+    pub message: String,
+    /// The generated scenario.
+    pub original: Scenario,
+    /// The trace hash of the original run.
+    pub hash: u64,
+    /// A minimal scenario that still breaks it under the same seed and
+    /// profile (every one-edit simplification of it passes, unless the
+    /// shrinking budget ran out).
+    pub shrunk: Scenario,
+    /// The first violation of it on the shrunk scenario.
+    pub shrunk_message: String,
+    /// The shrunk scenario's timeline under the same seed and profile.
+    pub timeline: String,
+    /// The command that replays the original run:
+    /// `simloop replay --seed S --profile P [--max-depth D]`.
+    pub replay: String,
+}
+
+impl Failure {
+    /// The file the command line writes the shrunk scenario to:
+    /// `simloop-failure-<profile>-<seed>.json`.
+    pub fn file_name(&self) -> String {
+        format!("simloop-failure-{}-{}.json", self.profile, self.seed)
+    }
+}
+
+/// `simloop replay --seed S --profile P`, with `--max-depth D` when `gen`
+/// has a depth other than the default.
+pub fn replay_command(seed: u64, profile: Profile, gen: &GenConfig) -> String {
+    let mut cmd = format!("simloop replay --seed {seed} --profile {profile}");
+    if gen.max_depth != GenConfig::default().max_depth {
+        cmd.push_str(&format!(" --max-depth {}", gen.max_depth));
+    }
+    cmd
+}
+
+/// The first violation of `invariant` when `scenario` runs under `seed`
+/// and `profile`, if any.
+fn violation_of(
+    scenario: &Scenario,
+    seed: u64,
+    profile: Profile,
+    inv: Invariant,
+) -> Option<String> {
+    let (_, report) = check_scenario(scenario, seed, profile).ok()?;
+    report
+        .violations
+        .into_iter()
+        .find(|v| v.invariant == inv)
+        .map(|v| v.message)
+}
+
+/// Shrink seed `seed`'s scenario while `invariant` stays violated under the
+/// same seed and profile, within `max_calls` runs of candidates.
+///
+/// # Panics
+/// If the seed's run does not violate `invariant`.
+pub fn shrink_failure(
+    seed: u64,
+    profile: Profile,
+    gen: &GenConfig,
+    invariant: Invariant,
+    max_calls: usize,
+) -> Failure {
+    let original = generate(seed, gen);
+    let message = violation_of(&original, seed, profile, invariant)
+        .unwrap_or_else(|| panic!("seed {seed} does not violate {invariant} under {profile}"));
+    let hash = run(&original, config(seed, profile, TraceMode::HashOnly))
+        .expect("it ran")
+        .sim
+        .trace_ref()
+        .hash();
+    let shrunk = shrink_with(original.clone(), max_calls, |s| {
+        violation_of(s, seed, profile, invariant).is_some()
+    })
+    .scenario;
+    let shrunk_message =
+        violation_of(&shrunk, seed, profile, invariant).expect("the shrunk scenario still fails");
+    let r = run(&shrunk, config(seed, profile, TraceMode::Full)).expect("it ran");
+    let timeline = timeline(&r.sim.trace_ref(), &r.outcome);
+    Failure {
+        seed,
+        profile,
+        invariant,
+        message,
+        original,
+        hash,
+        timeline,
+        shrunk,
+        shrunk_message,
+        replay: replay_command(seed, profile, gen),
+    }
+}
+
+/// One row of the final table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tally {
+    /// The invariant.
+    pub invariant: Invariant,
+    /// Instances checked (scopes, steps, semaphores, runs) over all seeds.
+    pub checked: u64,
+    /// Instances that broke it.
+    pub violations: u64,
+    /// Findings about it.
+    pub findings: u64,
+}
+
+/// The result of a sweep.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Summary {
+    /// Seeds run.
+    pub seeds: u64,
+    /// The seeds with something to report (violations, findings or an
+    /// error), in seed order.
+    pub notable: Vec<SeedRun>,
+    /// One row per invariant, in the order of [`Invariant::ALL`].
+    pub tally: Vec<Tally>,
+    /// One shrunk failure per invariant violated (its lowest seed), in the
+    /// order of [`Invariant::ALL`].
+    pub failures: Vec<Failure>,
+}
+
+impl Summary {
+    /// Seeds whose run stopped at a limit or panicked.
+    pub fn errors(&self) -> impl Iterator<Item = &SeedRun> {
+        self.notable.iter().filter(|r| r.error.is_some())
+    }
+
+    /// Seeds that violate at least one invariant.
+    pub fn failing_seeds(&self) -> usize {
+        self.notable
+            .iter()
+            .filter(|r| !r.report.violations.is_empty())
+            .count()
+    }
+
+    /// No violation and no error?
+    pub fn is_clean(&self) -> bool {
+        self.failures.is_empty() && self.errors().next().is_none()
+    }
+}
+
+/// What the worker threads share.
+struct Pool<'a> {
+    cfg: &'a ExploreConfig,
+    seeds: Vec<u64>,
+    next: AtomicU64,
+    done: Mutex<Vec<SeedRun>>,
+    progress: &'a (dyn Fn(u64) + Sync),
+}
+
+/// Take seeds until none is left. A panic in a run (a harness bug) is
+/// recorded as that seed's error; the thread then ends, since the panic may
+/// have left its thread-local loop state behind, and a fresh one takes over.
+fn worker<'scope>(scope: &'scope Scope<'scope, '_>, pool: &'scope Pool<'scope>) {
+    let _bug = pool.cfg.planted.map(planted::enable);
+    loop {
+        let k = pool.next.fetch_add(1, Ordering::Relaxed);
+        let Some(&seed) = pool.seeds.get(k as usize) else {
+            return;
+        };
+        let result = panic::catch_unwind(AssertUnwindSafe(|| {
+            run_seed(seed, pool.cfg.profile, &pool.cfg.gen)
+        }));
+        let (r, panicked) = match result {
+            Ok(r) => (r, false),
+            Err(p) => {
+                let msg = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                let r = SeedRun {
+                    seed,
+                    hash: 0,
+                    report: Report::default(),
+                    error: Some(format!("panic: {msg}")),
+                };
+                (r, true)
+            }
+        };
+        pool.done.lock().expect("no panic holds it").push(r);
+        (pool.progress)(1);
+        if panicked {
+            scope.spawn(move || worker(scope, pool));
+            return;
+        }
+    }
+}
+
+/// Run every seed of `cfg`'s sweep (its shard) on `cfg.jobs` threads,
+/// calling `progress(1)` after each, then tally and shrink one failure per
+/// invariant violated ([`sweep`], then [`shrink_failures`]). The result
+/// depends only on `cfg`, not on the threads' timing.
+pub fn explore(cfg: &ExploreConfig, progress: &(dyn Fn(u64) + Sync)) -> Summary {
+    let mut summary = sweep(cfg, progress);
+    shrink_failures(cfg, &mut summary);
+    summary
+}
+
+/// The first half of [`explore`]: run and check every seed, and tally;
+/// `failures` is left empty.
+pub fn sweep(cfg: &ExploreConfig, progress: &(dyn Fn(u64) + Sync)) -> Summary {
+    let pool = Pool {
+        cfg,
+        seeds: cfg.seed_list().collect(),
+        next: AtomicU64::new(0),
+        done: Mutex::new(Vec::new()),
+        progress,
+    };
+    thread::scope(|scope| {
+        let pool = &pool;
+        for _ in 0..cfg.jobs.max(1) {
+            scope.spawn(move || worker(scope, pool));
+        }
+    });
+    let mut runs = pool.done.into_inner().expect("no panic holds it");
+    runs.sort_by_key(|r| r.seed);
+
+    let mut tally: Vec<Tally> = Invariant::ALL
+        .into_iter()
+        .map(|invariant| Tally {
+            invariant,
+            checked: 0,
+            violations: 0,
+            findings: 0,
+        })
+        .collect();
+    for r in &runs {
+        for t in &mut tally {
+            let inv = t.invariant;
+            t.checked += u64::from(r.report.checked.get(&inv).copied().unwrap_or(0));
+            let count = |n: usize| n as u64;
+            t.violations += count(
+                r.report
+                    .violations
+                    .iter()
+                    .filter(|v| v.invariant == inv)
+                    .count(),
+            );
+            t.findings += count(
+                r.report
+                    .findings
+                    .iter()
+                    .filter(|f| f.invariant == inv)
+                    .count(),
+            );
+        }
+    }
+    let seeds = runs.len() as u64;
+    runs.retain(SeedRun::is_notable);
+    Summary {
+        seeds,
+        notable: runs,
+        tally,
+        failures: Vec::new(),
+    }
+}
+
+/// The second half of [`explore`]: for each invariant violated, shrink its
+/// lowest failing seed into `summary.failures`.
+pub fn shrink_failures(cfg: &ExploreConfig, summary: &mut Summary) {
+    let _bug = cfg.planted.map(planted::enable);
+    summary.failures = Invariant::ALL
+        .into_iter()
+        .filter_map(|inv| {
+            let first = summary.notable.iter().find(|r| r.report.violates(inv))?;
+            Some(shrink_failure(
+                first.seed,
+                cfg.profile,
+                &cfg.gen,
+                inv,
+                cfg.shrink_calls,
+            ))
+        })
+        .collect();
+}
+
+/// A run replayed in full, with its verdict.
+#[non_exhaustive]
+pub struct Replay {
+    /// The seed.
+    pub seed: u64,
+    /// The profile.
+    pub profile: Profile,
+    /// The scenario run: the seed's, or one given.
+    pub scenario: Scenario,
+    /// The run, with its full trace.
+    pub run: Run,
+    /// The invariants' verdict (a second run checks `determinism`).
+    pub report: Report,
+}
+
+/// Replay seed `seed` under `profile`: generate its scenario with `gen` and
+/// run it with its seeded policy, keeping the full trace.
+pub fn replay(seed: u64, profile: Profile, gen: &GenConfig) -> Result<Replay, RunError> {
+    replay_scenario(generate(seed, gen), seed, profile)
+}
+
+/// Run `scenario` under seed `seed`'s policy and `profile`, keeping the
+/// full trace (a shrunk failure, say).
+pub fn replay_scenario(
+    scenario: Scenario,
+    seed: u64,
+    profile: Profile,
+) -> Result<Replay, RunError> {
+    let run = run(&scenario, config(seed, profile, TraceMode::Full))?;
+    let again = simloop_scenario::run(&scenario, config(seed, profile, TraceMode::HashOnly))?;
+    let report = check(&run, Some(again.sim.trace_ref().hash()));
+    Ok(Replay {
+        seed,
+        profile,
+        scenario,
+        run,
+        report,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_split_a_sweep() {
+        assert_eq!("1/3".parse::<Shard>(), Ok(Shard { index: 1, count: 3 }));
+        for bad in ["3/3", "1", "a/2", "1/0", "-1/2"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+        let cfg = |k| {
+            ExploreConfig::new(Profile::Py313)
+                .start(100)
+                .seeds(10)
+                .shard(Shard::new(k, 3).unwrap())
+        };
+        let parts: Vec<Vec<u64>> = (0..3).map(|k| cfg(k).seed_list().collect()).collect();
+        assert_eq!(parts[0], vec![100, 103, 106, 109]);
+        assert_eq!(parts[1], vec![101, 104, 107]);
+        assert_eq!(parts[2], vec![102, 105, 108]);
+        for k in 0..3 {
+            assert_eq!(cfg(k).len(), parts[k as usize].len() as u64);
+        }
+    }
+
+    #[test]
+    fn replay_commands_name_a_depth_only_when_not_the_default() {
+        let gen = GenConfig::default();
+        assert_eq!(
+            replay_command(7, Profile::Py311, &gen),
+            "simloop replay --seed 7 --profile py311"
+        );
+        assert_eq!(
+            replay_command(7, Profile::Py313, &gen.max_depth(6)),
+            "simloop replay --seed 7 --profile py313 --max-depth 6"
+        );
+    }
+
+    #[test]
+    fn reports_do_not_depend_on_the_number_of_threads() {
+        let cfg = ExploreConfig::new(Profile::Py312).seeds(60);
+        let one = explore(&cfg.clone().jobs(1), &|_| {});
+        let three = explore(&cfg.jobs(3), &|_| {});
+        assert_eq!(one.notable, three.notable);
+        assert_eq!(one.tally, three.tally);
+        assert_eq!(one.failures.len(), three.failures.len());
+        for (a, b) in one.failures.iter().zip(&three.failures) {
+            assert_eq!((a.seed, &a.shrunk, a.hash), (b.seed, &b.shrunk, b.hash));
+        }
+    }
+}
