@@ -17,6 +17,19 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Run scenario files and print their timeline and outcome.
     Run(RunArgs),
+    /// Draw a scenario's run as a timeline picture (SVG or HTML).
+    Render(RenderArgs),
+    /// Print the await tree of a scenario's run at a tick.
+    Pstree(PstreeArgs),
+    /// Run random task trees under seeded schedules, check invariants, and
+    /// shrink any failure to a minimal replayable scenario.
+    Explore(ExploreArgs),
+    /// Replay one explored seed bit for bit: its scenario, timeline,
+    /// invariants and trace hash.
+    Replay(ReplayArgs),
+    /// Check that explore finds and shrinks each of the bugs planted in
+    /// the combinators (switched on one at a time, only here).
+    Selftest(SelftestArgs),
 }
 
 /// CPython version to reproduce.
@@ -89,4 +102,82 @@ pub(crate) struct RunArgs {
     /// prints one outcome line per scenario.
     #[arg(required = true)]
     pub(crate) files: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct RenderArgs {
+    #[command(flatten)]
+    pub(crate) config: RunConfig,
+    /// The picture to write: `NAME.svg` (a standalone SVG) or `NAME.html`
+    /// (the SVG with details on hover and the text timeline).
+    #[arg(long, short)]
+    pub(crate) out: PathBuf,
+    /// The scenario file.
+    pub(crate) file: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct PstreeArgs {
+    #[command(flatten)]
+    pub(crate) config: RunConfig,
+    /// The tick: the tree after everything due at or before it has run.
+    #[arg(long)]
+    pub(crate) at: u64,
+    /// The scenario file.
+    pub(crate) file: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ExploreArgs {
+    /// How many seeds the sweep has (all shards together).
+    #[arg(long, default_value_t = 10_000)]
+    pub(crate) seeds: u64,
+    /// The first seed.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) start: u64,
+    /// CPython version to reproduce.
+    #[arg(long, value_enum, default_value = "py313")]
+    pub(crate) profile: ProfileArg,
+    /// Threads running seeds [default: the number of cores].
+    #[arg(long)]
+    pub(crate) jobs: Option<usize>,
+    /// Run only part K of M: the seeds `start + i` with `i % M == K`.
+    #[arg(long, value_name = "K/M")]
+    pub(crate) shard: Option<simloop::explore::explore::Shard>,
+    /// Deepest nesting of the generated trees [default: 4].
+    #[arg(long, value_name = "D")]
+    pub(crate) max_depth: Option<usize>,
+    /// Write one JSON line per seed with violations, findings or an error
+    /// (shards' reports concatenate).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ReplayArgs {
+    /// The seed: it names the scenario and the schedule.
+    #[arg(long)]
+    pub(crate) seed: u64,
+    /// CPython version to reproduce.
+    #[arg(long, value_enum, default_value = "py313")]
+    pub(crate) profile: ProfileArg,
+    /// Deepest nesting of the generated tree, as given to explore [default: 4].
+    #[arg(long, value_name = "D")]
+    pub(crate) max_depth: Option<usize>,
+    /// Run this scenario file under the seed's schedule instead of the
+    /// seed's own scenario (a shrunk failure, say).
+    pub(crate) file: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SelftestArgs {
+    /// CPython version to reproduce.
+    #[arg(long, value_enum, default_value = "py313")]
+    pub(crate) profile: ProfileArg,
+    /// Most seeds explored per planted bug, and by the control sweep.
+    #[arg(long, default_value_t = 10_000)]
+    pub(crate) max_seeds: u64,
+    /// Threads running seeds [default: the number of cores].
+    #[arg(long)]
+    pub(crate) jobs: Option<usize>,
 }

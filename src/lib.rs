@@ -8,11 +8,13 @@
 //!   `TaskGroup`, `timeout`, `shield`, `Semaphore`, `except*`) per profile;
 //! - [`scenario`]: the task-tree scenario format, its interpreter and the
 //!   outcome JSON;
-//! - [`explore`]: random trees, invariants, shrinking and replay.
+//! - [`explore`]: random trees, invariants, shrinking and replay;
+//! - [`render`]: pictures of a run (SVG/HTML timeline, the await tree).
 //!
 //! The `simloop` binary is a thin layer over these.
 
 pub use simloop_asyncio as asyncio;
 pub use simloop_core as core;
 pub use simloop_explore as explore;
+pub use simloop_render as render;
 pub use simloop_scenario as scenario;

@@ -12,6 +12,11 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     let code = match args.command {
         cli::Command::Run(a) => cmd::run::main(a),
+        cli::Command::Render(a) => cmd::render::main(a),
+        cli::Command::Pstree(a) => cmd::pstree::main(a),
+        cli::Command::Explore(a) => cmd::explore::main(a),
+        cli::Command::Replay(a) => cmd::replay::main(a),
+        cli::Command::Selftest(a) => cmd::selftest::main(a),
     };
     ExitCode::from(code)
 }

@@ -1,3 +1,8 @@
 //! One module per subcommand.
 
+pub(crate) mod explore;
+pub(crate) mod pstree;
+pub(crate) mod render;
+pub(crate) mod replay;
 pub(crate) mod run;
+pub(crate) mod selftest;

@@ -139,13 +139,7 @@ fn register<F: FutureLike>(fs: Vec<F>, timeout: Option<Tick>) -> (Rc<Shared<F>>,
 }
 
 fn distinct<F: FutureLike>(fs: Vec<F>) -> Vec<F> {
-    let mut out: Vec<F> = Vec::new();
-    for f in fs {
-        if !out.iter().any(|d| d.same(&f)) {
-            out.push(f);
-        }
-    }
-    out
+    crate::gather::distinct(&fs)
 }
 
 enum State<F: FutureLike> {

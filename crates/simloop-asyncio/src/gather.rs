@@ -29,6 +29,8 @@ use std::rc::Rc;
 
 use simloop_core::{get_running_loop, CallbackId, Exc, Future, Profile, Task};
 
+use crate::planted::{self, Bug};
+
 /// An `asyncio.Future` or `asyncio.Task`: what `gather`, `wait` and
 /// `as_completed` accept. `ensure_future` is the identity on both, so no
 /// wrapping task is created.
@@ -57,6 +59,11 @@ pub trait FutureLike: Clone + 'static {
 
     /// The same object (`is`, and the key of a set or dict of futures).
     fn same(&self, other: &Self) -> bool;
+
+    /// A number that is equal for the same object and different for two
+    /// objects of one loop (what `id(fut)` is to a dict of futures): the
+    /// future's or the task's id. Used to find duplicates in linear time.
+    fn key(&self) -> u64;
 
     /// `_cancel_message`: the message given to `Future.cancel`; `None` for
     /// a task, whose own `cancel` message lives elsewhere and which ends
@@ -90,6 +97,9 @@ impl<T: Clone + 'static> FutureLike for Future<T> {
     }
     fn same(&self, other: &Self) -> bool {
         Future::same(self, other)
+    }
+    fn key(&self) -> u64 {
+        self.id()
     }
     fn cancel_message(&self) -> Option<Rc<str>> {
         match Future::result(self) {
@@ -125,6 +135,9 @@ impl<T: Clone + 'static> FutureLike for Task<T> {
     fn same(&self, other: &Self) -> bool {
         self.any().same(other.any())
     }
+    fn key(&self) -> u64 {
+        u64::from(self.any().id().0)
+    }
     fn cancel_message(&self) -> Option<Rc<str>> {
         None
     }
@@ -153,11 +166,17 @@ struct Gathering<F: FutureLike> {
     outer: RefCell<Option<Future<Gathered<F::Output>>>>,
     /// `outer._cancel_requested`, shared with the cancel override.
     cancel_requested: Rc<Cell<bool>>,
+    /// The children in the order their callbacks ran; kept only under
+    /// [`Bug::GatherCompletionOrder`], empty otherwise.
+    completed: RefCell<Vec<F>>,
 }
 
 impl<F: FutureLike> Gathering<F> {
     /// `_done_callback(fut)`.
     fn done_callback(&self, fut: &F) {
+        if planted::on(Bug::GatherCompletionOrder) {
+            self.completed.borrow_mut().push(fut.clone());
+        }
         self.nfinished.set(self.nfinished.get() + 1);
         let outer = self.outer.borrow().clone();
         let Some(outer) = outer.filter(|o| !o.done()) else {
@@ -177,8 +196,13 @@ impl<F: FutureLike> Gathering<F> {
         }
         if self.nfinished.get() == self.nfuts {
             // All futures are done: the results in argument order.
-            let results = self
-                .children
+            let completed = self.completed.borrow();
+            let order: &[F] = if completed.is_empty() {
+                &self.children
+            } else {
+                &completed
+            };
+            let results = order
                 .iter()
                 .map(|child| {
                     if child.cancelled() {
@@ -221,12 +245,7 @@ pub fn gather<F: FutureLike>(
         return outer;
     }
     // arg_to_fut: the distinct children, first occurrence first.
-    let mut distinct: Vec<F> = Vec::new();
-    for child in &children {
-        if !distinct.iter().any(|d| d.same(child)) {
-            distinct.push(child.clone());
-        }
-    }
+    let distinct = distinct(&children);
     let state = Rc::new(Gathering {
         children: children.into(),
         nfuts: distinct.len(),
@@ -234,6 +253,7 @@ pub fn gather<F: FutureLike>(
         return_exceptions,
         outer: RefCell::new(None),
         cancel_requested: Rc::new(Cell::new(false)),
+        completed: RefCell::new(Vec::new()),
     });
     let eager = sim.profile() >= Profile::Py312;
     let mut done_futs = Vec::new();
@@ -275,4 +295,18 @@ pub fn gather<F: FutureLike>(
         state.done_callback(&fut);
     }
     outer
+}
+
+/// The distinct futures of `fs`, each at its first occurrence, in linear
+/// time when the keys increase (children created in order: no duplicate),
+/// else `O(n log n)`.
+pub(crate) fn distinct<F: FutureLike>(fs: &[F]) -> Vec<F> {
+    if fs.windows(2).all(|w| w[0].key() < w[1].key()) {
+        return fs.to_vec();
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    fs.iter()
+        .filter(|f| seen.insert(f.key()))
+        .cloned()
+        .collect()
 }

@@ -10,6 +10,8 @@ pub mod as_completed;
 pub mod errors;
 pub mod gather;
 pub mod locks;
+#[doc(hidden)]
+pub mod planted;
 mod queue;
 pub mod shield;
 pub mod taskgroup;

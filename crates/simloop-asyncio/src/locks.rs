@@ -27,6 +27,8 @@ use std::rc::Rc;
 
 use simloop_core::{get_running_loop, Exc, Future, Profile};
 
+use crate::planted::{self, Bug};
+
 struct SemaphoreState {
     /// `_value`. Never negative in practice; an `i64` as Python's int.
     value: Cell<i64>,
@@ -43,14 +45,25 @@ impl SemaphoreState {
     /// `release()`.
     fn release(&self) {
         get_running_loop().mark("semaphore.release");
-        self.value.set(self.value.get() + 1);
+        let units = if planted::on(Bug::SemaphoreReleaseTwice) {
+            2
+        } else {
+            1
+        };
+        self.value.set(self.value.get() + units);
         self.wake_up_next();
     }
 
     /// `_wake_up_next()`: hand one unit to the first waiter not done. Returns
     /// whether it woke one (3.13 uses the answer; 3.11/3.12 return `None`).
     fn wake_up_next(&self) -> bool {
-        let first = self.waiters.borrow().iter().find(|f| !f.done()).cloned();
+        let waiters = self.waiters.borrow();
+        let first = if planted::on(Bug::SemaphoreWakesNewest) {
+            waiters.iter().rev().find(|f| !f.done()).cloned()
+        } else {
+            waiters.iter().find(|f| !f.done()).cloned()
+        };
+        drop(waiters);
         match first {
             Some(fut) => {
                 self.value.set(self.value.get() - 1);

@@ -27,6 +27,9 @@
 //! parent that is being cancelled from outside) and in details of
 //! `create_task` that change no loop operation here; see the comments at
 //! each branch on [`Profile`].
+//!
+//! `taskgroup.enter` and `taskgroup.exit` marks (on the parent task) bracket
+//! the `async with` in the trace, for pictures; marks schedule nothing.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -34,6 +37,8 @@ use std::future::Future as StdFuture;
 use std::rc::Rc;
 
 use simloop_core::{current_task, get_running_loop, Exc, Future, Profile, Sim, Task, TaskRef};
+
+use crate::planted::{self, Bug};
 
 /// Is it one of the exceptions asyncio lets through the loop
 /// (`TaskGroup._is_base_error`: `SystemExit`, `KeyboardInterrupt`)? Other
@@ -67,6 +72,9 @@ struct State {
     errors: RefCell<Vec<Exc>>,
     base_error: RefCell<Option<Exc>>,
     on_completed_fut: RefCell<Option<Future<bool>>>,
+    /// The group's own `parent.cancel()` calls that returned true (not a
+    /// CPython field: see [`TaskGroup::parent_cancels`]).
+    parent_cancels: Cell<u32>,
 }
 
 fn runtime_error(msg: String) -> Exc {
@@ -98,7 +106,11 @@ impl TaskGroup {
                 "TaskGroup {self} cannot determine the parent task"
             )));
         };
-        s.lp.borrow_mut().get_or_insert_with(get_running_loop);
+        let sim =
+            s.lp.borrow_mut()
+                .get_or_insert_with(get_running_loop)
+                .clone();
+        sim.mark("taskgroup.enter");
         *s.parent_task.borrow_mut() = Some(parent);
         s.entered.set(true);
         Ok(())
@@ -169,6 +181,13 @@ impl TaskGroup {
     /// # Panics
     /// If the group was never entered (`async with` cannot do that).
     pub async fn exit(&self, exc: Option<Exc>) -> Result<(), Exc> {
+        let r = self.aexit(exc).await;
+        self.sim().mark("taskgroup.exit");
+        r
+    }
+
+    /// The body of [`exit`](TaskGroup::exit), which marks where it ends.
+    async fn aexit(&self, exc: Option<Exc>) -> Result<(), Exc> {
         let s = &self.0;
         let sim = self.sim();
         let profile = sim.profile();
@@ -187,7 +206,7 @@ impl TaskGroup {
         let mut propagate_cancellation_error = if body_cancelled { exc.clone() } else { None };
 
         // 3.11/3.12 uncancel the parent before waiting for the children.
-        if profile < Profile::Py313 && s.parent_cancel_requested.get() && parent.uncancel() == 0 {
+        if profile < Profile::Py313 && s.parent_cancel_requested.get() && uncancel(&parent) == 0 {
             propagate_cancellation_error = None;
         }
 
@@ -199,6 +218,9 @@ impl TaskGroup {
         // `_on_completed_fut` is created afresh on each round: the parent
         // may be cancelled repeatedly while it waits.
         while !s.tasks.borrow().is_empty() {
+            if planted::on(Bug::TaskGroupNoWait) && s.aborting.get() {
+                break;
+            }
             let fut = s
                 .on_completed_fut
                 .borrow_mut()
@@ -222,7 +244,7 @@ impl TaskGroup {
         }
 
         // 3.13 uncancels after waiting (and after a base error was raised).
-        if profile >= Profile::Py313 && s.parent_cancel_requested.get() && parent.uncancel() == 0 {
+        if profile >= Profile::Py313 && s.parent_cancel_requested.get() && uncancel(&parent) == 0 {
             propagate_cancellation_error = None;
         }
 
@@ -242,7 +264,7 @@ impl TaskGroup {
             // cancelled again, which keeps the count and re-arms the cancel.
             if profile >= Profile::Py313 && parent.cancelling() > 0 {
                 parent.uncancel();
-                parent.cancel(None);
+                self.count_parent_cancel(parent.cancel(None));
             }
             let errors = std::mem::take(&mut *s.errors.borrow_mut());
             return Err(Exc::group("unhandled errors in a TaskGroup", errors));
@@ -254,6 +276,21 @@ impl TaskGroup {
     /// not run yet).
     pub fn pending(&self) -> usize {
         self.0.tasks.borrow().len()
+    }
+
+    /// How many of the group's own `parent.cancel()` calls returned true:
+    /// the one `_on_task_done` makes to interrupt the body when a child
+    /// fails, and 3.13's re-cancel in `__aexit__`. Not a CPython attribute:
+    /// it lets a checker tell the group's own cancel requests on its parent
+    /// (which `__aexit__` should withdraw with `uncancel()`) from requests
+    /// made by anyone else. Reading it changes nothing.
+    pub fn parent_cancels(&self) -> u32 {
+        self.0.parent_cancels.get()
+    }
+
+    fn count_parent_cancel(&self, requested: bool) {
+        let n = &self.0.parent_cancels;
+        n.set(n.get() + u32::from(requested));
     }
 
     /// The loop, once entered.
@@ -279,6 +316,13 @@ impl TaskGroup {
         s.aborting.set(true);
         let mut tasks = s.tasks.borrow().clone();
         self.sim().set_order(&mut tasks);
+        if planted::on(Bug::TaskGroupAbortOrderLeak) {
+            tasks.retain(|t| !t.done());
+            if !tasks.is_empty() {
+                let n = planted::leaked_counter() % tasks.len() as u64;
+                tasks.rotate_left(n as usize);
+            }
+        }
         for t in tasks {
             if !t.done() {
                 t.cancel(None);
@@ -304,7 +348,10 @@ impl TaskGroup {
         let Some(exc) = task.exception() else {
             return;
         };
-        s.errors.borrow_mut().push(exc.clone());
+        let dropped = planted::on(Bug::TaskGroupDropsSecondError) && !s.errors.borrow().is_empty();
+        if !dropped {
+            s.errors.borrow_mut().push(exc.clone());
+        }
         if is_base_error(&exc) && s.base_error.borrow().is_none() {
             *s.base_error.borrow_mut() = Some(exc);
         }
@@ -321,9 +368,17 @@ impl TaskGroup {
             // uncancel it.
             self.abort();
             s.parent_cancel_requested.set(true);
-            parent.cancel(None);
+            self.count_parent_cancel(parent.cancel(None));
         }
     }
+}
+
+/// `parent.uncancel()` in `__aexit__`: the count left.
+fn uncancel(parent: &TaskRef) -> u32 {
+    if planted::on(Bug::TaskGroupNoUncancel) {
+        return parent.cancelling();
+    }
+    parent.uncancel()
 }
 
 /// CPython's `TaskGroup.__repr__`, which has no address in it:

@@ -23,7 +23,9 @@
 //! the trace); `__aexit__` then uncancels it and turns the `CancelledError`
 //! into `TimeoutError` if no other cancellation is pending. Only the
 //! outermost of nested timeouts sharing a deadline converts: the inner ones
-//! see the outer's cancellation still counted.
+//! see the outer's cancellation still counted. `timeout.enter` and
+//! `timeout.exit` marks bracket the scope in the trace, for pictures (marks
+//! schedule nothing).
 //!
 //! Profiles: 3.13 also handles a *non*-cancellation exception leaving an
 //! expired timeout, by inserting a `TimeoutError` into its `__context__`
@@ -37,6 +39,8 @@ use std::future::Future as StdFuture;
 use std::rc::Rc;
 
 use simloop_core::{current_task, get_running_loop, Exc, Handle, Profile, TaskRef, Tick};
+
+use crate::planted::{self, Bug};
 
 /// `timeouts._State`: where a [`Timeout`] is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +85,10 @@ struct Inner {
     when: Cell<Option<Tick>>,
     /// `task.cancelling()` at entry.
     cancelling: Cell<u32>,
+    /// When `_on_timeout` ran, and whether its `task.cancel()` returned
+    /// true (not CPython fields: see [`Timeout::fired_at`]).
+    fired_at: Cell<Option<Tick>>,
+    cancel_requested: Cell<bool>,
 }
 
 fn runtime_error(msg: &str) -> Exc {
@@ -112,6 +120,8 @@ impl Timeout {
             task: RefCell::new(None),
             when: Cell::new(when.into()),
             cancelling: Cell::new(0),
+            fired_at: Cell::new(None),
+            cancel_requested: Cell::new(false),
         }))
     }
 
@@ -126,6 +136,22 @@ impl Timeout {
             self.0.state.get(),
             TimeoutState::Expiring | TimeoutState::Expired
         )
+    }
+
+    /// The tick at which the deadline came (`_on_timeout` ran and
+    /// cancelled the task), if it did. Not a CPython attribute: it lets a
+    /// checker compare the firing with [`when`](Timeout::when). Reading it
+    /// changes nothing.
+    pub fn fired_at(&self) -> Option<Tick> {
+        self.0.fired_at.get()
+    }
+
+    /// The cancel requests this timeout made on its task: 1 if
+    /// `_on_timeout`'s `task.cancel()` returned true, else 0. `__aexit__`
+    /// withdraws it with `uncancel()`; a checker uses this to tell it from
+    /// requests made by anyone else. Not a CPython attribute.
+    pub fn cancel_requests(&self) -> u32 {
+        u32::from(self.0.cancel_requested.get())
     }
 
     /// Where it is in its life (`self._state`).
@@ -167,6 +193,7 @@ impl Timeout {
             let handle = if when <= sim.time() {
                 sim.call_soon_handle("Timeout._on_timeout", on_timeout)
             } else {
+                let when = when + u64::from(planted::on(Bug::TimeoutFiresLate));
                 sim.call_at(when, "Timeout._on_timeout", on_timeout)
             };
             *s.timeout_handler.borrow_mut() = Some(handle);
@@ -190,6 +217,7 @@ impl Timeout {
         s.state.set(TimeoutState::Entered);
         s.cancelling.set(task.cancelling());
         *s.task.borrow_mut() = Some(task);
+        get_running_loop().mark("timeout.enter");
         self.reschedule(s.when.get())
     }
 
@@ -202,11 +230,19 @@ impl Timeout {
     /// Exiting a timeout that is not entered is CPython's failed `assert`:
     /// `Err(AssertionError)`.
     pub async fn exit(&self, exc: Option<Exc>) -> Result<(), Exc> {
-        let s = &self.0;
-        let state = s.state.get();
+        let state = self.0.state.get();
         if !matches!(state, TimeoutState::Entered | TimeoutState::Expiring) {
             return Err(Exc::new("AssertionError"));
         }
+        let r = self.aexit(state, exc);
+        get_running_loop().mark("timeout.exit");
+        r
+    }
+
+    /// The body of [`exit`](Timeout::exit) for an entered timeout, which
+    /// marks where it ends.
+    fn aexit(&self, state: TimeoutState, exc: Option<Exc>) -> Result<(), Exc> {
+        let s = &self.0;
         if let Some(h) = s.timeout_handler.borrow_mut().take() {
             h.cancel();
         }
@@ -250,8 +286,10 @@ impl Timeout {
             .borrow()
             .clone()
             .expect("an entered Timeout has its task");
-        get_running_loop().mark_task("timeout.expired", &task);
-        task.cancel(None);
+        let sim = get_running_loop();
+        sim.mark_task("timeout.expired", &task);
+        s.fired_at.set(Some(sim.time()));
+        s.cancel_requested.set(task.cancel(None));
         s.state.set(TimeoutState::Expiring);
         // drop the reference early
         s.timeout_handler.borrow_mut().take();

@@ -52,12 +52,7 @@ pub async fn wait<F: FutureLike>(
         ));
     }
     // fs = set(fs)
-    let mut distinct: Vec<F> = Vec::new();
-    for f in fs {
-        if !distinct.iter().any(|d| d.same(&f)) {
-            distinct.push(f);
-        }
-    }
+    let distinct = crate::gather::distinct(&fs);
     let sim = get_running_loop();
     let mut set: Vec<F> = distinct.clone();
     sim.set_order(&mut set);

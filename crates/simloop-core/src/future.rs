@@ -8,6 +8,7 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
 use crate::exc::Exc;
+use crate::handle::{self, Call};
 use crate::runloop::{LoopInner, Sim};
 use crate::task::{self, Stepper};
 use crate::trace::{Event, Outcome};
@@ -15,7 +16,15 @@ use crate::trace::{Event, Outcome};
 /// A done-callback. Waking a task is the common case and needs no box.
 pub(crate) enum Callback {
     Wakeup(Rc<dyn Stepper>),
-    Call(&'static str, Box<dyn FnOnce()>),
+    Call(Box<dyn Call>),
+}
+
+/// A future's done-callbacks in registration order. Most futures get one
+/// (the task awaiting it), which is kept without a `Vec`.
+enum Callbacks {
+    Empty,
+    One(CallbackId, Callback),
+    Many(Vec<(CallbackId, Callback)>),
 }
 
 /// Identifies a registered done-callback, for `remove_done_callback`.
@@ -32,7 +41,7 @@ pub(crate) enum State<T> {
 pub(crate) struct FutureCore<T> {
     pub(crate) lp: Weak<LoopInner>,
     pub(crate) state: RefCell<State<T>>,
-    callbacks: RefCell<Vec<(CallbackId, Callback)>>,
+    callbacks: RefCell<Callbacks>,
     next_callback: Cell<u64>,
 }
 
@@ -41,7 +50,7 @@ impl<T: Clone> FutureCore<T> {
         FutureCore {
             lp,
             state: RefCell::new(State::Pending),
-            callbacks: RefCell::new(Vec::new()),
+            callbacks: RefCell::new(Callbacks::Empty),
             next_callback: Cell::new(0),
         }
     }
@@ -89,29 +98,50 @@ impl<T: Clone> FutureCore<T> {
         if self.done() {
             self.sim().schedule_callback(cb);
         } else {
-            self.callbacks.borrow_mut().push((id, cb));
+            let mut cbs = self.callbacks.borrow_mut();
+            *cbs = match std::mem::replace(&mut *cbs, Callbacks::Empty) {
+                Callbacks::Empty => Callbacks::One(id, cb),
+                Callbacks::One(i, c) => Callbacks::Many(vec![(i, c), (id, cb)]),
+                Callbacks::Many(mut v) => {
+                    v.push((id, cb));
+                    Callbacks::Many(v)
+                }
+            };
         }
         id
     }
 
     pub(crate) fn remove_callback(&self, id: CallbackId) -> bool {
         let mut cbs = self.callbacks.borrow_mut();
-        let before = cbs.len();
-        cbs.retain(|(i, _)| *i != id);
-        cbs.len() != before
+        match &mut *cbs {
+            Callbacks::Empty => false,
+            Callbacks::One(i, _) if *i == id => {
+                *cbs = Callbacks::Empty;
+                true
+            }
+            Callbacks::One(..) => false,
+            Callbacks::Many(v) => {
+                let before = v.len();
+                v.retain(|(i, _)| *i != id);
+                v.len() != before
+            }
+        }
     }
 
     /// Set the final state and schedule every callback, in registration order.
     pub(crate) fn finish(&self, state: State<T>) {
         debug_assert!(!matches!(state, State::Pending));
         *self.state.borrow_mut() = state;
-        let cbs = std::mem::take(&mut *self.callbacks.borrow_mut());
-        if cbs.is_empty() {
-            return;
-        }
-        let sim = self.sim();
-        for (_, cb) in cbs {
-            sim.schedule_callback(cb);
+        let cbs = std::mem::replace(&mut *self.callbacks.borrow_mut(), Callbacks::Empty);
+        match cbs {
+            Callbacks::Empty => {}
+            Callbacks::One(_, cb) => self.sim().schedule_callback(cb),
+            Callbacks::Many(v) => {
+                let sim = self.sim();
+                for (_, cb) in v {
+                    sim.schedule_callback(cb);
+                }
+            }
         }
     }
 }
@@ -248,7 +278,9 @@ impl<T: Clone + 'static> Future<T> {
 
     /// `add_done_callback`; runs via `call_soon` once the future is done.
     pub fn add_done_callback(&self, label: &'static str, f: impl FnOnce() + 'static) -> CallbackId {
-        self.0.core.add_callback(Callback::Call(label, Box::new(f)))
+        self.0
+            .core
+            .add_callback(Callback::Call(handle::call(label, f)))
     }
 
     /// Replace this future's `cancel()`, as a subclass of `asyncio.Future`
@@ -277,6 +309,11 @@ impl<T: Clone + 'static> Future<T> {
     /// Same future?
     pub fn same(&self, other: &Future<T>) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// Its id: creation order among the loop's futures (the `#N` of traces).
+    pub fn id(&self) -> u64 {
+        self.0.id
     }
 }
 

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use crate::config::Tick;
 use crate::heapq::HeapItem;
+use crate::sleep::SleepCell;
 use crate::task::Stepper;
 
 /// An entry of the ready queue. Task steps and plain callbacks need no
@@ -13,9 +14,37 @@ pub(crate) enum Ready {
     /// `Task.__step` (first step, after a bare yield, or `__wakeup`).
     Step(Rc<dyn Stepper>),
     /// A callback nobody can cancel.
-    Call(&'static str, Box<dyn FnOnce()>),
+    Call(Box<dyn Call>),
     /// A cancellable handle (a fired timer, or `call_soon_handle`).
     Handle(Rc<HandleCell>),
+    /// A fired `sleep` timer, whose handle is part of the sleep's future.
+    Sleep(Rc<SleepCell>),
+}
+
+/// A callback and its label in one allocation (a ready-queue entry or a
+/// done-callback stays two words).
+pub(crate) trait Call {
+    fn label(&self) -> &'static str;
+    fn call(self: Box<Self>);
+}
+
+struct Labeled<F> {
+    label: &'static str,
+    f: F,
+}
+
+impl<F: FnOnce()> Call for Labeled<F> {
+    fn label(&self) -> &'static str {
+        self.label
+    }
+    fn call(self: Box<Self>) {
+        (self.f)()
+    }
+}
+
+/// Box `f` with its label.
+pub(crate) fn call(label: &'static str, f: impl FnOnce() + 'static) -> Box<dyn Call> {
+    Box::new(Labeled { label, f })
 }
 
 pub(crate) struct HandleCell {
@@ -71,7 +100,51 @@ impl HandleCell {
     }
 }
 
-impl HeapItem for Rc<HandleCell> {
+/// A timer in the heap: a handle from `call_at`, or a `sleep`'s own.
+pub(crate) enum Timer {
+    Handle(Rc<HandleCell>),
+    Sleep(Rc<SleepCell>),
+}
+
+/// An entry of the timer heap. The deadline is copied next to the timer so
+/// that sifting compares without following a pointer per comparison.
+pub(crate) struct TimerEntry {
+    pub(crate) when: Tick,
+    pub(crate) timer: Timer,
+}
+
+impl TimerEntry {
+    pub(crate) fn is_cancelled(&self) -> bool {
+        match &self.timer {
+            Timer::Handle(h) => h.is_cancelled(),
+            Timer::Sleep(s) => s.timer_cancelled(),
+        }
+    }
+
+    /// Out of the heap: `_scheduled = False`.
+    pub(crate) fn unschedule(&self) {
+        match &self.timer {
+            Timer::Handle(h) => h.scheduled.set(false),
+            Timer::Sleep(s) => s.unschedule(),
+        }
+    }
+
+    pub(crate) fn label(&self) -> &'static str {
+        match &self.timer {
+            Timer::Handle(h) => h.label,
+            Timer::Sleep(_) => SleepCell::LABEL,
+        }
+    }
+
+    pub(crate) fn into_ready(self) -> Ready {
+        match self.timer {
+            Timer::Handle(h) => Ready::Handle(h),
+            Timer::Sleep(s) => Ready::Sleep(s),
+        }
+    }
+}
+
+impl HeapItem for TimerEntry {
     /// `TimerHandle.__lt__`: by deadline only.
     fn lt(&self, other: &Self) -> bool {
         self.when < other.when

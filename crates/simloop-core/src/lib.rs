@@ -28,10 +28,12 @@
 mod config;
 mod error;
 mod exc;
+mod fnv;
 mod future;
 mod handle;
 mod heapq;
 mod runloop;
+mod sleep;
 mod task;
 mod trace;
 
@@ -40,6 +42,7 @@ pub use error::{Blocked, RunError, StallReport};
 pub use exc::{Exc, Kind};
 pub use future::{Await, CallbackId, Future, WeakFuture};
 pub use handle::Handle;
-pub use runloop::{get_running_loop, sleep, spawn, Sim};
+pub use runloop::{get_running_loop, spawn, Sim};
+pub use sleep::{sleep, Sleep};
 pub use task::{current_task, yield_now, Task, TaskRef, YieldNow};
 pub use trace::{Event, Outcome, Record, TaskId, Trace};

@@ -18,8 +18,9 @@ use crate::config::{Config, Policy, Profile, Tick};
 use crate::error::{Blocked, RunError, StallReport};
 use crate::exc::Exc;
 use crate::future::{Callback, Future, FutureCore};
-use crate::handle::{Handle, HandleCell, Ready};
+use crate::handle::{self, Handle, HandleCell, Ready, Timer, TimerEntry};
 use crate::heapq;
+use crate::sleep::SleepCell;
 use crate::task::{current_task_id, Stepper, Task, TaskCell, TaskHeader, TaskRef};
 use crate::trace::{Event, TaskId, Trace};
 
@@ -32,7 +33,7 @@ pub(crate) struct LoopInner {
     me: Weak<LoopInner>,
     now: Cell<Tick>,
     ready: RefCell<VecDeque<Ready>>,
-    timers: RefCell<Vec<Rc<HandleCell>>>,
+    timers: RefCell<Vec<TimerEntry>>,
     timer_cancelled: Rc<Cell<usize>>,
     stopping: Cell<bool>,
     tasks: RefCell<Vec<TaskRef>>,
@@ -42,6 +43,15 @@ pub(crate) struct LoopInner {
     rng: RefCell<Option<ChaCha8Rng>>,
     trace: RefCell<Trace>,
     limit_hit: RefCell<Option<RunError>>,
+    /// `limit_hit` is set (checked after every handle without a borrow).
+    limit_flag: Cell<bool>,
+}
+
+impl LoopInner {
+    /// A timer still in the heap was cancelled (`_timer_cancelled_count`).
+    pub(crate) fn timer_cancelled(&self) {
+        self.timer_cancelled.set(self.timer_cancelled.get() + 1);
+    }
 }
 
 /// A handle to one simulated event loop. Cheap to clone; single-threaded.
@@ -97,6 +107,7 @@ impl Sim {
             rng: RefCell::new(rng),
             trace: RefCell::new(Trace::new(config.trace)),
             limit_hit: RefCell::new(None),
+            limit_flag: Cell::new(false),
         }))
     }
 
@@ -165,7 +176,7 @@ impl Sim {
         self.0
             .ready
             .borrow_mut()
-            .push_back(Ready::Call(label, Box::new(f)));
+            .push_back(Ready::Call(handle::call(label, f)));
     }
 
     /// `call_soon` returning a [`Handle`] that can cancel it.
@@ -188,8 +199,24 @@ impl Sim {
         );
         cell.scheduled.set(true);
         let h = Rc::new(cell);
-        heapq::push(&mut self.0.timers.borrow_mut(), h.clone());
+        self.push_timer(when, Timer::Handle(h.clone()));
         Handle(h)
+    }
+
+    fn push_timer(&self, when: Tick, timer: Timer) {
+        heapq::push(&mut self.0.timers.borrow_mut(), TimerEntry { when, timer });
+    }
+
+    /// `sleep`'s future and its `call_later(delay)` timer, in the order
+    /// CPython makes them: the future (its id), the delay (the seeded
+    /// policy's jitter draw), the timer.
+    pub(crate) fn sleep_timer(&self, delay: Tick) -> Rc<SleepCell> {
+        let id = self.0.next_future.get();
+        self.0.next_future.set(id + 1);
+        let delay = self.latency(delay);
+        let cell = Rc::new(SleepCell::new(self.0.me.clone(), id));
+        self.push_timer(self.time() + delay, Timer::Sleep(cell.clone()));
+        cell
     }
 
     /// `call_later`: `call_at(time() + delay)`.
@@ -222,7 +249,7 @@ impl Sim {
         let cell = Rc::new(TaskCell {
             core: FutureCore::new(self.0.me.clone()),
             hdr: TaskHeader::new(id, name.clone(), parent, self.time()),
-            body: RefCell::new(Some(Box::pin(body))),
+            body: Cell::new(Some(Box::pin(body))),
         });
         let task = Task::new(cell.clone());
         self.0.tasks.borrow_mut().push(task.any().clone());
@@ -283,7 +310,7 @@ impl Sim {
     pub(crate) fn schedule_callback(&self, cb: Callback) {
         let entry = match cb {
             Callback::Wakeup(t) => Ready::Step(t),
-            Callback::Call(label, f) => Ready::Call(label, f),
+            Callback::Call(c) => Ready::Call(c),
         };
         self.0.ready.borrow_mut().push_back(entry);
     }
@@ -302,6 +329,14 @@ impl Sim {
 
     fn limit(&self, e: RunError) {
         self.0.limit_hit.borrow_mut().get_or_insert(e);
+        self.0.limit_flag.set(true);
+    }
+
+    fn take_limit(&self) -> Option<RunError> {
+        if !self.0.limit_flag.replace(false) {
+            return None;
+        }
+        self.0.limit_hit.borrow_mut().take()
     }
 
     /// `stop()`: the loop stops at the end of the current pass.
@@ -314,12 +349,12 @@ impl Sim {
         let _running = Running::enter(self);
         // An error raised outside a handle (an await cycle hit by a cancel
         // made between passes) ends the run at the next pass.
-        if let Some(e) = self.0.limit_hit.borrow_mut().take() {
+        if let Some(e) = self.take_limit() {
             return Err(e);
         }
         self.purge_cancelled_timers();
         if self.0.ready.borrow().is_empty() && !self.0.stopping.get() {
-            let next = self.0.timers.borrow().first().map(|h| h.when);
+            let next = self.0.timers.borrow().first().map(|t| t.when);
             match next {
                 None => return Err(RunError::Stalled(self.stall_report())),
                 Some(when) if when > self.time() => {
@@ -338,9 +373,9 @@ impl Sim {
             let handle = self.0.ready.borrow_mut().pop_front().expect("counted");
             match handle {
                 Ready::Step(task) => task.step(),
-                Ready::Call(label, f) => {
-                    self.trace(Event::Callback { label });
-                    f();
+                Ready::Call(c) => {
+                    self.trace(Event::Callback { label: c.label() });
+                    c.call();
                 }
                 Ready::Handle(h) => {
                     let Some(f) = h.take_callback().filter(|_| !h.is_cancelled()) else {
@@ -348,6 +383,15 @@ impl Sim {
                     };
                     self.trace(Event::Callback { label: h.label });
                     f();
+                }
+                Ready::Sleep(s) => {
+                    if !s.take_callback() {
+                        continue;
+                    }
+                    self.trace(Event::Callback {
+                        label: SleepCell::LABEL,
+                    });
+                    s.set_result_unless_cancelled();
                 }
             }
             let steps = self.0.steps.get() + 1;
@@ -359,7 +403,7 @@ impl Sim {
                     at: self.time(),
                 });
             }
-            if let Some(e) = self.0.limit_hit.borrow_mut().take() {
+            if let Some(e) = self.take_limit() {
                 return Err(e);
             }
         }
@@ -373,19 +417,19 @@ impl Sim {
         let cancelled = &self.0.timer_cancelled;
         let n = timers.len();
         if n > MIN_SCHEDULED_TIMER_HANDLES && 2 * cancelled.get() > n {
-            timers.retain(|h| {
-                if h.is_cancelled() {
-                    h.scheduled.set(false);
+            timers.retain(|t| {
+                if t.is_cancelled() {
+                    t.unschedule();
                 }
-                !h.is_cancelled()
+                !t.is_cancelled()
             });
             heapq::heapify(&mut timers);
             cancelled.set(0);
         } else {
-            while timers.first().is_some_and(|h| h.is_cancelled()) {
+            while timers.first().is_some_and(TimerEntry::is_cancelled) {
                 cancelled.set(cancelled.get() - 1);
-                let h = heapq::pop(&mut timers).expect("non-empty");
-                h.scheduled.set(false);
+                let t = heapq::pop(&mut timers).expect("non-empty");
+                t.unschedule();
             }
         }
     }
@@ -394,29 +438,46 @@ impl Sim {
     /// seeded policy permutes timers with equal deadlines.
     fn move_due_timers(&self) {
         let now = self.time();
+        if self.0.rng.borrow().is_none() {
+            // No permutation of ties: straight from the heap to the queue.
+            loop {
+                let t = {
+                    let mut timers = self.0.timers.borrow_mut();
+                    if timers.first().is_none_or(|t| t.when > now) {
+                        return;
+                    }
+                    heapq::pop(&mut timers).expect("non-empty")
+                };
+                self.fire(t);
+            }
+        }
         let mut due = Vec::new();
         {
             let mut timers = self.0.timers.borrow_mut();
-            while timers.first().is_some_and(|h| h.when <= now) {
-                let h = heapq::pop(&mut timers).expect("non-empty");
-                h.scheduled.set(false);
-                due.push(h);
+            while timers.first().is_some_and(|t| t.when <= now) {
+                due.push(heapq::pop(&mut timers).expect("non-empty"));
             }
         }
-        if due.len() > 1 && self.0.rng.borrow().is_some() {
+        if due.len() > 1 {
             for tie in due.chunk_by_mut(|a, b| a.when == b.when) {
                 if tie.len() > 1 {
                     self.shuffle("timer-ties", tie);
                 }
             }
         }
-        for h in due {
-            self.trace(Event::TimerFired {
-                label: h.label,
-                when: h.when,
-            });
-            self.0.ready.borrow_mut().push_back(Ready::Handle(h));
+        for t in due {
+            self.fire(t);
         }
+    }
+
+    /// A due timer, out of the heap, to the end of the ready queue.
+    fn fire(&self, t: TimerEntry) {
+        t.unschedule();
+        self.trace(Event::TimerFired {
+            label: t.label(),
+            when: t.when,
+        });
+        self.0.ready.borrow_mut().push_back(t.into_ready());
     }
 
     fn stall_report(&self) -> StallReport {
@@ -481,27 +542,6 @@ impl Sim {
             t.drop_body();
         }
     }
-}
-
-/// `await asyncio.sleep(delay)`: `sleep(0)` yields for one pass; otherwise a
-/// future resolved by a `call_later` timer that is cancelled on the way out.
-pub async fn sleep(delay: Tick) -> Result<(), Exc> {
-    if delay == 0 {
-        return crate::task::yield_now().await;
-    }
-    let sim = get_running_loop();
-    let fut = sim.create_future::<()>("sleep");
-    let f = fut.clone();
-    let delay = sim.latency(delay);
-    let timer = sim.call_later(delay, "sleep", move || {
-        // futures._set_result_unless_cancelled
-        if !f.done() {
-            f.set_result(());
-        }
-    });
-    let r = (&fut).await;
-    timer.cancel();
-    r
 }
 
 /// `asyncio.create_task` on the running loop.

@@ -19,6 +19,7 @@ use std::task::{Context, Poll, Waker};
 use crate::config::{Profile, Tick};
 use crate::exc::Exc;
 use crate::future::{Await, Callback, CallbackId, FutureCore, Source, State, Waitable};
+use crate::handle;
 use crate::trace::{Event, Outcome, TaskId};
 
 type Body<T> = Pin<Box<dyn StdFuture<Output = Result<T, Exc>>>>;
@@ -29,83 +30,117 @@ pub(crate) enum Yield {
     Bare,
 }
 
+/// What the running step shares with the await points of its body: the
+/// task (asyncio's `_current_tasks`), the cancellation to throw in at the
+/// await the body is suspended at, and what the body suspended on. Only the
+/// running step needs the last two, so they live here, not in every task.
+struct StepSlot {
+    current: RefCell<Option<Rc<dyn AnyTask>>>,
+    throw: Cell<Option<Exc>>,
+    yielded: Cell<Option<Yield>>,
+}
+
 thread_local! {
-    /// The task whose step is running (asyncio's `_current_tasks`).
-    static CURRENT: RefCell<Option<Rc<dyn AnyTask>>> = const { RefCell::new(None) };
+    static STEP: StepSlot = const {
+        StepSlot {
+            current: RefCell::new(None),
+            throw: Cell::new(None),
+            yielded: Cell::new(None),
+        }
+    };
+}
+
+fn assert_in_step(s: &StepSlot) {
+    assert!(
+        s.current.borrow().is_some(),
+        "awaited outside of a simloop task step"
+    );
 }
 
 /// Called by an await point: the cancellation to deliver here, if any.
 pub(crate) fn take_throw() -> Option<Exc> {
-    CURRENT.with(|c| {
-        let c = c.borrow();
-        let task = c.as_ref().expect("awaited outside of a simloop task step");
-        let exc = task.header().throw.borrow_mut().take();
-        exc
+    STEP.with(|s| {
+        assert_in_step(s);
+        s.throw.take()
     })
 }
 
 /// Called by an await point that suspends the body.
 pub(crate) fn yield_to_step(y: Yield) {
-    CURRENT.with(|c| {
-        let c = c.borrow();
-        let task = c.as_ref().expect("awaited outside of a simloop task step");
-        *task.header().yielded.borrow_mut() = Some(y);
+    STEP.with(|s| {
+        assert_in_step(s);
+        s.yielded.set(Some(y));
     })
 }
 
 /// The running task, if a task step is running.
 pub fn current_task() -> Option<TaskRef> {
-    CURRENT.with(|c| c.borrow().clone().map(TaskRef))
+    STEP.with(|s| s.current.borrow().clone().map(TaskRef))
 }
 
 pub(crate) fn current_task_id() -> Option<TaskId> {
-    CURRENT.with(|c| c.borrow().as_ref().map(|t| t.header().id))
+    STEP.with(|s| s.current.borrow().as_ref().map(|t| t.header().id))
 }
 
-/// Task state beyond the future's (the fields of CPython's `Task`).
+/// `Tick` and `u32` values meaning "not yet" in [`TaskHeader`].
+const NOT_DONE: Tick = Tick::MAX;
+const NO_INDEX: u32 = u32::MAX;
+
+/// Task state beyond the future's (the fields of CPython's `Task`), packed:
+/// the size of a task is most of the memory of a run with many of them.
 pub(crate) struct TaskHeader {
     pub(crate) id: TaskId,
-    pub(crate) name: Rc<str>,
-    pub(crate) parent: Option<TaskId>,
-    pub(crate) created: Tick,
-    pub(crate) done_at: Cell<Option<Tick>>,
-    /// Position among finished tasks (completion order; ties in a tick broken).
-    pub(crate) done_index: Cell<Option<u32>>,
+    /// Position among finished tasks (completion order; ties in a tick
+    /// broken), or `NO_INDEX`.
+    done_index: Cell<u32>,
     num_cancels_requested: Cell<u32>,
+    cancel_requests: Cell<u32>,
+    uncancels: Cell<u32>,
     must_cancel: Cell<bool>,
-    cancel_msg: RefCell<Option<Rc<str>>>,
-    fut_waiter: RefCell<Option<Rc<dyn Waitable>>>,
-    /// The cancellation being delivered by the running step.
-    throw: RefCell<Option<Exc>>,
-    yielded: RefCell<Option<Yield>>,
     started: Cell<bool>,
     /// Inside this task's `cancel()`, passing it on to what it waits on: a
     /// second entry means an await cycle (see `cancel_task`).
     cancelling_waiter: Cell<bool>,
-    cancel_requests: Cell<u32>,
-    uncancels: Cell<u32>,
+    pub(crate) parent: Option<TaskId>,
+    pub(crate) created: Tick,
+    /// When it finished, or `NOT_DONE`.
+    done_at: Cell<Tick>,
+    pub(crate) name: Rc<str>,
+    cancel_msg: Cell<Option<Rc<str>>>,
+    /// `_fut_waiter`: what the task is suspended on.
+    fut_waiter: Cell<Option<Rc<dyn Waitable>>>,
 }
 
 impl TaskHeader {
     pub(crate) fn new(id: TaskId, name: Rc<str>, parent: Option<TaskId>, created: Tick) -> Self {
         TaskHeader {
             id,
-            name,
-            parent,
-            created,
-            done_at: Cell::new(None),
-            done_index: Cell::new(None),
+            done_index: Cell::new(NO_INDEX),
             num_cancels_requested: Cell::new(0),
-            must_cancel: Cell::new(false),
-            cancel_msg: RefCell::new(None),
-            fut_waiter: RefCell::new(None),
-            throw: RefCell::new(None),
-            yielded: RefCell::new(None),
-            started: Cell::new(false),
-            cancelling_waiter: Cell::new(false),
             cancel_requests: Cell::new(0),
             uncancels: Cell::new(0),
+            must_cancel: Cell::new(false),
+            started: Cell::new(false),
+            cancelling_waiter: Cell::new(false),
+            parent,
+            created,
+            done_at: Cell::new(NOT_DONE),
+            name,
+            cancel_msg: Cell::new(None),
+            fut_waiter: Cell::new(None),
         }
+    }
+
+    fn cancel_msg(&self) -> Option<Rc<str>> {
+        let msg = self.cancel_msg.take();
+        self.cancel_msg.set(msg.clone());
+        msg
+    }
+
+    fn fut_waiter(&self) -> Option<Rc<dyn Waitable>> {
+        let w = self.fut_waiter.take();
+        self.fut_waiter.set(w.clone());
+        w
     }
 }
 
@@ -116,6 +151,7 @@ pub(crate) trait Stepper {
 /// A task with its result type erased.
 pub(crate) trait AnyTask: Waitable + Stepper {
     fn header(&self) -> &TaskHeader;
+    fn done(&self) -> bool;
     fn outcome(&self) -> Option<Outcome>;
     fn exception(&self) -> Option<Exc>;
     fn add_callback(&self, cb: Callback) -> CallbackId;
@@ -127,7 +163,8 @@ pub(crate) trait AnyTask: Waitable + Stepper {
 pub(crate) struct TaskCell<T> {
     pub(crate) core: FutureCore<T>,
     pub(crate) hdr: TaskHeader,
-    pub(crate) body: RefCell<Option<Body<T>>>,
+    /// Taken out while it is polled, and for good once it returns.
+    pub(crate) body: Cell<Option<Body<T>>>,
 }
 
 impl<T: Clone + 'static> TaskCell<T> {
@@ -145,8 +182,7 @@ impl<T: Clone + 'static> TaskCell<T> {
             by: current_task_id(),
             count: h.num_cancels_requested.get(),
         });
-        let waiter = h.fut_waiter.borrow().clone();
-        if let Some(w) = waiter {
+        if let Some(w) = h.fut_waiter() {
             if h.cancelling_waiter.replace(true) {
                 // Tasks awaiting each other in a cycle: CPython passes the
                 // cancel round the cycle until RecursionError, which no
@@ -162,12 +198,12 @@ impl<T: Clone + 'static> TaskCell<T> {
             }
         }
         h.must_cancel.set(true);
-        *h.cancel_msg.borrow_mut() = msg;
+        h.cancel_msg.set(msg);
         true
     }
 
     fn make_cancelled_error(&self) -> Exc {
-        Exc::cancelled(self.hdr.cancel_msg.borrow().clone())
+        Exc::cancelled(self.hdr.cancel_msg())
     }
 
     /// The end of `__step`: how the body's return becomes the task's state.
@@ -182,9 +218,9 @@ impl<T: Clone + 'static> TaskCell<T> {
             Err(e) => State::Done(Err(e)),
         };
         let sim = self.core.sim();
-        self.hdr.done_at.set(Some(sim.time()));
-        self.hdr.done_index.set(Some(sim.task_finished()));
-        self.body.borrow_mut().take();
+        self.hdr.done_at.set(sim.time());
+        self.hdr.done_index.set(sim.task_finished());
+        drop(self.body.take());
         self.core.finish(state);
         sim.trace(Event::TaskDone {
             task: self.hdr.id,
@@ -203,7 +239,7 @@ impl<T: Clone + 'static> Stepper for TaskCell<T> {
             self.hdr.name
         );
         let h = &self.hdr;
-        let waiter = h.fut_waiter.borrow_mut().take();
+        let waiter = h.fut_waiter.take();
         let throw = if h.must_cancel.replace(false) {
             // Keep the awaited future's own CancelledError if it has one.
             Some(
@@ -226,27 +262,35 @@ impl<T: Clone + 'static> Stepper for TaskCell<T> {
                 return;
             }
         }
-        *h.throw.borrow_mut() = throw;
-        let prev = CURRENT.with(|c| c.replace(Some(self.clone() as Rc<dyn AnyTask>)));
-        let poll = {
-            let mut body = self.body.borrow_mut();
-            let body = body.as_mut().expect("a pending task has its body");
-            body.as_mut().poll(&mut Context::from_waker(Waker::noop()))
-        };
-        CURRENT.with(|c| *c.borrow_mut() = prev);
+        let mut body = self.body.take().expect("a pending task has its body");
+        let (prev, prev_throw, prev_yielded) = STEP.with(|s| {
+            let me = Some(self.clone() as Rc<dyn AnyTask>);
+            (
+                s.current.replace(me),
+                s.throw.replace(throw),
+                s.yielded.take(),
+            )
+        });
+        let poll = body.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        let (left, yielded) = STEP.with(|s| {
+            *s.current.borrow_mut() = prev;
+            (s.throw.replace(prev_throw), s.yielded.replace(prev_yielded))
+        });
+        // Back in place: `finish` drops it where it always has.
+        self.body.set(Some(body));
         assert!(
-            h.throw.borrow_mut().take().is_none(),
+            left.is_none(),
             "task {} got a cancellation but is not suspended at a simloop await",
             h.name
         );
         match poll {
             Poll::Ready(r) => self.finish(r),
-            Poll::Pending => match h.yielded.borrow_mut().take() {
+            Poll::Pending => match yielded {
                 Some(Yield::Wait(fut)) => {
                     fut.add_wakeup(Callback::Wakeup(self.clone()));
-                    *h.fut_waiter.borrow_mut() = Some(fut.clone());
+                    h.fut_waiter.set(Some(fut.clone()));
                     // Cancelled during this step: pass it on to what we wait on.
-                    if h.must_cancel.get() && fut.cancel(h.cancel_msg.borrow().clone()) {
+                    if h.must_cancel.get() && fut.cancel(h.cancel_msg()) {
                         h.must_cancel.set(false);
                     }
                 }
@@ -289,6 +333,9 @@ impl<T: Clone + 'static> AnyTask for TaskCell<T> {
     fn header(&self) -> &TaskHeader {
         &self.hdr
     }
+    fn done(&self) -> bool {
+        self.core.done()
+    }
     fn outcome(&self) -> Option<Outcome> {
         self.core.outcome()
     }
@@ -321,8 +368,8 @@ impl<T: Clone + 'static> AnyTask for TaskCell<T> {
         n
     }
     fn drop_body(&self) {
-        self.body.borrow_mut().take();
-        self.hdr.fut_waiter.borrow_mut().take();
+        drop(self.body.take());
+        drop(self.hdr.fut_waiter.take());
     }
 }
 
@@ -415,18 +462,18 @@ impl TaskRef {
 
     /// When it finished.
     pub fn done_at(&self) -> Option<Tick> {
-        self.0.header().done_at.get()
+        Some(self.0.header().done_at.get()).filter(|&t| t != NOT_DONE)
     }
 
     /// Its position in the order tasks finished (0 for the first), which
     /// also orders tasks that finished in the same tick.
     pub fn done_index(&self) -> Option<u32> {
-        self.0.header().done_index.get()
+        Some(self.0.header().done_index.get()).filter(|&i| i != NO_INDEX)
     }
 
     /// Is it done?
     pub fn done(&self) -> bool {
-        self.0.outcome().is_some()
+        self.0.done()
     }
 
     /// Did it end cancelled?
@@ -471,17 +518,12 @@ impl TaskRef {
 
     /// What it waits on (`_fut_waiter`), if suspended on a future or task.
     pub fn waiting_on(&self) -> Option<String> {
-        self.0
-            .header()
-            .fut_waiter
-            .borrow()
-            .as_ref()
-            .map(|w| w.describe())
+        self.0.header().fut_waiter().map(|w| w.describe())
     }
 
     /// `add_done_callback`; runs via `call_soon` once the task is done.
     pub fn add_done_callback(&self, label: &'static str, f: impl FnOnce() + 'static) -> CallbackId {
-        self.0.add_callback(Callback::Call(label, Box::new(f)))
+        self.0.add_callback(Callback::Call(handle::call(label, f)))
     }
 
     /// `remove_done_callback`.

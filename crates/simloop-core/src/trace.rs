@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use crate::config::{Tick, TraceMode};
 use crate::exc::Exc;
+use crate::fnv;
 
 /// A task's id: its index in creation order (`main` is 0 in a scenario).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -125,9 +126,6 @@ pub struct Trace {
     hash: u64,
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-
 impl Trace {
     pub(crate) fn new(mode: TraceMode) -> Trace {
         Trace {
@@ -135,7 +133,7 @@ impl Trace {
             records: Vec::new(),
             names: Vec::new(),
             seq: 0,
-            hash: FNV_OFFSET,
+            hash: fnv::FNV_OFFSET,
         }
     }
 
@@ -156,17 +154,14 @@ impl Trace {
         self.seq += 1;
     }
 
+    /// The 8 little-endian bytes of `x` (see [`fnv::fold_u64`]).
     fn fold(&mut self, x: u64) {
-        for b in x.to_le_bytes() {
-            self.hash = (self.hash ^ u64::from(b)).wrapping_mul(FNV_PRIME);
-        }
+        self.hash = fnv::fold_u64(self.hash, x);
     }
 
     fn fold_str(&mut self, s: &str) {
         self.fold(s.len() as u64);
-        for b in s.bytes() {
-            self.hash = (self.hash ^ u64::from(b)).wrapping_mul(FNV_PRIME);
-        }
+        self.hash = fnv::fold_bytes(self.hash, s.as_bytes());
     }
 
     fn fold_task(&mut self, t: Option<TaskId>) {
@@ -177,9 +172,10 @@ impl Trace {
         match o {
             Outcome::Ok => self.fold(0),
             Outcome::Cancelled => self.fold(1),
+            // As `fold_str(&e.to_string())`, without printing it.
             Outcome::Error(e) => {
-                let s = e.to_string();
-                self.fold_str(&s)
+                self.fold(e.display_len() as u64);
+                self.hash = e.fold_display(self.hash);
             }
         }
     }

@@ -1,6 +1,11 @@
 //! The interpreter: each step performs the asyncio operations of the Python
 //! program in `docs/scenario-semantics.md`, in the same order, so that the
 //! run agrees with the CPython reference runner event for event.
+//!
+//! Along the way it tells its [`Observer`] what the invariants need (scope
+//! entries and exits, `uncancel` steps, semaphore calls, gather and
+//! as_completed results); the observer only reads state, so the run is the
+//! same with or without it.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -20,6 +25,7 @@ use simloop_asyncio::wait::{wait, ReturnWhen as AReturnWhen};
 use simloop_core::{current_task, get_running_loop, sleep, Exc, Sim, Task, TaskId};
 
 use crate::format::{Block, Child, Clause, Kind, ReturnWhen, Step};
+use crate::observe::{Observations, Observer};
 use crate::outcome::{error_json, Escape};
 
 type Value_ = Result<Value, Exc>;
@@ -28,7 +34,8 @@ type BoxFut = Pin<Box<dyn StdFuture<Output = Value_>>>;
 /// The state shared by every task of one scenario run.
 pub(crate) struct Interp {
     sim: Sim,
-    semaphores: BTreeMap<String, Semaphore>,
+    /// The semaphores by name, with their initial values.
+    semaphores: BTreeMap<String, (Semaphore, u64)>,
     /// Tasks by name (what `await` and `cancel` look up).
     registry: RefCell<BTreeMap<String, Task<Value>>>,
     /// Every task, by id: the typed handles the outcome reads values from.
@@ -36,13 +43,15 @@ pub(crate) struct Interp {
     /// Tasks created so far by each task, by id (for `<parent>.<n>` names).
     created_by: RefCell<Vec<u32>>,
     escapes: RefCell<Vec<Escape>>,
+    /// What the invariants need; recording only reads state.
+    obs: Observer,
 }
 
 impl Interp {
     pub(crate) fn new(sim: Sim, semaphores: &BTreeMap<String, u64>) -> Rc<Interp> {
         let semaphores = semaphores
             .iter()
-            .map(|(k, &n)| (k.clone(), Semaphore::new(n as usize)))
+            .map(|(k, &n)| (k.clone(), (Semaphore::new(n as usize), n)))
             .collect();
         Rc::new(Interp {
             sim,
@@ -51,6 +60,7 @@ impl Interp {
             tasks: RefCell::new(Vec::new()),
             created_by: RefCell::new(Vec::new()),
             escapes: RefCell::new(Vec::new()),
+            obs: Observer::default(),
         })
     }
 
@@ -68,6 +78,12 @@ impl Interp {
 
     pub(crate) fn take_escapes(&self) -> Vec<Escape> {
         std::mem::take(&mut self.escapes.borrow_mut())
+    }
+
+    /// The observations of the run, once it is over.
+    pub(crate) fn observations(&self) -> Observations {
+        self.obs
+            .finish(&self.tasks.borrow(), &self.escapes.borrow())
     }
 
     fn register(&self, t: Task<Value>) {
@@ -189,6 +205,7 @@ async fn run_step(ix: &Rc<Interp>, step: &Step) -> Value_ {
             Ok(Value::Null)
         }
         Step::Uncancel => {
+            ix.obs.user_uncancel(&ix.sim);
             current_task().expect("in a task").uncancel();
             Ok(Value::Null)
         }
@@ -198,6 +215,8 @@ async fn run_step(ix: &Rc<Interp>, step: &Step) -> Value_ {
         } => {
             let ts: Vec<_> = children.iter().map(|c| ix.create_child(c)).collect();
             let r = gather(ts.clone(), *return_exceptions).await;
+            ix.obs
+                .gather(&ts, *return_exceptions, r.as_ref().ok().cloned());
             ix.record_escapes("gather", &ts);
             Ok(Value::Array(r?.into_iter().map(item).collect()))
         }
@@ -239,6 +258,7 @@ async fn run_step(ix: &Rc<Interp>, step: &Step) -> Value_ {
         } => {
             let ts: Vec<_> = children.iter().map(|c| ix.create_child(c)).collect();
             let r = as_completed(
+                ix,
                 &ts,
                 take.unwrap_or(ts.len()),
                 *timeout,
@@ -252,18 +272,31 @@ async fn run_step(ix: &Rc<Interp>, step: &Step) -> Value_ {
         Step::Timeout { delay, body } => {
             let cm = timeout(*delay);
             cm.enter().await?;
+            let scope = ix.obs.enter_timeout(&ix.sim, &cm);
             let r = block(ix, body).await;
-            exit_with(cm.exit(r.as_ref().err().cloned()).await, r)
+            let exit = cm.exit(r.as_ref().err().cloned()).await;
+            let (body_error, exit_error) = (r.as_ref().err(), exit.as_ref().err());
+            ix.obs.exit(
+                &ix.sim,
+                scope,
+                body_error.cloned(),
+                exit_error.cloned(),
+                &[],
+            );
+            exit_with(exit, r)
         }
         Step::Shield(child) => {
             let t = ix.create_child(child);
             shield(&t).await
         }
         Step::Acquire { sem, body } => {
-            let sem = ix.semaphores.get(sem).expect("validated").clone();
+            let (name, (sem, limit)) = ix.semaphores.get_key_value(sem).expect("validated");
+            let call = ix.obs.sem_call(&ix.sim, name, *limit);
             sem.acquire().await?;
+            ix.obs.sem_acquired(&ix.sim, name, call);
             let r = block(ix, body).await;
             sem.release();
+            ix.obs.sem_released(&ix.sim, name);
             r
         }
         Step::Try {
@@ -313,11 +346,15 @@ async fn finally_then(ix: &Rc<Interp>, finally: &Block, r: Value_) -> Value_ {
 async fn task_group(ix: &Rc<Interp>, children: &[Child], then: &Block) -> Value_ {
     let tg = TaskGroup::new();
     tg.enter().await?;
+    let scope = ix.obs.enter_task_group(&ix.sim, &tg);
     let mut ts = Vec::new();
     let mut body = Ok(Value::Null);
     for c in children {
         match ix.create_in_group(&tg, c) {
-            Ok(t) => ts.push(t),
+            Ok(t) => {
+                ix.obs.task_group_child(scope, t.id());
+                ts.push(t);
+            }
             Err(e) => {
                 body = Err(e);
                 break;
@@ -327,7 +364,16 @@ async fn task_group(ix: &Rc<Interp>, children: &[Child], then: &Block) -> Value_
     if body.is_ok() {
         body = block(ix, then).await;
     }
-    let r = exit_with(tg.exit(body.as_ref().err().cloned()).await, body);
+    let exit = tg.exit(body.as_ref().err().cloned()).await;
+    let (body_error, exit_error) = (body.as_ref().err(), exit.as_ref().err());
+    ix.obs.exit(
+        &ix.sim,
+        scope,
+        body_error.cloned(),
+        exit_error.cloned(),
+        &ts,
+    );
+    let r = exit_with(exit, body);
     ix.record_escapes("task_group", &ts);
     r?;
     Ok(Value::Array(
@@ -338,19 +384,24 @@ async fn task_group(ix: &Rc<Interp>, children: &[Child], then: &Block) -> Value_
 }
 
 async fn as_completed(
+    ix: &Rc<Interp>,
     ts: &[Task<Value>],
     take: usize,
     timeout: Option<u64>,
     skip_errors: bool,
     cancel_rest: bool,
 ) -> Value_ {
+    let step = ix.obs.as_completed(ts);
     let mut values = Vec::new();
     for next in AsCompleted::new(ts.to_vec(), timeout) {
         if values.len() >= take {
             break;
         }
         match next.await {
-            Ok(v) => values.push(v),
+            Ok(v) => {
+                ix.obs.as_completed_value(step, &v);
+                values.push(v);
+            }
             Err(e) if skip_errors && e.is_exception() => continue,
             Err(e) => return Err(e),
         }

@@ -16,7 +16,11 @@
 //!   (the Python program behind each step is in `docs/scenario-semantics.md`),
 //!   giving an [`Outcome`] that prints as the spec's outcome JSON;
 //!   [`timeline`] renders the run for a reader, [`check_expect`] compares an
-//!   outcome with a scenario's `expect`.
+//!   outcome with a scenario's `expect`; [`run_until`] stops a run at a
+//!   tick with its tasks live, to look at them ([`Paused`]).
+//! - [`Observations`] (on every [`Run`]): what structured-concurrency
+//!   invariants need (scopes with their owners' cancel counts, semaphores,
+//!   gathers, as_completed), recorded by reading state only.
 //!
 //! A step object is identified by the first kind key it has in the spec's
 //! table order (so `{"wait": [...], "timeout": 5}` is a `wait` with a
@@ -37,9 +41,11 @@ mod format;
 mod interp;
 mod limits;
 mod names;
+mod observe;
 mod outcome;
 mod parse;
 mod path;
+mod pause;
 mod run;
 mod timeline;
 mod to_json;
@@ -48,6 +54,10 @@ mod validate;
 pub use error::{ErrorKind, ScenarioError};
 pub use format::{Block, Child, Clause, Kind, ReturnWhen, Scenario, Step};
 pub use limits::Limits;
+pub use observe::{
+    AsCompletedObs, GatherObs, Observations, ScopeKind, ScopeObs, SemCall, SemaphoreObs, TaskObs,
+    UserUncancel,
+};
 pub use outcome::{
     check_expect, error_json, normalize, Escape, MainOutcome, Outcome, TaskOutcome, TaskRecord,
 };
@@ -55,6 +65,7 @@ pub use parse::{
     parse_scenario, parse_scenario_with_limits, scenario_from_value,
     scenario_from_value_with_limits,
 };
+pub use pause::{run_until, Paused};
 pub use run::{run, Run};
 pub use timeline::{summary, timeline};
 pub use validate::validate;

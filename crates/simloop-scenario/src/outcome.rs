@@ -84,22 +84,34 @@ pub struct Outcome {
 /// `{"kind": K}` or `{"group": msg, "errors": [...]}`.
 pub fn error_json(e: &Exc) -> Value {
     match e.members() {
-        Some(members) => json!({
-            "group": e.message().unwrap_or(""),
-            "errors": members.iter().map(error_json).collect::<Vec<_>>(),
-        }),
+        Some(members) => {
+            // Not `json!`: it would serialize the members' values again,
+            // at every level of a nested group (cubic in its depth).
+            let mut group = Map::new();
+            group.insert("group".into(), e.message().unwrap_or("").into());
+            let errors = members.iter().map(error_json).collect();
+            group.insert("errors".into(), Value::Array(errors));
+            Value::Object(group)
+        }
         None => json!({ "kind": e.class_name() }),
     }
+}
+
+/// `{key: value}`, with `value` moved in (`json!` would serialize it again).
+fn object(key: &str, value: Value) -> Value {
+    let mut m = Map::new();
+    m.insert(key.into(), value);
+    Value::Object(m)
 }
 
 impl MainOutcome {
     /// As JSON.
     pub fn to_json(&self) -> Value {
         match self {
-            MainOutcome::Ok(v) => json!({ "ok": v }),
-            MainOutcome::Error(e) => json!({ "error": error_json(e) }),
-            MainOutcome::Cancelled => json!({ "cancelled": true }),
-            MainOutcome::Stalled => json!({ "stalled": true }),
+            MainOutcome::Ok(v) => object("ok", v.clone()),
+            MainOutcome::Error(e) => object("error", error_json(e)),
+            MainOutcome::Cancelled => object("cancelled", true.into()),
+            MainOutcome::Stalled => object("stalled", true.into()),
         }
     }
 }
@@ -108,10 +120,10 @@ impl TaskOutcome {
     /// As JSON.
     pub fn to_json(&self) -> Value {
         match self {
-            TaskOutcome::Ok(v) => json!({ "ok": v }),
-            TaskOutcome::Error(e) => json!({ "error": error_json(e) }),
-            TaskOutcome::Cancelled => json!({ "cancelled": true }),
-            TaskOutcome::Stuck => json!({ "stuck": true }),
+            TaskOutcome::Ok(v) => object("ok", v.clone()),
+            TaskOutcome::Error(e) => object("error", error_json(e)),
+            TaskOutcome::Cancelled => object("cancelled", true.into()),
+            TaskOutcome::Stuck => object("stuck", true.into()),
         }
     }
 }
@@ -119,16 +131,16 @@ impl TaskOutcome {
 impl TaskRecord {
     /// As JSON, keys in the spec's order.
     pub fn to_json(&self) -> Value {
-        json!({
-            "name": self.name,
-            "parent": self.parent,
-            "created": self.created,
-            "done": self.done,
-            "outcome": self.outcome.to_json(),
-            "cancel_requests": self.cancel_requests,
-            "uncancels": self.uncancels,
-            "cancelling": self.cancelling,
-        })
+        let mut m = Map::new();
+        m.insert("name".into(), self.name.as_str().into());
+        m.insert("parent".into(), self.parent.as_deref().into());
+        m.insert("created".into(), self.created.into());
+        m.insert("done".into(), self.done.into());
+        m.insert("outcome".into(), self.outcome.to_json());
+        m.insert("cancel_requests".into(), self.cancel_requests.into());
+        m.insert("uncancels".into(), self.uncancels.into());
+        m.insert("cancelling".into(), self.cancelling.into());
+        Value::Object(m)
     }
 }
 

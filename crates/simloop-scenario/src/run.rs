@@ -12,12 +12,17 @@ use simloop_core::{Config, RunError, Sim, Tick};
 
 use crate::format::Scenario;
 use crate::interp::Interp;
+use crate::observe::Observations;
 use crate::outcome::{MainOutcome, Outcome, TaskOutcome, TaskRecord};
 
-/// A finished run: its outcome and the loop, for its trace.
+/// A finished run: its outcome, what the invariants need, and the loop,
+/// for its trace.
 pub struct Run {
     /// The outcome JSON's content.
     pub outcome: Outcome,
+    /// What the interpreter recorded for the invariants (scopes, cancel
+    /// counts, semaphores, gathers...), read without changing the run.
+    pub observations: Observations,
     /// The loop after the run (its trace, its time); closed.
     pub sim: Sim,
 }
@@ -29,6 +34,7 @@ pub fn run(scenario: &Scenario, config: Config) -> Result<Run, RunError> {
     let ix = Interp::new(sim.clone(), &scenario.semaphores);
     let main = ix.spawn_main(scenario.main.clone());
     let result = drive(&sim, &main);
+    let observations = ix.observations();
     let outcome = result.map(|(end_time, quiescent_time, orphans, stalled)| {
         let main = match (stalled, main.result()) {
             (_, Some(Ok(v))) => MainOutcome::Ok(v),
@@ -47,7 +53,11 @@ pub fn run(scenario: &Scenario, config: Config) -> Result<Run, RunError> {
     });
     sim.close();
     drop(ix);
-    outcome.map(|outcome| Run { outcome, sim })
+    outcome.map(|outcome| Run {
+        outcome,
+        observations,
+        sim,
+    })
 }
 
 /// The three phases; returns end time, quiescent time, orphans, stalled.

@@ -1,0 +1,122 @@
+//! The self-test: every bug planted in the combinators is caught by its
+//! intended invariant within 10,000 seeds and shrinks to at most 8 steps,
+//! under every profile; with no bug the py313 sweep is clean; and
+//! `simloop selftest` prints that table and exits 0.
+
+use std::process::Command;
+
+use simloop::asyncio::planted::{self, Bug};
+use simloop::core::Profile;
+use simloop::explore::explore::{check_scenario, ExploreConfig};
+use simloop::explore::selftest::{control, hunt, intended, MAX_STEPS};
+
+const MAX_SEEDS: u64 = 10_000;
+
+fn cfg(profile: Profile) -> ExploreConfig {
+    ExploreConfig::new(profile).seeds(MAX_SEEDS).jobs(4)
+}
+
+#[test]
+fn every_planted_bug_is_caught_by_its_invariant_and_shrinks_to_8_steps() {
+    for profile in Profile::ALL {
+        for bug in Bug::ALL {
+            let row = hunt(bug, &cfg(profile));
+            let what = format!("{bug} under {profile}");
+            let c = row
+                .caught
+                .as_ref()
+                .unwrap_or_else(|| panic!("{what}: not caught in {MAX_SEEDS} seeds"));
+            assert!(c.seeds_needed <= MAX_SEEDS, "{what}");
+            assert_eq!(
+                c.invariant,
+                intended(bug),
+                "{what}: caught first by {:?}",
+                c.invariants
+            );
+            assert!(
+                c.steps <= MAX_STEPS,
+                "{what}: {} steps: {}",
+                c.steps,
+                c.shrunk.to_json_string()
+            );
+            assert!(row.passes(), "{what}");
+
+            // The shrunk tree breaks the invariant with the bug only.
+            let (_, without) = check_scenario(&c.shrunk, c.seed, profile).expect("it runs");
+            assert!(!without.violates(c.invariant), "{what}");
+            let _bug = planted::enable(bug);
+            let (_, with) = check_scenario(&c.shrunk, c.seed, profile).expect("it runs");
+            assert!(with.violates(c.invariant), "{what}");
+        }
+        assert_eq!(planted::active(), None, "hunting leaves the bugs off");
+    }
+}
+
+#[test]
+fn the_py313_control_sweep_is_clean() {
+    let ctl = control(&cfg(Profile::Py313));
+    assert_eq!(ctl.summary.seeds, MAX_SEEDS);
+    assert!(ctl.is_clean(), "{:?}", ctl.violated());
+}
+
+#[test]
+fn rows_do_not_depend_on_the_number_of_threads() {
+    for bug in [Bug::TaskGroupAbortOrderLeak, Bug::SemaphoreWakesNewest] {
+        let one = hunt(bug, &cfg(Profile::Py313).jobs(1));
+        let three = hunt(bug, &cfg(Profile::Py313).jobs(3));
+        let key = |r: &simloop::explore::selftest::BugRow| {
+            r.caught
+                .as_ref()
+                .map(|c| (c.seed, c.invariants.clone(), c.shrunk.clone()))
+        };
+        assert_eq!(key(&one), key(&three), "{bug}");
+    }
+}
+
+#[test]
+fn simloop_selftest_prints_the_table_and_exits_0() {
+    let out = Command::new(env!("CARGO_BIN_EXE_simloop"))
+        .args(["selftest", "--jobs", "4"])
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let header = stdout
+        .lines()
+        .position(|l| l.split_whitespace().next() == Some("bug"))
+        .unwrap_or_else(|| panic!("no table in\n{stdout}"));
+    let rows: Vec<Vec<&str>> = stdout
+        .lines()
+        .skip(header + 1)
+        .take(Bug::ALL.len())
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    for (bug, row) in Bug::ALL.into_iter().zip(&rows) {
+        // bug, invariant, seeds, steps, time, "s"
+        assert_eq!(row.len(), 6, "{row:?}");
+        assert_eq!(row[0], bug.name());
+        assert_eq!(row[1], intended(bug).name(), "{row:?}");
+        let seeds: u64 = row[2].parse().expect("seeds");
+        let steps: usize = row[3].parse().expect("steps");
+        assert!((1..=MAX_SEEDS).contains(&seeds), "{row:?}");
+        assert!((1..=MAX_STEPS).contains(&steps), "{row:?}");
+        assert!(row[4].parse::<f64>().is_ok() && row[5] == "s", "{row:?}");
+    }
+    let control = stdout
+        .lines()
+        .nth(header + 1 + Bug::ALL.len())
+        .expect("a control row");
+    assert!(
+        control.starts_with("control (no bug)") && control.contains(" nothing "),
+        "{control}"
+    );
+    assert!(control.contains(&format!(" {MAX_SEEDS} ")), "{control}");
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("ok: all 8 planted bugs"),
+        "{stdout}"
+    );
+}
