@@ -378,7 +378,7 @@ fn block_edits(b: &Block) -> Vec<(Tier, Block)> {
     }
     for (i, step) in b.iter().enumerate() {
         out.push((Tier::Structure, splice(b, i, &[])));
-        for sub in hoists(step) {
+        for sub in step.blocks() {
             if !sub.is_empty() {
                 out.push((Tier::Structure, splice(b, i, sub)));
             }
@@ -388,36 +388,6 @@ fn block_edits(b: &Block) -> Vec<(Tier, Block)> {
         }
     }
     out
-}
-
-/// The blocks of a step that can replace it.
-fn hoists(step: &Step) -> Vec<&Block> {
-    match step {
-        Step::Spawn(c) | Step::Shield(c) => vec![&c.body],
-        Step::Gather { children, .. }
-        | Step::Wait { children, .. }
-        | Step::AsCompleted { children, .. } => children.iter().map(|c| &c.body).collect(),
-        Step::TaskGroup { children, then } => children
-            .iter()
-            .map(|c| &c.body)
-            .chain(std::iter::once(then))
-            .collect(),
-        Step::Timeout { body, .. } | Step::Acquire { body, .. } => vec![body],
-        Step::Try {
-            body,
-            excepts,
-            finally,
-        }
-        | Step::TryStar {
-            body,
-            excepts,
-            finally,
-        } => std::iter::once(body)
-            .chain(excepts.iter().map(|c| &c.body))
-            .chain(std::iter::once(finally))
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// The edits of a block inside a step: each gives the edited step.
@@ -823,7 +793,7 @@ fn with_sems(s: &Scenario, semaphores: BTreeMap<String, u64>) -> Scenario {
 fn walk(b: &Block, f: &mut impl FnMut(&Step)) {
     for step in b {
         f(step);
-        for inner in hoists(step) {
+        for inner in step.blocks() {
             walk(inner, f);
         }
     }

@@ -9,36 +9,9 @@ use simloop_scenario::{validate, Block, Child, Kind, Limits, ReturnWhen, Scenari
 /// document order.
 fn visit<'a>(b: &'a Block, f: &mut dyn FnMut(&'a Step, &'a [Child])) {
     for step in b {
-        let children: &[Child] = match step {
-            Step::Spawn(c) | Step::Shield(c) => std::slice::from_ref(c),
-            Step::Gather { children, .. }
-            | Step::TaskGroup { children, .. }
-            | Step::Wait { children, .. }
-            | Step::AsCompleted { children, .. } => children,
-            _ => &[],
-        };
-        f(step, children);
-        for c in children {
-            visit(&c.body, f);
-        }
-        match step {
-            Step::TaskGroup { then, .. } => visit(then, f),
-            Step::Timeout { body, .. } | Step::Acquire { body, .. } => visit(body, f),
-            Step::Try {
-                body,
-                excepts,
-                finally,
-            }
-            | Step::TryStar {
-                body,
-                excepts,
-                finally,
-            } => {
-                visit(body, f);
-                excepts.iter().for_each(|c| visit(&c.body, f));
-                visit(finally, f);
-            }
-            _ => {}
+        f(step, step.children());
+        for inner in step.blocks() {
+            visit(inner, f);
         }
     }
 }

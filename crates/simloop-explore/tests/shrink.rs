@@ -4,46 +4,19 @@
 use serde_json::json;
 use simloop_explore::shrink::{candidates, shrink_with, size};
 use simloop_explore::{generate, shrink, GenConfig};
-use simloop_scenario::{parse_scenario, validate, Block, Child, Kind, Limits, Scenario, Step};
+use simloop_scenario::{parse_scenario, validate, Block, Kind, Limits, Scenario, Step};
 
 /// Every block reachable from `b` (through any step), `b` first, each with
 /// whether it is the body of a task-group child.
 fn blocks<'a>(b: &'a Block, in_tg_child: bool, f: &mut dyn FnMut(&'a Block, bool)) {
     f(b, in_tg_child);
     for step in b {
-        let (children, tg): (&[Child], bool) = match step {
-            Step::Spawn(c) | Step::Shield(c) => (std::slice::from_ref(c), false),
-            Step::TaskGroup { children, .. } => (children, true),
-            Step::Gather { children, .. }
-            | Step::Wait { children, .. }
-            | Step::AsCompleted { children, .. } => (children, false),
-            _ => (&[], false),
-        };
-        for c in children {
-            blocks(&c.body, in_tg_child || tg, f);
-        }
-        let mut inner: Vec<&Block> = Vec::new();
-        match step {
-            Step::TaskGroup { then, .. } => inner.push(then),
-            Step::Timeout { body, .. } | Step::Acquire { body, .. } => inner.push(body),
-            Step::Try {
-                body,
-                excepts,
-                finally,
-            }
-            | Step::TryStar {
-                body,
-                excepts,
-                finally,
-            } => {
-                inner.push(body);
-                inner.extend(excepts.iter().map(|c| &c.body));
-                inner.push(finally);
-            }
-            _ => {}
-        }
-        for b in inner {
-            blocks(b, in_tg_child, f);
+        let children = step.children().len();
+        let tg = matches!(step, Step::TaskGroup { .. });
+        for (i, inner) in step.blocks().into_iter().enumerate() {
+            // Children's bodies come first; a task group's `then` runs in
+            // the enclosing task, as do the other blocks.
+            blocks(inner, in_tg_child || (i < children && tg), f);
         }
     }
 }

@@ -19,45 +19,15 @@ use simloop_scenario::{parse_scenario, validate, Block, Limits, Scenario, Step};
 fn task_group_child_raises(b: &Block) -> bool {
     fn raises(b: &Block) -> bool {
         b.iter()
-            .any(|s| matches!(s, Step::Raise(_)) || inner(s).iter().any(|b| raises(b)))
+            .any(|s| matches!(s, Step::Raise(_)) || s.blocks().iter().any(|b| raises(b)))
     }
     b.iter().any(|s| {
         let here = match s {
             Step::TaskGroup { children, .. } => children.iter().any(|c| raises(&c.body)),
             _ => false,
         };
-        here || inner(s).iter().any(|b| task_group_child_raises(b))
+        here || s.blocks().iter().any(|b| task_group_child_raises(b))
     })
-}
-
-/// The blocks directly inside a step.
-fn inner(s: &Step) -> Vec<&Block> {
-    match s {
-        Step::Spawn(c) | Step::Shield(c) => vec![&c.body],
-        Step::Gather { children, .. }
-        | Step::Wait { children, .. }
-        | Step::AsCompleted { children, .. } => children.iter().map(|c| &c.body).collect(),
-        Step::TaskGroup { children, then } => children
-            .iter()
-            .map(|c| &c.body)
-            .chain(std::iter::once(then))
-            .collect(),
-        Step::Timeout { body, .. } | Step::Acquire { body, .. } => vec![body],
-        Step::Try {
-            body,
-            excepts,
-            finally,
-        }
-        | Step::TryStar {
-            body,
-            excepts,
-            finally,
-        } => std::iter::once(body)
-            .chain(excepts.iter().map(|c| &c.body))
-            .chain(std::iter::once(finally))
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// A runner with a fixed RNG, no persistence, and this many shrink steps.

@@ -44,6 +44,22 @@ impl Scenario {
         }
     }
 
+    /// Every step of the tree, depth first in document order: a step comes
+    /// before the steps inside it.
+    pub fn steps(&self) -> Vec<&Step> {
+        fn walk<'a>(b: &'a Block, out: &mut Vec<&'a Step>) {
+            for s in b {
+                out.push(s);
+                for inner in s.blocks() {
+                    walk(inner, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.main, &mut out);
+        out
+    }
+
     /// What the outcome must match under the profile named `profile`
     /// (`py313`...): `expect`, then that profile's `expect_by_profile` entry.
     pub fn expectations(&self, profile: &str) -> impl Iterator<Item = &Value> {
@@ -162,6 +178,45 @@ pub enum Step {
 }
 
 impl Step {
+    /// The children this step runs as tasks (none for most steps).
+    pub fn children(&self) -> &[Child] {
+        match self {
+            Step::Spawn(c) | Step::Shield(c) => std::slice::from_ref(c),
+            Step::Gather { children, .. }
+            | Step::TaskGroup { children, .. }
+            | Step::Wait { children, .. }
+            | Step::AsCompleted { children, .. } => children,
+            _ => &[],
+        }
+    }
+
+    /// The blocks directly inside this step, in document order: each
+    /// child's body (as [`Step::children`]), then `then`, `body`, or the try
+    /// block, each handler and `finally`.
+    pub fn blocks(&self) -> Vec<&Block> {
+        let mut out: Vec<&Block> = self.children().iter().map(|c| &c.body).collect();
+        match self {
+            Step::TaskGroup { then, .. } => out.push(then),
+            Step::Timeout { body, .. } | Step::Acquire { body, .. } => out.push(body),
+            Step::Try {
+                body,
+                excepts,
+                finally,
+            }
+            | Step::TryStar {
+                body,
+                excepts,
+                finally,
+            } => {
+                out.push(body);
+                out.extend(excepts.iter().map(|c| &c.body));
+                out.push(finally);
+            }
+            _ => {}
+        }
+        out
+    }
+
     /// The discriminating JSON key of this step (`"sleep"`, `"task_group"`,
     /// ...), which is also the `scope` of a scope escape for the steps that
     /// have one.
