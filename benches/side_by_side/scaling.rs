@@ -10,7 +10,7 @@ use simloop::explore::explore::{sweep, ExploreConfig};
 use crate::slow_group;
 
 /// Seeds per sweep.
-pub(crate) const SEEDS: u64 = 2000;
+pub(crate) const SEEDS: u64 = 5000;
 
 /// One sweep of `seeds` seeds on `jobs` threads; returns the seeds run.
 pub(crate) fn run(seeds: u64, jobs: usize) -> u64 {
