@@ -167,6 +167,9 @@ pub(crate) struct ReplayArgs {
     /// Run this scenario file under the seed's schedule instead of the
     /// seed's own scenario (a shrunk failure, say).
     pub(crate) file: Option<PathBuf>,
+    /// Also draw the run's timeline to this .svg or .html file.
+    #[arg(long, value_name = "OUT")]
+    pub(crate) render: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

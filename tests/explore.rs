@@ -123,6 +123,14 @@ fn py311_and_py312_break_cancel_balance_and_shrink_to_the_smallest_tree() {
             .trim_end_matches(':');
         let text = std::fs::read_to_string(dir.join(file)).expect("the failure file");
         assert_eq!(parse_scenario(&text).expect("valid"), s);
+        // And its picture, named in the output, beside it.
+        let svg = out
+            .lines()
+            .find_map(|l| l.strip_prefix("picture of the shrunk failure: "))
+            .expect("a picture named");
+        assert_eq!(svg, file.replace(".json", ".svg"));
+        let picture = std::fs::read_to_string(dir.join(svg)).expect("the picture");
+        assert!(picture.starts_with("<svg") && picture.contains("class=\"lane"), "{picture}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

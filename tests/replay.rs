@@ -158,3 +158,21 @@ fn replay_rejects_an_invalid_file() {
     assert!(err.contains("$.main[0].sleep"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn replay_can_draw_the_run() {
+    let dir = workdir("render");
+    let o = simloop(
+        &dir,
+        &["replay", "--seed", "13", "--profile", "py311", "--render", "seed13.svg"],
+    );
+    let out = stdout(&o);
+    assert!(out.ends_with("picture: seed13.svg\n"), "{out}");
+    let svg = std::fs::read_to_string(dir.join("seed13.svg")).expect("the picture");
+    assert!(svg.starts_with("<svg") && svg.contains("seed 13"), "{svg}");
+    // A name that is neither .svg nor .html is bad input, before any run.
+    let o = simloop(&dir, &["replay", "--seed", "13", "--render", "x.png"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("must end in .svg or .html"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

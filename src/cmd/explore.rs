@@ -16,11 +16,14 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Map, Value};
 use simloop::core::Profile;
-use simloop::explore::explore::{shrink_failures, sweep, ExploreConfig, Failure, SeedRun, Summary};
+use simloop::explore::explore::{
+    replay_scenario, shrink_failures, sweep, ExploreConfig, Failure, SeedRun, Summary,
+};
 use simloop::explore::shrink::size;
 use simloop::explore::GenConfig;
 
 use crate::cli::ExploreArgs;
+use crate::cmd::render::{write_picture, Format};
 
 pub(crate) fn main(args: ExploreArgs) -> u8 {
     let profile: Profile = args.profile.into();
@@ -62,8 +65,14 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
     shrink_failures(&cfg, &mut summary);
     let shrinking = t1.elapsed();
 
+    // Failure files go next to the report, else to the current directory.
+    let dir = args
+        .report
+        .as_deref()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new(""));
     for f in &summary.failures {
-        print_failure(f);
+        print_failure(f, dir);
     }
     for r in summary.errors() {
         println!(
@@ -104,7 +113,7 @@ fn progress_bar(len: u64) -> ProgressBar {
     bar
 }
 
-fn print_failure(f: &Failure) {
+fn print_failure(f: &Failure, dir: &Path) {
     println!();
     println!(
         "error: {} violated by seed {} under {}",
@@ -112,7 +121,7 @@ fn print_failure(f: &Failure) {
     );
     println!("  {}", f.message);
     println!("  trace hash: {:#018x}", f.hash);
-    let file = f.file_name();
+    let file = dir.join(f.file_name()).display().to_string();
     let json = f.shrunk.to_json_string();
     let written = match std::fs::write(&file, format!("{json}\n")) {
         Ok(()) => format!("written to {file}"),
@@ -130,6 +139,18 @@ fn print_failure(f: &Failure) {
         f.seed, f.profile
     );
     print!("{}", f.timeline);
+    let svg = dir.join(f.file_name()).with_extension("svg");
+    let title = format!(
+        "{} violated by seed {} under {} (shrunk)",
+        f.invariant, f.seed, f.profile
+    );
+    match replay_scenario(f.shrunk.clone(), f.seed, f.profile) {
+        Ok(r) if write_picture(&r.run, &title, Format::Svg, &svg).is_ok() => {
+            println!("picture of the shrunk failure: {}", svg.display());
+        }
+        Ok(_) => {}
+        Err(e) => println!("no picture: the shrunk scenario's run failed: {e}"),
+    }
     println!("note: run `{}` to reproduce this failure", f.replay);
     println!(
         "note: run `simloop run --profile {} --seed {} {file}` to run the shrunk scenario, \

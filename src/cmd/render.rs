@@ -8,27 +8,50 @@ use std::path::Path;
 
 use simloop::core::{Config, RunError};
 use simloop::render::{render_html, render_svg};
-use simloop::scenario::{parse_scenario, run, Scenario};
+use simloop::scenario::{parse_scenario, run, Run, Scenario};
 
 use crate::cli::RenderArgs;
 
 /// The picture formats, by the output's extension.
-enum Format {
+#[derive(Clone, Copy)]
+pub(crate) enum Format {
     Svg,
     Html,
 }
 
-pub(crate) fn main(args: RenderArgs) -> u8 {
-    let format = match args.out.extension().and_then(|e| e.to_str()) {
-        Some("svg") => Format::Svg,
-        Some("html" | "htm") => Format::Html,
-        _ => {
-            eprintln!(
-                "error: --out {}: the name must end in .svg or .html",
-                args.out.display()
-            );
-            return 2;
+impl Format {
+    /// The format an output name asks for; the error is printed.
+    pub(crate) fn of(out: &Path) -> Result<Format, u8> {
+        match out.extension().and_then(|e| e.to_str()) {
+            Some("svg") => Ok(Format::Svg),
+            Some("html" | "htm") => Ok(Format::Html),
+            _ => {
+                eprintln!(
+                    "error: {}: a picture's name must end in .svg or .html",
+                    out.display()
+                );
+                Err(2)
+            }
         }
+    }
+}
+
+/// Draw `run` in `format` and write it to `out`; the error is printed.
+pub(crate) fn write_picture(run: &Run, title: &str, format: Format, out: &Path) -> Result<(), u8> {
+    let picture = match format {
+        Format::Svg => render_svg(run, title),
+        Format::Html => render_html(run, title),
+    };
+    std::fs::write(out, picture).map_err(|e| {
+        eprintln!("error: cannot write {}: {e}", out.display());
+        2
+    })
+}
+
+pub(crate) fn main(args: RenderArgs) -> u8 {
+    let format = match Format::of(&args.out) {
+        Ok(f) => f,
+        Err(code) => return code,
     };
     let scenario = match load(&args.file) {
         Ok(s) => s,
@@ -43,13 +66,8 @@ pub(crate) fn main(args: RenderArgs) -> u8 {
         }
     };
     let title = title(&scenario, &args.file);
-    let picture = match format {
-        Format::Svg => render_svg(&r, &title),
-        Format::Html => render_html(&r, &title),
-    };
-    if let Err(e) = std::fs::write(&args.out, picture) {
-        eprintln!("error: cannot write {}: {e}", args.out.display());
-        return 2;
+    if let Err(code) = write_picture(&r, &title, format, &args.out) {
+        return code;
     }
     println!(
         "wrote {} ({title} under {}, {} tasks)",

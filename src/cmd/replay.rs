@@ -1,5 +1,6 @@
 //! `simloop replay`: run one explored seed again, bit for bit, and print
-//! its scenario, timeline, invariant results and trace hash.
+//! its scenario, timeline, invariant results and trace hash; with
+//! `--render OUT`, also its picture.
 //!
 //! Exit codes: 0 no violation; 1 an invariant was violated or the run hit
 //! a limit; 2 bad input (an unreadable or invalid scenario file).
@@ -11,8 +12,13 @@ use simloop::explore::GenConfig;
 use simloop::scenario::{parse_scenario, timeline};
 
 use crate::cli::ReplayArgs;
+use crate::cmd::render::{write_picture, Format};
 
 pub(crate) fn main(args: ReplayArgs) -> u8 {
+    let picture = match args.render.as_deref().map(Format::of).transpose() {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let profile: Profile = args.profile.into();
     let mut gen = GenConfig::default();
     if let Some(d) = args.max_depth {
@@ -52,6 +58,12 @@ pub(crate) fn main(args: ReplayArgs) -> u8 {
         }
     };
     print!("{}", render(&title, &r));
+    if let (Some(format), Some(out)) = (picture, &args.render) {
+        if let Err(code) = write_picture(&r.run, &title, format, out) {
+            return code;
+        }
+        println!("picture: {}", out.display());
+    }
     u8::from(!r.report.is_clean())
 }
 
