@@ -130,7 +130,10 @@ fn py311_and_py312_break_cancel_balance_and_shrink_to_the_smallest_tree() {
             .expect("a picture named");
         assert_eq!(svg, file.replace(".json", ".svg"));
         let picture = std::fs::read_to_string(dir.join(svg)).expect("the picture");
-        assert!(picture.starts_with("<svg") && picture.contains("class=\"lane"), "{picture}");
+        assert!(
+            picture.starts_with("<svg") && picture.contains("class=\"lane"),
+            "{picture}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

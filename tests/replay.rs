@@ -164,7 +164,15 @@ fn replay_can_draw_the_run() {
     let dir = workdir("render");
     let o = simloop(
         &dir,
-        &["replay", "--seed", "13", "--profile", "py311", "--render", "seed13.svg"],
+        &[
+            "replay",
+            "--seed",
+            "13",
+            "--profile",
+            "py311",
+            "--render",
+            "seed13.svg",
+        ],
     );
     let out = stdout(&o);
     assert!(out.ends_with("picture: seed13.svg\n"), "{out}");
