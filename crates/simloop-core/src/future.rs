@@ -59,6 +59,13 @@ impl<T: Clone> FutureCore<T> {
         !matches!(*self.state.borrow(), State::Pending)
     }
 
+    /// Drop the callbacks of a future that will never finish: they are the
+    /// usual way a cycle (task -> callback -> group -> task) outlives a run.
+    pub(crate) fn drop_callbacks(&self) {
+        let cbs = std::mem::replace(&mut *self.callbacks.borrow_mut(), Callbacks::Empty);
+        drop(cbs);
+    }
+
     pub(crate) fn cancelled(&self) -> bool {
         matches!(*self.state.borrow(), State::Cancelled(_))
     }

@@ -533,8 +533,10 @@ impl Sim {
         Ok(main.result().expect("main is done"))
     }
 
-    /// `loop.close()`: drop every pending handle, timer and task body, which
-    /// also breaks the reference cycles between tasks and the loop.
+    /// `loop.close()`: drop every pending handle, timer, task body and
+    /// pending task's done-callbacks, which breaks the reference cycles
+    /// between tasks, the combinators' state and the loop (a stalled run
+    /// would otherwise leak them).
     pub fn close(&self) {
         self.0.ready.borrow_mut().clear();
         self.0.timers.borrow_mut().clear();

@@ -370,6 +370,7 @@ impl<T: Clone + 'static> AnyTask for TaskCell<T> {
     fn drop_body(&self) {
         drop(self.body.take());
         drop(self.hdr.fut_waiter.take());
+        self.core.drop_callbacks();
     }
 }
 

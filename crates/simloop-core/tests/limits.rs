@@ -126,3 +126,39 @@ fn cancelling_an_await_cycle_ends_the_run_instead_of_recursing() {
         "await cycle: cancelling a recurses forever (CPython raises RecursionError)"
     );
 }
+
+#[test]
+fn close_frees_what_a_stalled_run_left_in_a_cycle() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    /// Sets its flag when dropped.
+    struct Guard(Rc<Cell<bool>>);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            self.0.set(true);
+        }
+    }
+
+    let dropped = Rc::new(Cell::new(false));
+    let sim = Sim::new(Config::new(Profile::Py313));
+    let d = dropped.clone();
+    let err = sim
+        .run_main("main", async move {
+            let lp = simloop_core::get_running_loop();
+            let t = spawn("t", async move { lp.create_future::<()>("hang").await });
+            // The task's own done-callback holds the task: a cycle that
+            // only close() can break, since the task never finishes.
+            let (me, guard) = (t.clone(), Guard(d));
+            t.add_done_callback("cycle", move || drop((me, guard)));
+            t.await
+        })
+        .unwrap_err();
+    assert!(matches!(err, RunError::Stalled(_)));
+    assert!(!dropped.get());
+    sim.close();
+    assert!(
+        dropped.get(),
+        "the callback (and the task it holds) was freed"
+    );
+}
