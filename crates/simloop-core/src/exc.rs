@@ -336,7 +336,7 @@ mod tests {
             let text = e.to_string();
             assert_eq!(e.display_len(), text.len());
             assert_eq!(e.fold_display(h), fnv::fold_bytes(h, text.as_bytes()));
-            h = fnv::fold_u64(h, text.len() as u64);
+            h = fnv::fold_bytes(h, &text.len().to_le_bytes());
         }
         assert!(nested.display_len() > LONG_TEXT);
     }

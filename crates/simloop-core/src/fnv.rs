@@ -1,15 +1,13 @@
-//! FNV-1a (64-bit), the trace's hash, and two ways of computing it faster
-//! without changing a bit of it.
+//! FNV-1a (64-bit), how the trace hashes exception texts, and how to
+//! fold a long text in `O(1)`.
 //!
-//! - Folding a zero byte only multiplies by the prime, so the zero high
-//!   bytes of a small integer fold as one multiplication ([`fold_u64`]).
-//! - The text of a deeply nested exception group is long (every level
-//!   prints its members), and a trace folds it once per task that ends with
-//!   it: quadratic in the depth. But FNV-1a over a fixed text is an affine
-//!   map of the state whose constant depends only on the state's low byte:
-//!   `h -> h * P^n + t[h & 0xff]`, where `n` is the text's length. Such
-//!   maps compose, so a group's map is built from its members' maps in
-//!   `O(256)` per member ([`Transform`]), and folding its text costs `O(1)`.
+//! The text of a deeply nested exception group is long (every level prints
+//! its members), and a trace folds it once per task that ends with it:
+//! quadratic in the depth. But FNV-1a over a fixed text is an affine map of
+//! the state whose constant depends only on the state's low byte:
+//! `h -> h * P^n + t[h & 0xff]`, where `n` is the text's length. Such maps
+//! compose, so a group's map is built from its members' maps in `O(256)`
+//! per member ([`Transform`]), and folding its text costs `O(1)`.
 //!
 //! Why: with `l = h & 0xff`, `h ^ b = h + ((l ^ b) - l)`, so one step is
 //! `h' = (h + d) * P` with `d` depending only on `l` and `b`, and the next
@@ -22,17 +20,6 @@ use std::rc::Rc;
 pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 pub(crate) const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
-/// `FNV_PRIME.pow(k)` (wrapping) for `k` in `0..=8`.
-const FNV_PRIME_POWERS: [u64; 9] = {
-    let mut p = [1u64; 9];
-    let mut k = 1;
-    while k < 9 {
-        p[k] = p[k - 1].wrapping_mul(FNV_PRIME);
-        k += 1;
-    }
-    p
-};
-
 /// One byte.
 fn step(h: u64, b: u8) -> u64 {
     (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
@@ -41,14 +28,6 @@ fn step(h: u64, b: u8) -> u64 {
 /// The bytes of `s`, in order.
 pub(crate) fn fold_bytes(h: u64, s: &[u8]) -> u64 {
     s.iter().fold(h, |h, &b| step(h, b))
-}
-
-/// The 8 little-endian bytes of `x`; the zero bytes above its highest set
-/// byte as one multiplication by a power of the prime.
-pub(crate) fn fold_u64(h: u64, x: u64) -> u64 {
-    let significant = 8 - (x.leading_zeros() / 8) as usize;
-    let h = fold_bytes(h, &x.to_le_bytes()[..significant]);
-    h.wrapping_mul(FNV_PRIME_POWERS[8 - significant])
 }
 
 /// A `fmt::Write` that folds what is written, so that a `Display` is
@@ -141,27 +120,6 @@ impl Transform {
 mod tests {
     use super::*;
 
-    fn reference_u64(h: u64, x: u64) -> u64 {
-        fold_bytes(h, &x.to_le_bytes())
-    }
-
-    #[test]
-    fn fold_u64_is_fnv_1a_over_the_eight_bytes() {
-        let mut h = FNV_OFFSET;
-        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
-        for i in 0..2000u64 {
-            let v = match i % 4 {
-                0 => x >> (i % 64),
-                1 => i,
-                2 => 0,
-                _ => u64::MAX - i,
-            };
-            assert_eq!(fold_u64(h, v), reference_u64(h, v), "value {v:#x}");
-            h = fold_u64(h, v);
-            x = x.rotate_left(7).wrapping_mul(FNV_PRIME) ^ i;
-        }
-    }
-
     #[test]
     fn transforms_fold_exactly_their_text() {
         let texts: [&[u8]; 4] = [b"", b"x", b"ExceptionGroup(\"m\", [", b"])\xff\x00"];
@@ -177,7 +135,7 @@ mod tests {
                     );
                     assert_eq!(ab.apply(probe), fold_bytes(probe, &joined));
                 }
-                h = fold_u64(h, i as u64 + 1);
+                h = fold_bytes(h, &[i as u8 + 1]);
             }
         }
     }
