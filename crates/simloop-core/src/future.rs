@@ -21,7 +21,9 @@ pub(crate) enum Callback {
 
 /// A future's done-callbacks in registration order. Most futures get one
 /// (the task awaiting it), which is kept without a `Vec`.
+#[derive(Default)]
 enum Callbacks {
+    #[default]
     Empty,
     One(CallbackId, Callback),
     Many(Vec<(CallbackId, Callback)>),
@@ -29,7 +31,7 @@ enum Callbacks {
 
 /// Identifies a registered done-callback, for `remove_done_callback`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CallbackId(u64);
+pub struct CallbackId(u32);
 
 pub(crate) enum State<T> {
     Pending,
@@ -41,8 +43,10 @@ pub(crate) enum State<T> {
 pub(crate) struct FutureCore<T> {
     pub(crate) lp: Weak<LoopInner>,
     pub(crate) state: RefCell<State<T>>,
-    callbacks: RefCell<Callbacks>,
-    next_callback: Cell<u64>,
+    /// A `Cell`, not a `RefCell`: taken out and put back, never borrowed,
+    /// which saves the borrow flag in every task and future.
+    callbacks: Cell<Callbacks>,
+    next_callback: Cell<u32>,
 }
 
 impl<T: Clone> FutureCore<T> {
@@ -50,7 +54,7 @@ impl<T: Clone> FutureCore<T> {
         FutureCore {
             lp,
             state: RefCell::new(State::Pending),
-            callbacks: RefCell::new(Callbacks::Empty),
+            callbacks: Cell::new(Callbacks::Empty),
             next_callback: Cell::new(0),
         }
     }
@@ -62,8 +66,7 @@ impl<T: Clone> FutureCore<T> {
     /// Drop the callbacks of a future that will never finish: they are the
     /// usual way a cycle (task -> callback -> group -> task) outlives a run.
     pub(crate) fn drop_callbacks(&self) {
-        let cbs = std::mem::replace(&mut *self.callbacks.borrow_mut(), Callbacks::Empty);
-        drop(cbs);
+        drop(self.callbacks.take());
     }
 
     pub(crate) fn cancelled(&self) -> bool {
@@ -105,8 +108,7 @@ impl<T: Clone> FutureCore<T> {
         if self.done() {
             self.sim().schedule_callback(cb);
         } else {
-            let mut cbs = self.callbacks.borrow_mut();
-            *cbs = match std::mem::replace(&mut *cbs, Callbacks::Empty) {
+            let cbs = match self.callbacks.take() {
                 Callbacks::Empty => Callbacks::One(id, cb),
                 Callbacks::One(i, c) => Callbacks::Many(vec![(i, c), (id, cb)]),
                 Callbacks::Many(mut v) => {
@@ -114,16 +116,17 @@ impl<T: Clone> FutureCore<T> {
                     Callbacks::Many(v)
                 }
             };
+            self.callbacks.set(cbs);
         }
         id
     }
 
     pub(crate) fn remove_callback(&self, id: CallbackId) -> bool {
-        let mut cbs = self.callbacks.borrow_mut();
-        match &mut *cbs {
+        let mut cbs = self.callbacks.take();
+        let removed = match &mut cbs {
             Callbacks::Empty => false,
             Callbacks::One(i, _) if *i == id => {
-                *cbs = Callbacks::Empty;
+                cbs = Callbacks::Empty;
                 true
             }
             Callbacks::One(..) => false,
@@ -132,15 +135,16 @@ impl<T: Clone> FutureCore<T> {
                 v.retain(|(i, _)| *i != id);
                 v.len() != before
             }
-        }
+        };
+        self.callbacks.set(cbs);
+        removed
     }
 
     /// Set the final state and schedule every callback, in registration order.
     pub(crate) fn finish(&self, state: State<T>) {
         debug_assert!(!matches!(state, State::Pending));
         *self.state.borrow_mut() = state;
-        let cbs = std::mem::replace(&mut *self.callbacks.borrow_mut(), Callbacks::Empty);
-        match cbs {
+        match self.callbacks.take() {
             Callbacks::Empty => {}
             Callbacks::One(_, cb) => self.sim().schedule_callback(cb),
             Callbacks::Many(v) => {
