@@ -16,6 +16,10 @@
 //! leaves CPython out; `SIMLOOP_BENCH_ONCE` runs one workload once (see
 //! [`once`]), for profilers.
 
+/// The `simloop` binary's allocator, for every runtime measured here.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cpython;
 mod fanout;
 mod nesting;
