@@ -15,7 +15,7 @@ use std::rc::Rc;
 
 use serde_json::{json, Value};
 use simloop_asyncio::as_completed::AsCompleted;
-use simloop_asyncio::errors::{ExceptStar, Matcher};
+use simloop_asyncio::errors::ExceptStar;
 use simloop_asyncio::gather::gather;
 use simloop_asyncio::locks::Semaphore;
 use simloop_asyncio::shield::shield;
@@ -24,9 +24,10 @@ use simloop_asyncio::timeout::timeout;
 use simloop_asyncio::wait::{wait, ReturnWhen as AReturnWhen};
 use simloop_core::{current_task, get_running_loop, sleep, Exc, Sim, Task, TaskId};
 
-use crate::format::{Block, Child, Clause, Kind, ReturnWhen, Step};
+use crate::format::{Kind, ReturnWhen, Scenario};
 use crate::observe::{Observations, Observer};
 use crate::outcome::{error_json, Escape};
+use crate::plan::{ChildOp, ClauseOp, Op, Plan, Span};
 
 type Value_ = Result<Value, Exc>;
 type BoxFut = Pin<Box<dyn StdFuture<Output = Value_>>>;
@@ -34,10 +35,12 @@ type BoxFut = Pin<Box<dyn StdFuture<Output = Value_>>>;
 /// The state shared by every task of one scenario run.
 pub(crate) struct Interp {
     sim: Sim,
-    /// The semaphores by name, with their initial values.
-    semaphores: BTreeMap<String, (Semaphore, u64)>,
+    /// The scenario's steps, which every task's body walks.
+    plan: Plan,
+    /// The semaphores in name order, with their names and initial values.
+    semaphores: Vec<(String, Semaphore, u64)>,
     /// Tasks by name (what `await` and `cancel` look up).
-    registry: RefCell<BTreeMap<String, Task<Value>>>,
+    registry: RefCell<BTreeMap<Rc<str>, Task<Value>>>,
     /// Every task, by id: the typed handles the outcome reads values from.
     tasks: RefCell<Vec<Task<Value>>>,
     /// Tasks created so far by each task, by id (for `<parent>.<n>` names).
@@ -48,13 +51,15 @@ pub(crate) struct Interp {
 }
 
 impl Interp {
-    pub(crate) fn new(sim: Sim, semaphores: &BTreeMap<String, u64>) -> Rc<Interp> {
-        let semaphores = semaphores
+    pub(crate) fn new(sim: Sim, scenario: &Scenario) -> Rc<Interp> {
+        let semaphores = scenario
+            .semaphores
             .iter()
-            .map(|(k, &n)| (k.clone(), (Semaphore::new(n as usize), n)))
+            .map(|(k, &n)| (k.clone(), Semaphore::new(n as usize), n))
             .collect();
         Rc::new(Interp {
             sim,
+            plan: Plan::new(scenario),
             semaphores,
             registry: RefCell::new(BTreeMap::new()),
             tasks: RefCell::new(Vec::new()),
@@ -65,10 +70,11 @@ impl Interp {
     }
 
     /// Create `main`, the root task.
-    pub(crate) fn spawn_main(self: &Rc<Self>, main: Block) -> Task<Value> {
-        let body = run_block(self.clone(), Rc::new(main));
-        let t = self.sim.spawn("main", body);
-        self.register(t.clone());
+    pub(crate) fn spawn_main(self: &Rc<Self>) -> Task<Value> {
+        let name: Rc<str> = Rc::from("main");
+        let body = run_block(self.clone(), self.plan.main);
+        let t = self.sim.spawn(name.clone(), body);
+        self.register(name, t.clone());
         t
     }
 
@@ -86,21 +92,20 @@ impl Interp {
             .finish(&self.tasks.borrow(), &self.escapes.borrow())
     }
 
-    fn register(&self, t: Task<Value>) {
+    /// `name` is `t`'s, shared rather than copied.
+    fn register(&self, name: Rc<str>, t: Task<Value>) {
         debug_assert_eq!(
             t.id().0 as usize,
             self.tasks.borrow().len(),
             "every task is the interpreter's"
         );
-        self.registry
-            .borrow_mut()
-            .insert(t.name().to_owned(), t.clone());
+        self.registry.borrow_mut().insert(name, t.clone());
         self.tasks.borrow_mut().push(t);
         self.created_by.borrow_mut().push(0);
     }
 
     /// The name `create_child` gives: explicit, or `<current>.<n>`.
-    fn child_name(&self, child: &Child) -> String {
+    fn child_name(&self, child: &ChildOp) -> Rc<str> {
         let me = current_task().expect("steps run in tasks");
         let n = {
             let mut counts = self.created_by.borrow_mut();
@@ -108,27 +113,40 @@ impl Interp {
             *c += 1;
             *c - 1
         };
-        match &child.name {
-            Some(name) => name.clone(),
-            None => format!("{}.{n}", me.name()),
+        match child.name {
+            Some(name) => Rc::from(self.plan.text(name)),
+            None => Rc::from(format!("{}.{n}", me.name())),
         }
     }
 
     /// `asyncio.create_task(run_block(child.body), name=...)`.
-    fn create_child(self: &Rc<Self>, child: &Child) -> Task<Value> {
+    fn create_child(self: &Rc<Self>, child: &ChildOp) -> Task<Value> {
         let name = self.child_name(child);
         let t = self
             .sim
-            .spawn(name, run_block(self.clone(), Rc::new(child.body.clone())));
-        self.register(t.clone());
+            .spawn(name.clone(), run_block(self.clone(), child.body));
+        self.register(name, t.clone());
         t
     }
 
+    /// `create_child` for each of a step's children, in order.
+    fn create_children(self: &Rc<Self>, children: Span) -> Vec<Task<Value>> {
+        self.plan
+            .children(children)
+            .iter()
+            .map(|c| self.create_child(c))
+            .collect()
+    }
+
     /// `tg.create_task(run_block(child.body), name=...)`.
-    fn create_in_group(self: &Rc<Self>, tg: &TaskGroup, child: &Child) -> Result<Task<Value>, Exc> {
+    fn create_in_group(
+        self: &Rc<Self>,
+        tg: &TaskGroup,
+        child: &ChildOp,
+    ) -> Result<Task<Value>, Exc> {
         let name = self.child_name(child);
-        let t = tg.create_task(name, run_block(self.clone(), Rc::new(child.body.clone())))?;
-        self.register(t.clone());
+        let t = tg.create_task(name.clone(), run_block(self.clone(), child.body))?;
+        self.register(name, t.clone());
         Ok(t)
     }
 
@@ -162,10 +180,6 @@ fn raise(kind: &Kind) -> Exc {
     }
 }
 
-fn matcher(kinds: &[Kind]) -> Matcher {
-    Matcher::new(kinds.iter().map(Kind::name))
-}
-
 /// A child's result as an item of a list value.
 fn item(r: Result<Value, Exc>) -> Value {
     match r {
@@ -175,59 +189,60 @@ fn item(r: Result<Value, Exc>) -> Value {
     }
 }
 
-fn run_block(ix: Rc<Interp>, block: Rc<Block>) -> BoxFut {
+/// The steps of `body` in order; the value of the last (`null` if none).
+fn run_block(ix: Rc<Interp>, body: Span) -> BoxFut {
     Box::pin(async move {
         let mut value = Value::Null;
-        for step in block.iter() {
-            value = run_step(&ix, step).await?;
+        for op in ix.plan.block(body) {
+            value = run_step(&ix, op).await?;
         }
         Ok(value)
     })
 }
 
-fn block(ix: &Rc<Interp>, b: &Block) -> BoxFut {
-    run_block(ix.clone(), Rc::new(b.clone()))
+fn block(ix: &Rc<Interp>, body: Span) -> BoxFut {
+    run_block(ix.clone(), body)
 }
 
-async fn run_step(ix: &Rc<Interp>, step: &Step) -> Value_ {
-    match step {
-        Step::Sleep(n) => sleep(*n).await.map(|_| Value::Null),
-        Step::Return(v) => Ok(v.clone()),
-        Step::Raise(kind) => Err(raise(kind)),
-        Step::Hang => get_running_loop().create_future::<Value>("hang").await,
-        Step::Spawn(child) => {
-            ix.create_child(child);
+async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
+    match op {
+        Op::Sleep(n) => sleep(*n).await.map(|_| Value::Null),
+        Op::Return(v) => Ok(v.clone()),
+        Op::Raise(kind) => Err(raise(kind)),
+        Op::Hang => get_running_loop().create_future::<Value>("hang").await,
+        Op::Spawn(child) => {
+            ix.create_child(&ix.plan.children[*child]);
             Ok(Value::Null)
         }
-        Step::Await(name) => ix.lookup(name)?.await,
-        Step::Cancel(name) => {
-            ix.lookup(name)?.cancel(None);
+        Op::Await(name) => ix.lookup(ix.plan.text(*name))?.await,
+        Op::Cancel(name) => {
+            ix.lookup(ix.plan.text(*name))?.cancel(None);
             Ok(Value::Null)
         }
-        Step::Uncancel => {
+        Op::Uncancel => {
             ix.obs.user_uncancel(&ix.sim);
             current_task().expect("in a task").uncancel();
             Ok(Value::Null)
         }
-        Step::Gather {
+        Op::Gather {
             children,
             return_exceptions,
         } => {
-            let ts: Vec<_> = children.iter().map(|c| ix.create_child(c)).collect();
+            let ts = ix.create_children(*children);
             let r = gather(ts.clone(), *return_exceptions).await;
             ix.obs
                 .gather(&ts, *return_exceptions, r.as_ref().ok().cloned());
             ix.record_escapes("gather", &ts);
             Ok(Value::Array(r?.into_iter().map(item).collect()))
         }
-        Step::TaskGroup { children, then } => task_group(ix, children, then).await,
-        Step::Wait {
+        Op::TaskGroup { children, then } => task_group(ix, *children, *then).await,
+        Op::Wait {
             children,
             return_when,
             timeout,
             cancel_pending,
         } => {
-            let ts: Vec<_> = children.iter().map(|c| ix.create_child(c)).collect();
+            let ts = ix.create_children(*children);
             let rw = match return_when {
                 ReturnWhen::AllCompleted => AReturnWhen::AllCompleted,
                 ReturnWhen::FirstCompleted => AReturnWhen::FirstCompleted,
@@ -249,14 +264,14 @@ async fn run_step(ix: &Rc<Interp>, step: &Step) -> Value_ {
             ix.record_escapes("wait", &ts);
             r
         }
-        Step::AsCompleted {
+        Op::AsCompleted {
             children,
             take,
             timeout,
             skip_errors,
             cancel_rest,
         } => {
-            let ts: Vec<_> = children.iter().map(|c| ix.create_child(c)).collect();
+            let ts = ix.create_children(*children);
             let r = as_completed(
                 ix,
                 &ts,
@@ -269,11 +284,11 @@ async fn run_step(ix: &Rc<Interp>, step: &Step) -> Value_ {
             ix.record_escapes("as_completed", &ts);
             r
         }
-        Step::Timeout { delay, body } => {
+        Op::Timeout { delay, body } => {
             let cm = timeout(*delay);
             cm.enter().await?;
             let scope = ix.obs.enter_timeout(&ix.sim, &cm);
-            let r = block(ix, body).await;
+            let r = block(ix, *body).await;
             let exit = cm.exit(r.as_ref().err().cloned()).await;
             let (body_error, exit_error) = (r.as_ref().err(), exit.as_ref().err());
             ix.obs.exit(
@@ -285,44 +300,49 @@ async fn run_step(ix: &Rc<Interp>, step: &Step) -> Value_ {
             );
             exit_with(exit, r)
         }
-        Step::Shield(child) => {
-            let t = ix.create_child(child);
+        Op::Shield(child) => {
+            let t = ix.create_child(&ix.plan.children[*child]);
             shield(&t).await
         }
-        Step::Acquire { sem, body } => {
-            let (name, (sem, limit)) = ix.semaphores.get_key_value(sem).expect("validated");
+        Op::Acquire { sem, body } => {
+            let (name, sem, limit) = &ix.semaphores[sem.expect("validated")];
             let call = ix.obs.sem_call(&ix.sim, name, *limit);
             sem.acquire().await?;
             ix.obs.sem_acquired(&ix.sim, name, call);
-            let r = block(ix, body).await;
+            let r = block(ix, *body).await;
             sem.release();
             ix.obs.sem_released(&ix.sim, name);
             r
         }
-        Step::Try {
+        Op::Try {
             body,
             excepts,
             finally,
         } => {
-            let r = match block(ix, body).await {
-                Err(e) => match excepts.iter().find(|c| matcher(&c.kinds).matches(&e)) {
-                    Some(c) => block(ix, &c.body).await,
+            let r = match block(ix, *body).await {
+                Err(e) => match ix
+                    .plan
+                    .clauses(*excepts)
+                    .iter()
+                    .find(|c| ix.plan.matcher(c).matches(&e))
+                {
+                    Some(c) => block(ix, c.body).await,
                     None => Err(e),
                 },
                 ok => ok,
             };
-            finally_then(ix, finally, r).await
+            finally_then(ix, *finally, r).await
         }
-        Step::TryStar {
+        Op::TryStar {
             body,
             excepts,
             finally,
         } => {
-            let r = match block(ix, body).await {
-                Err(e) => except_star(ix, e, excepts).await,
+            let r = match block(ix, *body).await {
+                Err(e) => except_star(ix, e, ix.plan.clauses(*excepts)).await,
                 ok => ok,
             };
-            finally_then(ix, finally, r).await
+            finally_then(ix, *finally, r).await
         }
     }
 }
@@ -335,21 +355,21 @@ fn exit_with(exit: Result<(), Exc>, body: Value_) -> Value_ {
 }
 
 /// `finally:` runs whatever happened; its own error replaces the result.
-async fn finally_then(ix: &Rc<Interp>, finally: &Block, r: Value_) -> Value_ {
-    if finally.is_empty() {
+async fn finally_then(ix: &Rc<Interp>, finally: Span, r: Value_) -> Value_ {
+    if finally.range().is_empty() {
         return r;
     }
     block(ix, finally).await?;
     r
 }
 
-async fn task_group(ix: &Rc<Interp>, children: &[Child], then: &Block) -> Value_ {
+async fn task_group(ix: &Rc<Interp>, children: Span, then: Span) -> Value_ {
     let tg = TaskGroup::new();
     tg.enter().await?;
     let scope = ix.obs.enter_task_group(&ix.sim, &tg);
     let mut ts = Vec::new();
     let mut body = Ok(Value::Null);
-    for c in children {
+    for c in ix.plan.children(children) {
         match ix.create_in_group(&tg, c) {
             Ok(t) => {
                 ix.obs.task_group_child(scope, t.id());
@@ -416,12 +436,12 @@ async fn as_completed(
 
 /// `except*` clauses: each takes its part of the group in turn; what no
 /// clause handled, and what handlers raised, is raised at the end.
-async fn except_star(ix: &Rc<Interp>, exc: Exc, clauses: &[Clause]) -> Value_ {
+async fn except_star(ix: &Rc<Interp>, exc: Exc, clauses: &[ClauseOp]) -> Value_ {
     let mut plan = ExceptStar::new(exc);
     let mut value = Value::Null;
     for c in clauses {
-        if plan.next_clause(&matcher(&c.kinds)).is_some() {
-            match block(ix, &c.body).await {
+        if plan.next_clause(&ix.plan.matcher(c)).is_some() {
+            match block(ix, c.body).await {
                 Ok(v) => value = v,
                 Err(raised) => plan.handler_raised(raised),
             }

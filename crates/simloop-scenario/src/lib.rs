@@ -46,6 +46,7 @@ mod outcome;
 mod parse;
 mod path;
 mod pause;
+mod plan;
 mod run;
 mod timeline;
 mod to_json;

@@ -46,8 +46,8 @@ pub fn run_until(scenario: &Scenario, config: Config, at: Tick) -> Result<Paused
     let mut limits = config.limits;
     limits.max_time = limits.max_time.min(at);
     let sim = Sim::new(config.limits(limits));
-    let ix = Interp::new(sim.clone(), &scenario.semaphores);
-    let main = ix.spawn_main(scenario.main.clone());
+    let ix = Interp::new(sim.clone(), scenario);
+    let main = ix.spawn_main();
     let paused = Paused { sim, _ix: ix };
     let stop = |r: Result<(), RunError>| match r {
         Ok(()) => Ok(false),

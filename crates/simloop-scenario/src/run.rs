@@ -31,8 +31,8 @@ pub struct Run {
 /// (a stall is not an error: it is part of the outcome).
 pub fn run(scenario: &Scenario, config: Config) -> Result<Run, RunError> {
     let sim = Sim::new(config);
-    let ix = Interp::new(sim.clone(), &scenario.semaphores);
-    let main = ix.spawn_main(scenario.main.clone());
+    let ix = Interp::new(sim.clone(), scenario);
+    let main = ix.spawn_main();
     let result = drive(&sim, &main);
     let observations = ix.observations();
     let outcome = result.map(|(end_time, quiescent_time, orphans, stalled)| {

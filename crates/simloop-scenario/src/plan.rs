@@ -1,0 +1,362 @@
+//! A scenario compiled once per run into the shape the interpreter walks.
+//!
+//! A task's body must be `'static`, so running a [`Step`] tree directly
+//! means copying a child's whole subtree each time it is spawned, and each
+//! nested block each time it runs. Here every block is instead a [`Span`]
+//! of one flat list of [`Op`]s (and every child list a [`Span`] of one flat
+//! list of [`ChildOp`]s) held by the run's interpreter: spawning a child or
+//! entering a block copies two integers. Compiling touches every step, and a
+//! run executes each step at most once, so it copies as little as it can:
+//! the lists are sized beforehand, names go into one string.
+
+use std::ops::Range;
+
+use serde_json::Value;
+use simloop_asyncio::errors::Matcher;
+
+use crate::format::{Block, Child, Clause, Kind, ReturnWhen, Scenario, Step};
+
+/// A contiguous run of [`Plan::ops`] (a block), [`Plan::children`] (the
+/// children of one step), [`Plan::clauses`] or [`Plan::text`] (a name).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    pub(crate) fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    fn new(range: Range<usize>) -> Span {
+        let n = |i: usize| u32::try_from(i).expect("a scenario has fewer than 2^32 steps");
+        Span {
+            start: n(range.start),
+            end: n(range.end),
+        }
+    }
+}
+
+/// A [`Step`] whose blocks and children are spans; the fields mean what
+/// the step's do.
+#[derive(Debug)]
+pub(crate) enum Op {
+    Sleep(u64),
+    Return(Value),
+    Raise(Kind),
+    Hang,
+    /// Index into [`Plan::children`].
+    Spawn(usize),
+    /// A name in [`Plan::text`].
+    Await(Span),
+    /// A name in [`Plan::text`].
+    Cancel(Span),
+    Uncancel,
+    Gather {
+        children: Span,
+        return_exceptions: bool,
+    },
+    TaskGroup {
+        children: Span,
+        then: Span,
+    },
+    Wait {
+        children: Span,
+        return_when: ReturnWhen,
+        timeout: Option<u64>,
+        cancel_pending: bool,
+    },
+    AsCompleted {
+        children: Span,
+        take: Option<usize>,
+        timeout: Option<u64>,
+        skip_errors: bool,
+        cancel_rest: bool,
+    },
+    Timeout {
+        delay: u64,
+        body: Span,
+    },
+    /// Index into [`Plan::children`].
+    Shield(usize),
+    Acquire {
+        /// Index into [`Scenario::semaphores`] in key order; `None` for an
+        /// undeclared one, which only a scenario not validated can have.
+        sem: Option<usize>,
+        body: Span,
+    },
+    Try {
+        body: Span,
+        /// A span of [`Plan::clauses`].
+        excepts: Span,
+        finally: Span,
+    },
+    TryStar {
+        body: Span,
+        /// A span of [`Plan::clauses`].
+        excepts: Span,
+        finally: Span,
+    },
+}
+
+/// A [`Child`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ChildOp {
+    /// Its explicit name, in [`Plan::text`].
+    pub(crate) name: Option<Span>,
+    pub(crate) body: Span,
+}
+
+/// A [`Clause`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClauseOp {
+    /// Its kinds, in [`Plan::kinds`].
+    pub(crate) kinds: Span,
+    pub(crate) body: Span,
+}
+
+/// A whole scenario's steps, compiled.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    ops: Vec<Op>,
+    pub(crate) children: Vec<ChildOp>,
+    clauses: Vec<ClauseOp>,
+    kinds: Vec<Kind>,
+    text: String,
+    /// The body of `main`.
+    pub(crate) main: Span,
+}
+
+impl Plan {
+    pub(crate) fn new(scenario: &Scenario) -> Plan {
+        let mut n = Sizes::default();
+        n.block(&scenario.main);
+        let mut c = Compiler {
+            plan: Plan {
+                ops: Vec::with_capacity(n.ops),
+                children: Vec::with_capacity(n.children),
+                clauses: Vec::with_capacity(n.clauses),
+                kinds: Vec::with_capacity(n.kinds),
+                text: String::with_capacity(n.text),
+                main: Span::new(0..0),
+            },
+            scenario,
+        };
+        c.plan.main = c.block(&scenario.main);
+        c.plan
+    }
+
+    /// The steps of a block.
+    pub(crate) fn block(&self, span: Span) -> &[Op] {
+        &self.ops[span.range()]
+    }
+
+    /// The children of a step.
+    pub(crate) fn children(&self, span: Span) -> &[ChildOp] {
+        &self.children[span.range()]
+    }
+
+    /// The `except` clauses of a step.
+    pub(crate) fn clauses(&self, span: Span) -> &[ClauseOp] {
+        &self.clauses[span.range()]
+    }
+
+    /// The class tuple of a clause, built when a clause is tried, which
+    /// most never are.
+    pub(crate) fn matcher(&self, clause: &ClauseOp) -> Matcher {
+        Matcher::new(self.kinds[clause.kinds.range()].iter().map(Kind::name))
+    }
+
+    /// A name.
+    pub(crate) fn text(&self, span: Span) -> &str {
+        &self.text[span.range()]
+    }
+}
+
+/// How long each list of a [`Plan`] gets.
+#[derive(Default)]
+struct Sizes {
+    ops: usize,
+    children: usize,
+    clauses: usize,
+    kinds: usize,
+    text: usize,
+}
+
+impl Sizes {
+    /// Walks the tree as [`Step::blocks`] does, without its allocations.
+    fn block(&mut self, b: &Block) {
+        self.ops += b.len();
+        for step in b {
+            for c in step.children() {
+                self.children += 1;
+                self.text += c.name.as_ref().map_or(0, String::len);
+                self.block(&c.body);
+            }
+            match step {
+                Step::Await(name) | Step::Cancel(name) => self.text += name.len(),
+                Step::TaskGroup { then: body, .. }
+                | Step::Timeout { body, .. }
+                | Step::Acquire { body, .. } => self.block(body),
+                Step::Try {
+                    body,
+                    excepts,
+                    finally,
+                }
+                | Step::TryStar {
+                    body,
+                    excepts,
+                    finally,
+                } => {
+                    self.block(body);
+                    self.clauses += excepts.len();
+                    for c in excepts {
+                        self.kinds += c.kinds.len();
+                        self.block(&c.body);
+                    }
+                    self.block(finally);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+struct Compiler<'a> {
+    plan: Plan,
+    scenario: &'a Scenario,
+}
+
+/// Each list is filled the same way: placeholders for the items of one
+/// step or block first, so that they are contiguous, then the items, whose
+/// own blocks are laid out after.
+impl Compiler<'_> {
+    fn block(&mut self, b: &Block) -> Span {
+        let start = self.plan.ops.len();
+        self.plan.ops.extend(b.iter().map(|_| Op::Hang));
+        for (i, step) in b.iter().enumerate() {
+            self.plan.ops[start + i] = self.op(step);
+        }
+        Span::new(start..start + b.len())
+    }
+
+    fn children(&mut self, cs: &[Child]) -> Span {
+        let start = self.plan.children.len();
+        let empty = ChildOp {
+            name: None,
+            body: Span::new(0..0),
+        };
+        self.plan.children.extend(cs.iter().map(|_| empty));
+        for (i, c) in cs.iter().enumerate() {
+            self.plan.children[start + i] = ChildOp {
+                name: c.name.as_deref().map(|n| self.text(n)),
+                body: self.block(&c.body),
+            };
+        }
+        Span::new(start..start + cs.len())
+    }
+
+    fn child(&mut self, c: &Child) -> usize {
+        self.children(std::slice::from_ref(c)).range().start
+    }
+
+    fn clauses(&mut self, cs: &[Clause]) -> Span {
+        let start = self.plan.clauses.len();
+        let empty = ClauseOp {
+            kinds: Span::new(0..0),
+            body: Span::new(0..0),
+        };
+        self.plan.clauses.extend(cs.iter().map(|_| empty));
+        for (i, c) in cs.iter().enumerate() {
+            let k = self.plan.kinds.len();
+            self.plan.kinds.extend(c.kinds.iter().cloned());
+            self.plan.clauses[start + i] = ClauseOp {
+                kinds: Span::new(k..self.plan.kinds.len()),
+                body: self.block(&c.body),
+            };
+        }
+        Span::new(start..start + cs.len())
+    }
+
+    fn text(&mut self, s: &str) -> Span {
+        let start = self.plan.text.len();
+        self.plan.text.push_str(s);
+        Span::new(start..self.plan.text.len())
+    }
+
+    fn op(&mut self, step: &Step) -> Op {
+        match step {
+            Step::Sleep(n) => Op::Sleep(*n),
+            Step::Return(v) => Op::Return(v.clone()),
+            Step::Raise(k) => Op::Raise(k.clone()),
+            Step::Hang => Op::Hang,
+            Step::Spawn(c) => Op::Spawn(self.child(c)),
+            Step::Await(name) => Op::Await(self.text(name)),
+            Step::Cancel(name) => Op::Cancel(self.text(name)),
+            Step::Uncancel => Op::Uncancel,
+            Step::Gather {
+                children,
+                return_exceptions,
+            } => Op::Gather {
+                children: self.children(children),
+                return_exceptions: *return_exceptions,
+            },
+            Step::TaskGroup { children, then } => Op::TaskGroup {
+                children: self.children(children),
+                then: self.block(then),
+            },
+            Step::Wait {
+                children,
+                return_when,
+                timeout,
+                cancel_pending,
+            } => Op::Wait {
+                children: self.children(children),
+                return_when: *return_when,
+                timeout: *timeout,
+                cancel_pending: *cancel_pending,
+            },
+            Step::AsCompleted {
+                children,
+                take,
+                timeout,
+                skip_errors,
+                cancel_rest,
+            } => Op::AsCompleted {
+                children: self.children(children),
+                take: *take,
+                timeout: *timeout,
+                skip_errors: *skip_errors,
+                cancel_rest: *cancel_rest,
+            },
+            Step::Timeout { delay, body } => Op::Timeout {
+                delay: *delay,
+                body: self.block(body),
+            },
+            Step::Shield(c) => Op::Shield(self.child(c)),
+            Step::Acquire { sem, body } => Op::Acquire {
+                sem: self.scenario.semaphores.keys().position(|k| k == sem),
+                body: self.block(body),
+            },
+            Step::Try {
+                body,
+                excepts,
+                finally,
+            } => Op::Try {
+                body: self.block(body),
+                excepts: self.clauses(excepts),
+                finally: self.block(finally),
+            },
+            Step::TryStar {
+                body,
+                excepts,
+                finally,
+            } => Op::TryStar {
+                body: self.block(body),
+                excepts: self.clauses(excepts),
+                finally: self.block(finally),
+            },
+        }
+    }
+}
