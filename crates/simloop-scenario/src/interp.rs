@@ -57,13 +57,17 @@ impl Interp {
             .iter()
             .map(|(k, &n)| (k.clone(), Semaphore::new(n as usize), n))
             .collect();
+        let plan = Plan::new(scenario);
+        // Each step runs at most once, so each child at most once: `main`
+        // and the children are all the tasks a run can have.
+        let most = plan.children.len() + 1;
         Rc::new(Interp {
             sim,
-            plan: Plan::new(scenario),
+            plan,
             semaphores,
             registry: RefCell::new(BTreeMap::new()),
-            tasks: RefCell::new(Vec::new()),
-            created_by: RefCell::new(Vec::new()),
+            tasks: RefCell::new(Vec::with_capacity(most)),
+            created_by: RefCell::new(Vec::with_capacity(most)),
             escapes: RefCell::new(Vec::new()),
             obs: Observer::default(),
         })
@@ -115,7 +119,15 @@ impl Interp {
         };
         match child.name {
             Some(name) => Rc::from(self.plan.text(name)),
-            None => Rc::from(format!("{}.{n}", me.name())),
+            None => {
+                // Built by hand: `format!` costs more than the rest of a
+                // spawn's bookkeeping.
+                let mut name = String::with_capacity(me.name().len() + 4);
+                name.push_str(me.name());
+                name.push('.');
+                push_decimal(&mut name, n);
+                Rc::from(name)
+            }
         }
     }
 
@@ -170,6 +182,14 @@ impl Interp {
             });
         }
     }
+}
+
+/// `n` in decimal, as `format!("{n}")` writes it.
+fn push_decimal(s: &mut String, n: u32) {
+    if n >= 10 {
+        push_decimal(s, n / 10);
+    }
+    s.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// The exception `{"raise": K}` raises.
@@ -450,5 +470,19 @@ async fn except_star(ix: &Rc<Interp>, exc: Exc, clauses: &[ClauseOp]) -> Value_ 
     match plan.finish() {
         Some(e) => Err(e),
         None => Ok(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_decimal;
+
+    #[test]
+    fn decimal_is_what_format_writes() {
+        for n in [0, 7, 10, 42, 99, 100, 12_345, u32::MAX] {
+            let mut s = String::from("x.");
+            push_decimal(&mut s, n);
+            assert_eq!(s, format!("x.{n}"));
+        }
     }
 }
