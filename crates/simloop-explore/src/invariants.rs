@@ -320,23 +320,29 @@ fn errors_collected(obs: &Observations, r: &mut Report) {
         if s.raised.as_ref().is_some_and(is_base_error) {
             continue;
         }
-        let mut expected: Vec<(&Exc, String)> = Vec::new();
+        // Each error with the child that raised it (`None`: the body).
+        // Described only for a violation: most scopes have none.
+        let mut expected: Vec<(&Exc, Option<TaskId>)> = Vec::new();
         for &c in children {
             if let Some(Some(Err(e))) = obs.tasks.get(c.0 as usize).map(|t| t.result.as_ref()) {
                 if !e.is_cancelled() {
-                    expected.push((e, format!("{} from child {}", exc_text(e), name(obs, c))));
+                    expected.push((e, Some(c)));
                 }
             }
         }
         if let Some(e) = s.body_error.as_ref().filter(|e| !e.is_cancelled()) {
-            expected.push((e, format!("{} from the body", exc_text(e))));
+            expected.push((e, None));
         }
+        let desc = |&(e, from): &(&Exc, Option<TaskId>)| match from {
+            Some(c) => format!("{} from child {}", exc_text(e), name(obs, c)),
+            None => format!("{} from the body", exc_text(e)),
+        };
         let group = s.exit_error.as_ref().filter(|e| e.members().is_some());
-        let what = scope_name(obs, s);
+        let what = || scope_name(obs, s);
         match group {
             None if expected.is_empty() => {}
             None => {
-                let lost: Vec<&str> = expected.iter().map(|(_, d)| d.as_str()).collect();
+                let lost: Vec<String> = expected.iter().map(desc).collect();
                 let raised = s
                     .raised
                     .as_ref()
@@ -344,7 +350,8 @@ fn errors_collected(obs: &Observations, r: &mut Report) {
                 r.violation(
                     Invariant::ErrorsCollected,
                     format!(
-                        "{what} exited at {at} raising {raised} instead of a group: lost {}",
+                        "{} exited at {at} raising {raised} instead of a group: lost {}",
+                        what(),
                         lost.join(", ")
                     ),
                 );
@@ -355,23 +362,25 @@ fn errors_collected(obs: &Observations, r: &mut Report) {
                     r.violation(
                         Invariant::ErrorsCollected,
                         format!(
-                            "{what} exited at {at} raising {} although nothing raised",
+                            "{} exited at {at} raising {} although nothing raised",
+                            what(),
                             exc_text(g)
                         ),
                     );
                     continue;
                 }
                 let mut problems = Vec::new();
-                for (i, (e, desc)) in expected.iter().enumerate() {
+                for (i, item) in expected.iter().enumerate() {
+                    let e = item.0;
                     if expected[..i].iter().any(|(x, _)| x.same(e)) {
                         continue;
                     }
                     let want = expected.iter().filter(|(x, _)| x.same(e)).count();
                     let got = members.iter().filter(|x| x.same(e)).count();
                     if got < want {
-                        problems.push(format!("lost {desc}"));
+                        problems.push(format!("lost {}", desc(item)));
                     } else if got > want {
-                        problems.push(format!("{desc} {got} times"));
+                        problems.push(format!("{} {got} times", desc(item)));
                     }
                 }
                 for m in members {
@@ -383,7 +392,8 @@ fn errors_collected(obs: &Observations, r: &mut Report) {
                     r.violation(
                         Invariant::ErrorsCollected,
                         format!(
-                            "{what} exited at {at} raising {}: {}",
+                            "{} exited at {at} raising {}: {}",
+                            what(),
                             exc_text(g),
                             problems.join("; ")
                         ),
@@ -447,11 +457,11 @@ fn deadline(obs: &Observations, r: &mut Report) {
             continue;
         };
         r.checked(Invariant::Deadline);
-        let what = scope_name(obs, s);
+        let what = || scope_name(obs, s);
         if let Some(f) = fired_at.filter(|&f| f != deadline) {
             r.violation(
                 Invariant::Deadline,
-                format!("{what} fired at {f}, its deadline is {deadline}"),
+                format!("{} fired at {f}, its deadline is {deadline}", what()),
             );
         }
         let own_timeout_error = s.raised.as_ref().is_some_and(|e| {
@@ -462,7 +472,10 @@ fn deadline(obs: &Observations, r: &mut Report) {
         if own_timeout_error && fired_at.is_none() {
             r.violation(
                 Invariant::Deadline,
-                format!("{what} raised TimeoutError at {at} but never fired (deadline {deadline})"),
+                format!(
+                    "{} raised TimeoutError at {at} but never fired (deadline {deadline})",
+                    what()
+                ),
             );
         }
     }
@@ -511,12 +524,13 @@ fn result_order(obs: &Observations, r: &mut Report) {
             continue;
         };
         r.checked(Invariant::ResultOrder);
-        let what = format!("gather of {}", name(obs, g.owner));
+        let what = || format!("gather of {}", name(obs, g.owner));
         if items.len() != g.children.len() {
             r.violation(
                 Invariant::ResultOrder,
                 format!(
-                    "{what} gave {} items for {} children",
+                    "{} gave {} items for {} children",
+                    what(),
                     items.len(),
                     g.children.len()
                 ),
@@ -534,7 +548,8 @@ fn result_order(obs: &Observations, r: &mut Report) {
                 r.violation(
                     Invariant::ResultOrder,
                     format!(
-                        "{what}: item {i} is {} but child {} ended with {}",
+                        "{}: item {i} is {} but child {} ended with {}",
+                        what(),
                         describe(Some(item)),
                         name(obs, c),
                         describe(child)
@@ -553,12 +568,13 @@ fn result_order(obs: &Observations, r: &mut Report) {
             .filter_map(|&c| Some((obs.tasks.get(c.0 as usize)?.done_index?, c)))
             .collect();
         done.sort_unstable();
-        let what = format!("as_completed of {}", name(obs, a.owner));
+        let what = || format!("as_completed of {}", name(obs, a.owner));
         if a.values.len() > done.len() {
             r.violation(
                 Invariant::ResultOrder,
                 format!(
-                    "{what} took {} values, but only {} children returned one",
+                    "{} took {} values, but only {} children returned one",
+                    what(),
                     a.values.len(),
                     done.len()
                 ),
@@ -571,7 +587,8 @@ fn result_order(obs: &Observations, r: &mut Report) {
                 r.violation(
                     Invariant::ResultOrder,
                     format!(
-                        "{what}: value {i} is {v}, but the child to finish {} with a value was {} ({w})",
+                        "{}: value {i} is {v}, but the child to finish {} with a value was {} ({w})",
+                        what(),
                         ordinal(i),
                         name(obs, c)
                     ),
