@@ -38,7 +38,7 @@ use std::thread::{self, Scope};
 
 use simloop_asyncio::planted::{self, Bug};
 use simloop_core::{Config, Policy, Profile, RunError, TraceMode};
-use simloop_scenario::{run, timeline, Run, Scenario};
+use simloop_scenario::{run, run_prepared, timeline, Prepared, Run, Scenario};
 
 use crate::gen::{generate, GenConfig};
 use crate::invariants::{check, Invariant, Report};
@@ -245,8 +245,9 @@ pub fn check_scenario(
     seed: u64,
     profile: Profile,
 ) -> Result<(Run, Report), RunError> {
-    let first = run(scenario, config(seed, profile, TraceMode::HashOnly))?;
-    let second = run(scenario, config(seed, profile, TraceMode::HashOnly))?;
+    let prepared = Prepared::new(scenario);
+    let first = run_prepared(&prepared, config(seed, profile, TraceMode::HashOnly))?;
+    let second = run_prepared(&prepared, config(seed, profile, TraceMode::HashOnly))?;
     let report = check(&first, Some(second.sim.trace_ref().hash()));
     Ok((first, report))
 }

@@ -24,7 +24,7 @@ use simloop_asyncio::timeout::timeout;
 use simloop_asyncio::wait::{wait, ReturnWhen as AReturnWhen};
 use simloop_core::{current_task, get_running_loop, sleep, Exc, Sim, Task, TaskId};
 
-use crate::format::{Kind, ReturnWhen, Scenario};
+use crate::format::{Kind, ReturnWhen};
 use crate::observe::{Observations, Observer};
 use crate::outcome::{error_json, Escape};
 use crate::plan::{ChildOp, ClauseOp, Op, Plan, Span};
@@ -36,9 +36,9 @@ type BoxFut = Pin<Box<dyn StdFuture<Output = Value_>>>;
 pub(crate) struct Interp {
     sim: Sim,
     /// The scenario's steps, which every task's body walks.
-    plan: Plan,
-    /// The semaphores in name order, with their names and initial values.
-    semaphores: Vec<(String, Semaphore, u64)>,
+    plan: Rc<Plan>,
+    /// The semaphores, as [`Plan::semaphores`].
+    semaphores: Vec<Semaphore>,
     /// Tasks by name (what `await` and `cancel` look up).
     registry: RefCell<BTreeMap<Rc<str>, Task<Value>>>,
     /// Every task, by id: the typed handles the outcome reads values from.
@@ -51,13 +51,12 @@ pub(crate) struct Interp {
 }
 
 impl Interp {
-    pub(crate) fn new(sim: Sim, scenario: &Scenario) -> Rc<Interp> {
-        let semaphores = scenario
+    pub(crate) fn new(sim: Sim, plan: Rc<Plan>) -> Rc<Interp> {
+        let semaphores = plan
             .semaphores
             .iter()
-            .map(|(k, &n)| (k.clone(), Semaphore::new(n as usize), n))
+            .map(|&(_, n)| Semaphore::new(n as usize))
             .collect();
-        let plan = Plan::new(scenario);
         // Each step runs at most once, so each child at most once: `main`
         // and the children are all the tasks a run can have.
         let most = plan.children.len() + 1;
@@ -325,7 +324,8 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
             shield(&t).await
         }
         Op::Acquire { sem, body } => {
-            let (name, sem, limit) = &ix.semaphores[sem.expect("validated")];
+            let i = sem.expect("validated");
+            let ((name, limit), sem) = (&ix.plan.semaphores[i], &ix.semaphores[i]);
             let call = ix.obs.sem_call(&ix.sim, name, *limit);
             sem.acquire().await?;
             ix.obs.sem_acquired(&ix.sim, name, call);

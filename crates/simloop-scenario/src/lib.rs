@@ -17,7 +17,9 @@
 //!   giving an [`Outcome`] that prints as the spec's outcome JSON;
 //!   [`timeline`] renders the run for a reader, [`check_expect`] compares an
 //!   outcome with a scenario's `expect`; [`run_until`] stops a run at a
-//!   tick with its tasks live, to look at them ([`Paused`]).
+//!   tick with its tasks live, to look at them ([`Paused`]);
+//!   [`run_prepared`] runs a scenario compiled once ([`Prepared`]) as often
+//!   as needed.
 //! - [`Observations`] (on every [`Run`]): what structured-concurrency
 //!   invariants need (scopes with their owners' cancel counts, semaphores,
 //!   gathers, as_completed), recorded by reading state only.
@@ -67,6 +69,7 @@ pub use parse::{
     scenario_from_value_with_limits,
 };
 pub use pause::{run_until, Paused};
-pub use run::{run, Run};
+pub use plan::Prepared;
+pub use run::{run, run_prepared, Run};
 pub use timeline::{summary, timeline};
 pub use validate::validate;

@@ -11,6 +11,7 @@ use simloop_core::{Config, RunError, Sim, TaskRef, Tick};
 
 use crate::format::Scenario;
 use crate::interp::Interp;
+use crate::plan::Plan;
 
 /// A run paused at a tick. Its tasks keep their state (`waiting_on`,
 /// `cancelling`) until it is dropped, which closes the loop.
@@ -46,7 +47,7 @@ pub fn run_until(scenario: &Scenario, config: Config, at: Tick) -> Result<Paused
     let mut limits = config.limits;
     limits.max_time = limits.max_time.min(at);
     let sim = Sim::new(config.limits(limits));
-    let ix = Interp::new(sim.clone(), scenario);
+    let ix = Interp::new(sim.clone(), Rc::new(Plan::new(scenario)));
     let main = ix.spawn_main();
     let paused = Paused { sim, _ix: ix };
     let stop = |r: Result<(), RunError>| match r {

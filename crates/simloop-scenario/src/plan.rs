@@ -1,4 +1,4 @@
-//! A scenario compiled once per run into the shape the interpreter walks.
+//! A scenario compiled, before it runs, into the shape the interpreter walks.
 //!
 //! A task's body must be `'static`, so running a [`Step`] tree directly
 //! means copying a child's whole subtree each time it is spawned, and each
@@ -8,8 +8,12 @@
 //! entering a block copies two integers. Compiling touches every step, and a
 //! run executes each step at most once, so it copies as little as it can:
 //! the lists are sized beforehand, names go into one string.
+//!
+//! [`Prepared`] is the public handle on a plan, for running one scenario
+//! several times (explore runs each twice) while compiling it once.
 
 use std::ops::Range;
+use std::rc::Rc;
 
 use serde_json::Value;
 use simloop_asyncio::errors::Matcher;
@@ -81,8 +85,8 @@ pub(crate) enum Op {
     /// Index into [`Plan::children`].
     Shield(usize),
     Acquire {
-        /// Index into [`Scenario::semaphores`] in key order; `None` for an
-        /// undeclared one, which only a scenario not validated can have.
+        /// Index into [`Plan::semaphores`]; `None` for an undeclared one,
+        /// which only a scenario not validated can have.
         sem: Option<usize>,
         body: Span,
     },
@@ -126,6 +130,21 @@ pub(crate) struct Plan {
     text: String,
     /// The body of `main`.
     pub(crate) main: Span,
+    /// [`Scenario::semaphores`], in name order.
+    pub(crate) semaphores: Vec<(String, u64)>,
+}
+
+/// A scenario compiled for [`run_prepared`](crate::run_prepared): running
+/// it gives the same run as [`run`](crate::run) on the scenario, without
+/// compiling it again.
+#[derive(Debug, Clone)]
+pub struct Prepared(pub(crate) Rc<Plan>);
+
+impl Prepared {
+    /// Compile `scenario`.
+    pub fn new(scenario: &Scenario) -> Prepared {
+        Prepared(Rc::new(Plan::new(scenario)))
+    }
 }
 
 impl Plan {
@@ -140,8 +159,12 @@ impl Plan {
                 kinds: Vec::with_capacity(n.kinds),
                 text: String::with_capacity(n.text),
                 main: Span::new(0..0),
+                semaphores: scenario
+                    .semaphores
+                    .iter()
+                    .map(|(k, &n)| (k.clone(), n))
+                    .collect(),
             },
-            scenario,
         };
         c.plan.main = c.block(&scenario.main);
         c.plan
@@ -223,15 +246,14 @@ impl Sizes {
     }
 }
 
-struct Compiler<'a> {
+struct Compiler {
     plan: Plan,
-    scenario: &'a Scenario,
 }
 
 /// Each list is filled the same way: placeholders for the items of one
 /// step or block first, so that they are contiguous, then the items, whose
 /// own blocks are laid out after.
-impl Compiler<'_> {
+impl Compiler {
     fn block(&mut self, b: &Block) -> Span {
         let start = self.plan.ops.len();
         self.plan.ops.extend(b.iter().map(|_| Op::Hang));
@@ -336,7 +358,7 @@ impl Compiler<'_> {
             },
             Step::Shield(c) => Op::Shield(self.child(c)),
             Step::Acquire { sem, body } => Op::Acquire {
-                sem: self.scenario.semaphores.keys().position(|k| k == sem),
+                sem: self.plan.semaphores.iter().position(|(k, _)| k == sem),
                 body: self.block(body),
             },
             Step::Try {

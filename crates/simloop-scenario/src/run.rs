@@ -14,6 +14,7 @@ use crate::format::Scenario;
 use crate::interp::Interp;
 use crate::observe::Observations;
 use crate::outcome::{MainOutcome, Outcome, TaskOutcome, TaskRecord};
+use crate::plan::Prepared;
 
 /// A finished run: its outcome, what the invariants need, and the loop,
 /// for its trace.
@@ -30,8 +31,14 @@ pub struct Run {
 /// Run `scenario` under `config`. Errors are the run limits of `config`
 /// (a stall is not an error: it is part of the outcome).
 pub fn run(scenario: &Scenario, config: Config) -> Result<Run, RunError> {
+    run_prepared(&Prepared::new(scenario), config)
+}
+
+/// [`run`] on a scenario compiled beforehand, to run it more than once
+/// without compiling it each time.
+pub fn run_prepared(scenario: &Prepared, config: Config) -> Result<Run, RunError> {
     let sim = Sim::new(config);
-    let ix = Interp::new(sim.clone(), scenario);
+    let ix = Interp::new(sim.clone(), scenario.0.clone());
     let main = ix.spawn_main();
     let result = drive(&sim, &main);
     let observations = ix.observations();
