@@ -226,7 +226,7 @@ fn block(ix: &Rc<Interp>, body: Span) -> BoxFut {
 async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
     match op {
         Op::Sleep(n) => sleep(*n).await.map(|_| Value::Null),
-        Op::Return(v) => Ok(v.clone()),
+        Op::Return(v) => Ok(ix.plan.value(*v).clone()),
         Op::Raise(kind) => Err(raise(kind)),
         Op::Hang => get_running_loop().create_future::<Value>("hang").await,
         Op::Spawn(child) => {

@@ -47,7 +47,9 @@ impl Span {
 #[derive(Debug)]
 pub(crate) enum Op {
     Sleep(u64),
-    Return(Value),
+    /// Index into [`Plan::values`] (a `Value` is large: kept out of line,
+    /// ops stay small).
+    Return(usize),
     Raise(Kind),
     Hang,
     /// Index into [`Plan::children`].
@@ -127,6 +129,7 @@ pub(crate) struct Plan {
     pub(crate) children: Vec<ChildOp>,
     clauses: Vec<ClauseOp>,
     kinds: Vec<Kind>,
+    values: Vec<Value>,
     text: String,
     /// The body of `main`.
     pub(crate) main: Span,
@@ -157,6 +160,7 @@ impl Plan {
                 children: Vec::with_capacity(n.children),
                 clauses: Vec::with_capacity(n.clauses),
                 kinds: Vec::with_capacity(n.kinds),
+                values: Vec::with_capacity(n.values),
                 text: String::with_capacity(n.text),
                 main: Span::new(0..0),
                 semaphores: scenario
@@ -191,6 +195,11 @@ impl Plan {
         Matcher::new(self.kinds[clause.kinds.range()].iter().map(Kind::name))
     }
 
+    /// A `return` step's value.
+    pub(crate) fn value(&self, i: usize) -> &Value {
+        &self.values[i]
+    }
+
     /// A name.
     pub(crate) fn text(&self, span: Span) -> &str {
         &self.text[span.range()]
@@ -204,6 +213,7 @@ struct Sizes {
     children: usize,
     clauses: usize,
     kinds: usize,
+    values: usize,
     text: usize,
 }
 
@@ -219,6 +229,7 @@ impl Sizes {
             }
             match step {
                 Step::Await(name) | Step::Cancel(name) => self.text += name.len(),
+                Step::Return(_) => self.values += 1,
                 Step::TaskGroup { then: body, .. }
                 | Step::Timeout { body, .. }
                 | Step::Acquire { body, .. } => self.block(body),
@@ -310,7 +321,10 @@ impl Compiler {
     fn op(&mut self, step: &Step) -> Op {
         match step {
             Step::Sleep(n) => Op::Sleep(*n),
-            Step::Return(v) => Op::Return(v.clone()),
+            Step::Return(v) => {
+                self.plan.values.push(v.clone());
+                Op::Return(self.plan.values.len() - 1)
+            }
             Step::Raise(k) => Op::Raise(k.clone()),
             Step::Hang => Op::Hang,
             Step::Spawn(c) => Op::Spawn(self.child(c)),
