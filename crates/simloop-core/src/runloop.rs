@@ -47,13 +47,6 @@ pub(crate) struct LoopInner {
     limit_flag: Cell<bool>,
 }
 
-impl LoopInner {
-    /// A timer still in the heap was cancelled (`_timer_cancelled_count`).
-    pub(crate) fn timer_cancelled(&self) {
-        self.timer_cancelled.set(self.timer_cancelled.get() + 1);
-    }
-}
-
 /// A handle to one simulated event loop. Cheap to clone; single-threaded.
 #[derive(Clone)]
 pub struct Sim(Rc<LoopInner>);
@@ -171,6 +164,12 @@ impl Sim {
         self.0.pending_tasks.get()
     }
 
+    /// A timer still in the heap was cancelled (`_timer_cancelled_count`).
+    pub(crate) fn timer_cancelled(&self) {
+        let count = &self.0.timer_cancelled;
+        count.set(count.get() + 1);
+    }
+
     /// `call_soon`: run `f` on a later pass, after what is already queued.
     pub fn call_soon(&self, label: &'static str, f: impl FnOnce() + 'static) {
         self.0
@@ -214,7 +213,7 @@ impl Sim {
         let id = self.0.next_future.get();
         self.0.next_future.set(id + 1);
         let delay = self.latency(delay);
-        let cell = Rc::new(SleepCell::new(self.0.me.clone(), id));
+        let cell = Rc::new(SleepCell::new(id));
         self.push_timer(self.time() + delay, Timer::Sleep(cell.clone()));
         cell
     }
@@ -391,7 +390,7 @@ impl Sim {
                     self.trace(Event::Callback {
                         label: SleepCell::LABEL,
                     });
-                    s.set_result_unless_cancelled();
+                    s.set_result_unless_cancelled(self);
                 }
             }
             let steps = self.0.steps.get() + 1;

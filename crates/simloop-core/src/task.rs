@@ -9,7 +9,7 @@
 //! `Err(CancelledError)`; the body may catch it, handle it, or propagate it
 //! with `?`. This is `Task.__step` / `__wakeup` of `Lib/asyncio/tasks.py`.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::future::Future as StdFuture;
 use std::pin::Pin;
@@ -20,6 +20,7 @@ use crate::config::{Profile, Tick};
 use crate::exc::Exc;
 use crate::future::{Await, Callback, CallbackId, FutureCore, Source, State, Waitable};
 use crate::handle;
+use crate::runloop::Sim;
 use crate::trace::{Event, Outcome, TaskId};
 
 type Body<T> = Pin<Box<dyn StdFuture<Output = Result<T, Exc>>>>;
@@ -94,8 +95,6 @@ pub(crate) struct TaskHeader {
     /// broken), or `NO_INDEX`.
     done_index: Cell<u32>,
     num_cancels_requested: Cell<u32>,
-    cancel_requests: Cell<u32>,
-    uncancels: Cell<u32>,
     must_cancel: Cell<bool>,
     started: Cell<bool>,
     /// Inside this task's `cancel()`, passing it on to what it waits on: a
@@ -106,9 +105,22 @@ pub(crate) struct TaskHeader {
     /// When it finished, or `NOT_DONE`.
     done_at: Cell<Tick>,
     pub(crate) name: Rc<str>,
-    cancel_msg: Cell<Option<Rc<str>>>,
+    /// Most tasks are never cancelled: what only cancelling needs is
+    /// allocated on the first `cancel()` or `uncancel()`.
+    cancels: OnceCell<Box<Cancels>>,
     /// `_fut_waiter`: what the task is suspended on.
     fut_waiter: Cell<Option<Rc<dyn Waitable>>>,
+}
+
+/// A task's cancellation record, apart from `cancelling()` itself.
+#[derive(Default)]
+struct Cancels {
+    /// Calls to `cancel()` that returned true.
+    requests: Cell<u32>,
+    /// Calls to `uncancel()`.
+    uncancels: Cell<u32>,
+    /// The message of the last `cancel(msg)` not passed on to `_fut_waiter`.
+    msg: Cell<Option<Rc<str>>>,
 }
 
 impl TaskHeader {
@@ -117,8 +129,6 @@ impl TaskHeader {
             id,
             done_index: Cell::new(NO_INDEX),
             num_cancels_requested: Cell::new(0),
-            cancel_requests: Cell::new(0),
-            uncancels: Cell::new(0),
             must_cancel: Cell::new(false),
             started: Cell::new(false),
             cancelling_waiter: Cell::new(false),
@@ -126,14 +136,19 @@ impl TaskHeader {
             created,
             done_at: Cell::new(NOT_DONE),
             name,
-            cancel_msg: Cell::new(None),
+            cancels: OnceCell::new(),
             fut_waiter: Cell::new(None),
         }
     }
 
+    fn cancels(&self) -> &Cancels {
+        self.cancels.get_or_init(Box::default)
+    }
+
     fn cancel_msg(&self) -> Option<Rc<str>> {
-        let msg = self.cancel_msg.take();
-        self.cancel_msg.set(msg.clone());
+        let c = self.cancels.get()?;
+        let msg = c.msg.take();
+        c.msg.set(msg.clone());
         msg
     }
 
@@ -146,6 +161,8 @@ impl TaskHeader {
 
 pub(crate) trait Stepper {
     fn step(self: Rc<Self>);
+    /// The task's loop.
+    fn sim(&self) -> Sim;
 }
 
 /// A task with its result type erased.
@@ -176,7 +193,8 @@ impl<T: Clone + 'static> TaskCell<T> {
         let h = &self.hdr;
         h.num_cancels_requested
             .set(h.num_cancels_requested.get() + 1);
-        h.cancel_requests.set(h.cancel_requests.get() + 1);
+        let c = h.cancels();
+        c.requests.set(c.requests.get() + 1);
         self.core.sim().trace(Event::CancelRequested {
             task: h.id,
             by: current_task_id(),
@@ -198,7 +216,7 @@ impl<T: Clone + 'static> TaskCell<T> {
             }
         }
         h.must_cancel.set(true);
-        h.cancel_msg.set(msg);
+        h.cancels().msg.set(msg);
         true
     }
 
@@ -230,6 +248,10 @@ impl<T: Clone + 'static> TaskCell<T> {
 }
 
 impl<T: Clone + 'static> Stepper for TaskCell<T> {
+    fn sim(&self) -> Sim {
+        self.core.sim()
+    }
+
     /// `Task.__step` (and `__wakeup`, which only steps again: the await point
     /// reads the awaited future's result itself).
     fn step(self: Rc<Self>) {
@@ -287,7 +309,7 @@ impl<T: Clone + 'static> Stepper for TaskCell<T> {
             Poll::Ready(r) => self.finish(r),
             Poll::Pending => match yielded {
                 Some(Yield::Wait(fut)) => {
-                    fut.add_wakeup(Callback::Wakeup(self.clone()));
+                    fut.add_wakeup(self.clone());
                     h.fut_waiter.set(Some(fut.clone()));
                     // Cancelled during this step: pass it on to what we wait on.
                     if h.must_cancel.get() && fut.cancel(h.cancel_msg()) {
@@ -308,14 +330,11 @@ impl<T: Clone + 'static> Waitable for TaskCell<T> {
     fn cancel(&self, msg: Option<Rc<str>>) -> bool {
         self.cancel_task(msg)
     }
-    fn add_wakeup(&self, cb: Callback) {
-        self.core.add_callback(cb);
+    fn add_wakeup(&self, task: Rc<dyn Stepper>) {
+        self.core.add_callback(Callback::Wakeup(task));
     }
     fn cancelled_exc(&self) -> Option<Exc> {
-        match &*self.core.state.borrow() {
-            State::Cancelled(e) => Some(e.clone()),
-            _ => None,
-        }
+        self.core.cancelled_exc()
     }
     fn describe(&self) -> String {
         format!("task {}", self.hdr.name)
@@ -351,7 +370,8 @@ impl<T: Clone + 'static> AnyTask for TaskCell<T> {
     /// `Task.uncancel()`; 3.13 also withdraws an undelivered cancel at 0.
     fn uncancel(&self) -> u32 {
         let h = &self.hdr;
-        h.uncancels.set(h.uncancels.get() + 1);
+        let c = h.cancels();
+        c.uncancels.set(c.uncancels.get() + 1);
         let sim = self.core.sim();
         let mut n = h.num_cancels_requested.get();
         if n > 0 {
@@ -509,12 +529,20 @@ impl TaskRef {
 
     /// Calls to `cancel()` that returned true.
     pub fn cancel_requests(&self) -> u32 {
-        self.0.header().cancel_requests.get()
+        self.0
+            .header()
+            .cancels
+            .get()
+            .map_or(0, |c| c.requests.get())
     }
 
     /// Calls to `uncancel()`.
     pub fn uncancels(&self) -> u32 {
-        self.0.header().uncancels.get()
+        self.0
+            .header()
+            .cancels
+            .get()
+            .map_or(0, |c| c.uncancels.get())
     }
 
     /// What it waits on (`_fut_waiter`), if suspended on a future or task.
