@@ -22,7 +22,7 @@
 //! order, and so fix the order of the results. The timeout's walk over
 //! `todo` only queues indistinguishable `None`s.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future as StdFuture;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -38,7 +38,12 @@ struct Shared<F: FutureLike> {
     /// `done`: completed children, `None` for a timeout.
     done: Queue<Option<F>>,
     /// `todo`, in set order, each with its `_on_completion` registration.
-    todo: RefCell<Vec<(F, CallbackId)>>,
+    /// A completed child leaves a hole (`None`) rather than shifting the
+    /// rest, so a completion costs `O(1)`, not `O(n)`; `todo_len` counts
+    /// the children still in it.
+    todo: RefCell<Vec<Option<(F, CallbackId)>>>,
+    /// `len(todo)`.
+    todo_len: Cell<usize>,
     /// `timeout_handle`.
     timeout_handle: RefCell<Option<Handle>>,
 }
@@ -52,20 +57,17 @@ struct Labels {
 }
 
 impl<F: FutureLike> Shared<F> {
-    /// `_on_completion(f)` / `_handle_completion(f)`.
-    fn on_completion(&self, f: &F) {
-        let now_empty = {
-            let mut todo = self.todo.borrow_mut();
-            if todo.is_empty() {
-                return; // _on_timeout() was here first.
-            }
-            let i = todo
-                .iter()
-                .position(|(t, _)| t.same(f))
-                .expect("todo.remove(f)");
-            todo.remove(i);
-            todo.is_empty()
-        };
+    /// `_on_completion(f)` / `_handle_completion(f)`, for the child at
+    /// position `i` of `todo`.
+    fn on_completion(&self, i: usize, f: &F) {
+        let left = self.todo_len.get();
+        if left == 0 {
+            return; // _on_timeout() was here first.
+        }
+        let (t, _) = self.todo.borrow_mut()[i].take().expect("todo.remove(f)");
+        debug_assert!(t.same(f));
+        self.todo_len.set(left - 1);
+        let now_empty = left == 1;
         self.done.put_nowait(Some(f.clone()));
         if now_empty {
             if let Some(h) = &*self.timeout_handle.borrow() {
@@ -77,7 +79,8 @@ impl<F: FutureLike> Shared<F> {
     /// `_on_timeout()` / `_handle_timeout()`.
     fn on_timeout(&self) {
         let todo = std::mem::take(&mut *self.todo.borrow_mut());
-        for (f, id) in todo {
+        self.todo_len.set(0);
+        for (f, id) in todo.into_iter().flatten() {
             f.remove_done_callback(id);
             self.done.put_nowait(None); // A dummy value for _wait_for_one().
         }
@@ -114,6 +117,7 @@ fn register<F: FutureLike>(fs: Vec<F>, timeout: Option<Tick>) -> (Rc<Shared<F>>,
     let shared = Rc::new(Shared {
         done: Queue::new(),
         todo: RefCell::new(Vec::new()),
+        todo_len: Cell::new(0),
         timeout_handle: RefCell::new(None),
     });
     // `todo` is complete before any callback can run: a child already done
@@ -121,13 +125,15 @@ fn register<F: FutureLike>(fs: Vec<F>, timeout: Option<Tick>) -> (Rc<Shared<F>>,
     let n = todo.len();
     let registered: Vec<_> = todo
         .into_iter()
-        .map(|f| {
+        .enumerate()
+        .map(|(i, f)| {
             let (st, g) = (shared.clone(), f.clone());
-            let id = f.add_done_callback(labels.completion, move || st.on_completion(&g));
-            (f, id)
+            let id = f.add_done_callback(labels.completion, move || st.on_completion(i, &g));
+            Some((f, id))
         })
         .collect();
     *shared.todo.borrow_mut() = registered;
+    shared.todo_len.set(n);
     if n > 0 {
         if let Some(t) = timeout {
             let st = shared.clone();
@@ -210,11 +216,7 @@ impl<F: FutureLike> AsCompleted<F> {
     /// generator starts (3.11/3.12), the number of distinct children.
     pub fn len(&self) -> usize {
         match &self.state {
-            State::NotStarted { fs, .. } => fs
-                .iter()
-                .enumerate()
-                .filter(|&(i, f)| !fs[..i].iter().any(|d| d.same(f)))
-                .count(),
+            State::NotStarted { fs, .. } => crate::gather::distinct_len(fs),
             State::Running { left, .. } => *left,
         }
     }

@@ -301,7 +301,7 @@ pub fn gather<F: FutureLike>(
 /// time when the keys increase (children created in order: no duplicate),
 /// else `O(n log n)`.
 pub(crate) fn distinct<F: FutureLike>(fs: &[F]) -> Vec<F> {
-    if fs.windows(2).all(|w| w[0].key() < w[1].key()) {
+    if increasing(fs) {
         return fs.to_vec();
     }
     let mut seen = std::collections::BTreeSet::new();
@@ -309,4 +309,18 @@ pub(crate) fn distinct<F: FutureLike>(fs: &[F]) -> Vec<F> {
         .filter(|f| seen.insert(f.key()))
         .cloned()
         .collect()
+}
+
+/// `distinct(fs).len()`, without the copies.
+pub(crate) fn distinct_len<F: FutureLike>(fs: &[F]) -> usize {
+    if increasing(fs) {
+        return fs.len();
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    fs.iter().filter(|f| seen.insert(f.key())).count()
+}
+
+/// Strictly increasing keys: no duplicate.
+fn increasing<F: FutureLike>(fs: &[F]) -> bool {
+    fs.windows(2).all(|w| w[0].key() < w[1].key())
 }

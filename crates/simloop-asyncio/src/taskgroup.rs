@@ -32,11 +32,14 @@
 //! the `async with` in the trace, for pictures; marks schedule nothing.
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future as StdFuture;
 use std::rc::Rc;
 
-use simloop_core::{current_task, get_running_loop, Exc, Future, Profile, Sim, Task, TaskRef};
+use simloop_core::{
+    current_task, get_running_loop, Exc, Future, Profile, Sim, Task, TaskId, TaskRef,
+};
 
 use crate::planted::{self, Bug};
 
@@ -68,7 +71,11 @@ struct State {
     lp: RefCell<Option<Sim>>,
     parent_task: RefCell<Option<TaskRef>>,
     parent_cancel_requested: Cell<bool>,
-    tasks: RefCell<Vec<TaskRef>>,
+    /// `_tasks`, keyed by task id so a finished child leaves in `O(log n)`
+    /// (a wide group would otherwise be quadratic). Ids grow with creation
+    /// and every member is created just before it is added, so id order is
+    /// insertion order.
+    tasks: RefCell<BTreeMap<TaskId, TaskRef>>,
     errors: RefCell<Vec<Exc>>,
     base_error: RefCell<Option<Exc>>,
     on_completed_fut: RefCell<Option<Future<bool>>>,
@@ -155,16 +162,23 @@ impl TaskGroup {
         let on_done = move || {
             if let Some(s) = weak.upgrade() {
                 let g = TaskGroup(s);
-                let t = g.0.tasks.borrow().iter().find(|t| t.id() == id).cloned();
+                let t = g.0.tasks.borrow().get(&id).cloned();
                 g.on_task_done(&t.expect("a child is in the set until its callback runs"));
             }
         };
+        // The key must sort after every member for the map's order to stay
+        // insertion order.
+        debug_assert!(s
+            .tasks
+            .borrow()
+            .last_key_value()
+            .is_none_or(|(&k, _)| k < id));
         if sim.profile() >= Profile::Py312 {
-            s.tasks.borrow_mut().push(task.any().clone());
+            s.tasks.borrow_mut().insert(id, task.any().clone());
             task.add_done_callback("TaskGroup._on_task_done", on_done);
         } else {
             task.add_done_callback("TaskGroup._on_task_done", on_done);
-            s.tasks.borrow_mut().push(task.any().clone());
+            s.tasks.borrow_mut().insert(id, task.any().clone());
         }
         Ok(task)
     }
@@ -314,7 +328,7 @@ impl TaskGroup {
     fn abort(&self) {
         let s = &self.0;
         s.aborting.set(true);
-        let mut tasks = s.tasks.borrow().clone();
+        let mut tasks: Vec<TaskRef> = s.tasks.borrow().values().cloned().collect();
         self.sim().set_order(&mut tasks);
         if planted::on(Bug::TaskGroupAbortOrderLeak) {
             tasks.retain(|t| !t.done());
@@ -333,7 +347,8 @@ impl TaskGroup {
     /// `_on_task_done`, a done-callback of every child.
     fn on_task_done(&self, task: &TaskRef) {
         let s = &self.0;
-        s.tasks.borrow_mut().retain(|t| !t.same(task));
+        // `self._tasks.discard(task)`.
+        s.tasks.borrow_mut().remove(&task.id());
 
         let fut = s.on_completed_fut.borrow().clone();
         if let Some(fut) = fut {
