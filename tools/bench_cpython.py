@@ -21,6 +21,9 @@ Workloads (each the same program as its Rust counterpart):
     timers T      T tasks, each enters 1,000 `asyncio.timeout(100)` in turn,
                   reschedules every other one to now + 200, sleeps 1 tick
                   inside; no timeout ever fires
+    wide W        one TaskGroup of W children: child i sleeps delay(i) ticks
+                  and returns, child 0 sleeps 10 ticks and raises, so the
+                  group cancels the rest
     trees FILE    every scenario of FILE (one JSON per line) through the
                   reference runner's run_program, which returns the outcome
                   as a dict
@@ -161,6 +164,30 @@ def trees(programs):
         simloop_ref.run_program(p)
 
 
+# --- wide group ---------------------------------------------------------------
+
+async def _wide_child(i):
+    if i == 0:
+        await asyncio.sleep(10)
+        raise Boom()
+    await asyncio.sleep(delay(i))
+    return i
+
+
+async def _wide(w):
+    try:
+        async with asyncio.TaskGroup() as tg:
+            for i in range(w):
+                tg.create_task(_wide_child(i))
+    except BaseExceptionGroup as eg:
+        return len(eg.exceptions)
+    raise AssertionError("no ExceptionGroup")
+
+
+def wide(w):
+    assert run_loop(_wide(w)) == 1
+
+
 def main(argv):
     workload, iters = argv[1], int(argv[2])
     arg = argv[3] if len(argv) > 3 else None
@@ -176,6 +203,9 @@ def main(argv):
     elif workload == "timers":
         t = int(arg or 100)
         fn = lambda: timers(t)  # noqa: E731
+    elif workload == "wide":
+        w = int(arg or 100_000)
+        fn = lambda: wide(w)  # noqa: E731
     elif workload == "trees":
         programs = load_trees(arg)
         fn = lambda: trees(programs)  # noqa: E731

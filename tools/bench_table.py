@@ -22,6 +22,7 @@ WORKLOADS = [
     ("random_trees", "trees/s", "simloop-checked", {"cpython": "cpython"}),
     ("random_trees", "trees/s", "simloop-run", {"cpython": "cpython"}),
     ("explore_scaling", "seeds/s", "simloop-2-jobs", {"1 job": "simloop-1-jobs"}),
+    ("wide_group", "children/s", "simloop", {"tokio": "tokio", "cpython": "cpython"}),
 ]
 
 

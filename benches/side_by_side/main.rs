@@ -26,6 +26,7 @@ mod nesting;
 mod scaling;
 mod timers;
 mod trees;
+mod wide;
 
 use std::time::Duration;
 
@@ -63,6 +64,8 @@ fn once(which: &str) {
         "timer_churn/tokio" => drop(timers::tokio(timers::T)),
         "random_trees/simloop-run" => trees::simloop_run(&trees::trees(trees::N)),
         "random_trees/simloop-checked" => trees::simloop_checked(&trees::trees(trees::N)),
+        "wide_group/simloop" => drop(wide::simloop(wide::W)),
+        "wide_group/tokio" => drop(wide::tokio(wide::W)),
         "explore_scaling/simloop-1-jobs" => drop(scaling::run(scaling::SEEDS, 1)),
         "explore_scaling/simloop-2-jobs" => drop(scaling::run(scaling::SEEDS, 2)),
         other => panic!("SIMLOOP_BENCH_ONCE: unknown workload {other:?}"),
@@ -80,5 +83,6 @@ fn main() {
     timers::bench(&mut c);
     trees::bench(&mut c);
     scaling::bench(&mut c);
+    wide::bench(&mut c);
     c.final_summary();
 }
