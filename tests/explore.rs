@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use simloop::core::Profile;
-use simloop::explore::explore::{sweep, ExploreConfig};
+use simloop::explore::explore::{sweep_with, ExploreConfig};
 use simloop::explore::shrink::size;
 use simloop::explore::{GenConfig, StepWeights};
 use simloop::scenario::{parse_scenario, Scenario, Step};
@@ -152,14 +152,16 @@ fn py313_is_clean_and_reports_uncancel_misuse_as_a_finding() {
     assert!(out.contains("2000 seeds, 0 failing"), "{out}");
     // The finding is seed 272's, with the reason.
     let cfg = ExploreConfig::new(Profile::Py313).start(272).seeds(1);
-    let summary = sweep(&cfg, &|_| {});
-    let findings: Vec<_> = summary
-        .notable
-        .iter()
-        .flat_map(|r| &r.report.findings)
-        .filter(|f| f.invariant.name() == "cancel-balance")
-        .map(|f| f.message.clone())
-        .collect();
+    let mut findings = Vec::new();
+    sweep_with(&cfg, &|_| {}, &mut |r| {
+        findings.extend(
+            r.report
+                .findings
+                .into_iter()
+                .filter(|f| f.invariant.name() == "cancel-balance")
+                .map(|f| f.message),
+        );
+    });
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert!(
         findings[0].ends_with("an uncancel step withdrew a request the task did not make"),
@@ -177,14 +179,13 @@ fn py313_is_clean_on_trees_without_user_uncancel() {
         .seeds(2000)
         .jobs(2)
         .gen(gen);
-    let summary = sweep(&cfg, &|_| {});
+    let mut failing = Vec::new();
+    let summary = sweep_with(&cfg, &|_| {}, &mut |r| {
+        if !r.report.is_clean() {
+            failing.push((r.seed, r.report.violations));
+        }
+    });
     assert_eq!(summary.seeds, 2000);
-    let failing: Vec<_> = summary
-        .notable
-        .iter()
-        .filter(|r| !r.report.is_clean())
-        .map(|r| (r.seed, r.report.violations.clone()))
-        .collect();
     assert!(failing.is_empty(), "{failing:#?}");
     assert!(summary.is_clean());
 }

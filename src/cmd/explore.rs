@@ -7,18 +7,23 @@
 //! stdout depends only on the arguments (not on timing or `--jobs`); the
 //! progress bar and the timing line go to stderr, the bar only on a
 //! terminal.
+//!
+//! The sweep keeps totals, not runs: it hands each run on in seed order,
+//! and `--report` lines go to disk as they come (see [`ReportFile`]).
 
-use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::Path;
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Map, Value};
 use simloop::core::Profile;
 use simloop::explore::explore::{
-    replay_scenario, shrink_failures, sweep, ExploreConfig, Failure, SeedRun, Summary,
+    replay_scenario, shrink_failures, sweep_with, ExploreConfig, Failure, SeedRun, Summary,
 };
+use simloop::explore::invariants::Invariant;
 use simloop::explore::shrink::size;
 use simloop::explore::GenConfig;
 
@@ -55,11 +60,19 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
 
     let bar = progress_bar(cfg.len());
     let t0 = Instant::now();
-    let mut summary = sweep(&cfg, &|n| bar.inc(n));
+    let mut report = args
+        .report
+        .as_deref()
+        .map(|path| ReportFile::create(path, profile));
+    let mut summary = sweep_with(&cfg, &|n| bar.inc(n), &mut |r| {
+        if let Some(report) = &mut report {
+            report.add(r);
+        }
+    });
     let elapsed = t0.elapsed();
     bar.finish_and_clear();
     let t1 = Instant::now();
-    if summary.failing_seeds() > 0 && io::stderr().is_terminal() {
+    if summary.failing_seeds > 0 && io::stderr().is_terminal() {
         eprintln!("shrinking...");
     }
     shrink_failures(&cfg, &mut summary);
@@ -74,7 +87,7 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
     for f in &summary.failures {
         print_failure(f, dir);
     }
-    for r in summary.errors() {
+    for r in &summary.errors {
         println!(
             "error: seed {} did not finish: {}",
             r.seed,
@@ -82,8 +95,9 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
         );
     }
     print_table(&summary);
-    if let Some(path) = &args.report {
-        if let Err(e) = write_report(path, profile, &summary) {
+    if let Some(report) = report {
+        let path = report.path.clone();
+        if let Err(e) = report.finish(&summary.failures) {
             eprintln!("error: cannot write {}: {e}", path.display());
             return 2;
         }
@@ -174,28 +188,122 @@ fn print_table(summary: &Summary) {
             t.findings
         );
     }
-    let errors = summary.errors().count();
-    let mut line = format!(
-        "{} seeds, {} failing",
-        summary.seeds,
-        summary.failing_seeds()
-    );
+    let errors = summary.errors.len();
+    let mut line = format!("{} seeds, {} failing", summary.seeds, summary.failing_seeds);
     if errors > 0 {
         line.push_str(&format!(", {errors} did not finish"));
     }
     println!("{line}");
 }
 
-/// One JSON line per notable seed, in seed order.
-fn write_report(path: &Path, profile: Profile, summary: &Summary) -> io::Result<()> {
+/// The `--report` file: one JSON line per notable seed, in seed order,
+/// written as the sweep hands runs on, so that no run stays in memory.
+///
+/// The line of the first seed to violate an invariant ends with the shrunk
+/// failure, known only once the sweep is over. So the lines go to a spool,
+/// `FILE.partial` next to `FILE`, with those few runs kept aside and their
+/// line numbers; [`ReportFile::finish`] then copies the spool to `FILE`,
+/// writing those lines afresh, and removes it.
+struct ReportFile {
+    path: PathBuf,
+    spool: PathBuf,
+    profile: Profile,
+    /// The spool; the first error once one happened (`finish` returns it).
+    out: io::Result<BufWriter<File>>,
+    /// Lines written.
+    lines: u64,
+    /// Invariants violated by a seed so far.
+    violated: Vec<Invariant>,
+    /// The runs that were the first to violate an invariant, with their
+    /// line numbers.
+    firsts: Vec<(u64, SeedRun)>,
+}
+
+impl ReportFile {
+    fn create(path: &Path, profile: Profile) -> ReportFile {
+        let mut spool = OsString::from(path);
+        spool.push(".partial");
+        let spool = PathBuf::from(spool);
+        ReportFile {
+            out: File::create(&spool).map(BufWriter::new),
+            path: path.to_path_buf(),
+            spool,
+            profile,
+            lines: 0,
+            violated: Vec::new(),
+            firsts: Vec::new(),
+        }
+    }
+
+    /// The next run in seed order: a line if it is notable.
+    fn add(&mut self, r: SeedRun) {
+        if !r.is_notable() {
+            return;
+        }
+        let Ok(out) = &mut self.out else { return };
+        if let Err(e) = writeln!(out, "{}", report_line(self.profile, &r, &[])) {
+            self.out = Err(e);
+            return;
+        }
+        let mut first = false;
+        for v in &r.report.violations {
+            if !self.violated.contains(&v.invariant) {
+                self.violated.push(v.invariant);
+                first = true;
+            }
+        }
+        if first {
+            self.firsts.push((self.lines, r));
+        }
+        self.lines += 1;
+    }
+
+    /// Write `FILE`: the spool, with the shrunk `failures` on the lines of
+    /// their seeds; then remove the spool.
+    fn finish(self, failures: &[Failure]) -> io::Result<()> {
+        let result = self
+            .out
+            .and_then(|out| out.into_inner().map_err(io::IntoInnerError::into_error))
+            .and_then(|spool| {
+                drop(spool);
+                copy(
+                    &self.spool,
+                    &self.path,
+                    self.profile,
+                    &self.firsts,
+                    failures,
+                )
+            });
+        let _ = fs::remove_file(&self.spool);
+        result
+    }
+}
+
+/// Copy `spool` to `path`, writing line `n` afresh, with its seed's
+/// `failures`, for each `(n, run)` of `firsts` (in line order).
+fn copy(
+    spool: &Path,
+    path: &Path,
+    profile: Profile,
+    firsts: &[(u64, SeedRun)],
+    failures: &[Failure],
+) -> io::Result<()> {
+    let mut spool = BufReader::new(File::open(spool)?);
     let mut out = BufWriter::new(File::create(path)?);
-    for r in &summary.notable {
-        let failures: Vec<&Failure> = summary
-            .failures
-            .iter()
-            .filter(|f| f.seed == r.seed)
-            .collect();
-        writeln!(out, "{}", report_line(profile, r, &failures))?;
+    let mut firsts = firsts.iter().peekable();
+    let mut line = Vec::new();
+    for n in 0.. {
+        line.clear();
+        if spool.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        match firsts.next_if(|(at, _)| *at == n) {
+            Some((_, r)) => {
+                let fs: Vec<&Failure> = failures.iter().filter(|f| f.seed == r.seed).collect();
+                writeln!(out, "{}", report_line(profile, r, &fs))?;
+            }
+            None => out.write_all(&line)?,
+        }
     }
     out.flush()
 }

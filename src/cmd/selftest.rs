@@ -70,7 +70,7 @@ pub(crate) fn main(args: SelftestArgs) -> u8 {
             .into_iter()
             .map(|(i, n)| format!("{i} violated on {n} seeds"))
             .collect();
-        let errors = ctl.summary.errors().count();
+        let errors = ctl.summary.errors.len();
         if errors > 0 {
             what.push(format!("{errors} seeds did not finish"));
         }

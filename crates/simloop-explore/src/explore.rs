@@ -6,11 +6,13 @@
 //! [`Profile`]. [`run_seed`] runs it twice (the second run only for the
 //! `determinism` invariant) and [`check`]s it. [`explore`] does that for
 //! every seed of a sweep on `jobs` threads, each run on one thread (the
-//! loop is single-threaded), and reports in seed order whatever the
-//! threads' timing. For each invariant violated, the lowest failing seed is
-//! shrunk ([`shrink_failure`]) with the predicate "the same invariant is
-//! still violated under the same profile and seed", giving a [`Failure`]
-//! with the shrunk scenario, its timeline and the command that replays it.
+//! loop is single-threaded), and hands each run on in seed order whatever
+//! the threads' timing ([`sweep_with`]), keeping totals, not runs, so that
+//! memory does not grow with the number of seeds. For each invariant
+//! violated, the first failing seed is shrunk ([`shrink_failure`]) with
+//! the predicate "the same invariant is still violated under the same
+//! profile and seed", giving a [`Failure`] with the shrunk scenario, its
+//! timeline and the command that replays it.
 //!
 //! ```
 //! use simloop_core::Profile;
@@ -30,11 +32,7 @@
 //! ```
 
 use std::fmt;
-use std::panic::{self, AssertUnwindSafe};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
-use std::thread::{self, Scope};
 
 use simloop_asyncio::planted::{self, Bug};
 use simloop_core::{Config, Policy, Profile, RunError, TraceMode};
@@ -42,6 +40,7 @@ use simloop_scenario::{run, run_prepared, timeline, Prepared, Run, Scenario};
 
 use crate::gen::{generate, GenConfig};
 use crate::invariants::{check, Invariant, Report};
+use crate::ordered;
 use crate::shrink::{shrink_with, DEFAULT_MAX_CALLS};
 
 /// `K/M`: the `K`-th of `M` interleaved parts of a sweep. Part `K` runs
@@ -192,6 +191,12 @@ impl ExploreConfig {
         (0..self.seeds)
             .filter(|&i| self.shard.contains(i))
             .map(|i| self.start.wrapping_add(i))
+    }
+
+    /// The `k`-th seed this shard runs (`k < self.len()`).
+    fn seed_at(&self, k: u64) -> u64 {
+        let i = k * self.shard.count + self.shard.index;
+        self.start.wrapping_add(i)
     }
 
     /// How many seeds this shard runs.
@@ -376,8 +381,10 @@ pub fn shrink_failure(
     }
 }
 
-/// One row of the final table.
+/// One invariant's totals over a sweep: a row of the final table, and the
+/// seed [`shrink_failures`] shrinks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Tally {
     /// The invariant.
     pub invariant: Invariant,
@@ -387,91 +394,102 @@ pub struct Tally {
     pub violations: u64,
     /// Findings about it.
     pub findings: u64,
+    /// Seeds that broke it (at least one violation).
+    pub failing_seeds: u64,
+    /// The first seed of the sweep that broke it. Seeds run in order
+    /// `start, start + 1, ...`, so this is the lowest one unless the sweep
+    /// wraps past `u64::MAX`.
+    pub first_failing: Option<u64>,
 }
 
-/// The result of a sweep.
+impl Tally {
+    fn new(invariant: Invariant) -> Tally {
+        Tally {
+            invariant,
+            checked: 0,
+            violations: 0,
+            findings: 0,
+            failing_seeds: 0,
+            first_failing: None,
+        }
+    }
+}
+
+/// The result of a sweep: totals, not runs. Its size does not grow with
+/// the number of seeds (but for `errors`, which are rare); to see the runs
+/// themselves, in seed order, pass a sink to [`sweep_with`].
+///
+/// It used to keep every notable run, in a `notable` field, until the sweep
+/// ended: a sink keeping each `r` with [`SeedRun::is_notable`] collects the
+/// same list, in the same order.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Summary {
     /// Seeds run.
     pub seeds: u64,
-    /// The seeds with something to report (violations, findings or an
-    /// error), in seed order.
-    pub notable: Vec<SeedRun>,
+    /// Seeds with something to report: violations, findings or an error.
+    pub notable_seeds: u64,
+    /// Seeds that violate at least one invariant.
+    pub failing_seeds: u64,
+    /// The runs that stopped at a limit or panicked, in seed order.
+    pub errors: Vec<SeedRun>,
     /// One row per invariant, in the order of [`Invariant::ALL`].
     pub tally: Vec<Tally>,
-    /// One shrunk failure per invariant violated (its lowest seed), in the
-    /// order of [`Invariant::ALL`].
+    /// One shrunk failure per invariant violated (its first failing seed),
+    /// in the order of [`Invariant::ALL`]; filled by [`shrink_failures`].
     pub failures: Vec<Failure>,
 }
 
 impl Summary {
-    /// Seeds whose run stopped at a limit or panicked.
-    pub fn errors(&self) -> impl Iterator<Item = &SeedRun> {
-        self.notable.iter().filter(|r| r.error.is_some())
+    fn new() -> Summary {
+        Summary {
+            seeds: 0,
+            notable_seeds: 0,
+            failing_seeds: 0,
+            errors: Vec::new(),
+            tally: Invariant::ALL.into_iter().map(Tally::new).collect(),
+            failures: Vec::new(),
+        }
     }
 
-    /// Seeds that violate at least one invariant.
-    pub fn failing_seeds(&self) -> usize {
-        self.notable
-            .iter()
-            .filter(|r| !r.report.violations.is_empty())
-            .count()
+    /// Count one more run, the next in seed order.
+    fn add(&mut self, r: &SeedRun) {
+        self.seeds += 1;
+        self.notable_seeds += u64::from(r.is_notable());
+        self.failing_seeds += u64::from(!r.report.violations.is_empty());
+        if r.error.is_some() {
+            self.errors.push(r.clone());
+        }
+        for t in &mut self.tally {
+            let inv = t.invariant;
+            t.checked += u64::from(r.report.checked.get(&inv).copied().unwrap_or(0));
+            let violations = r.report.violations.iter().filter(|v| v.invariant == inv);
+            let n = violations.count() as u64;
+            t.violations += n;
+            t.findings += r
+                .report
+                .findings
+                .iter()
+                .filter(|f| f.invariant == inv)
+                .count() as u64;
+            if n > 0 {
+                t.failing_seeds += 1;
+                t.first_failing.get_or_insert(r.seed);
+            }
+        }
     }
 
     /// No violation and no error?
     pub fn is_clean(&self) -> bool {
-        self.failures.is_empty() && self.errors().next().is_none()
+        self.failing_seeds == 0 && self.errors.is_empty()
     }
 }
 
-/// What the worker threads share.
-struct Pool<'a> {
-    cfg: &'a ExploreConfig,
-    seeds: Vec<u64>,
-    next: AtomicU64,
-    done: Mutex<Vec<SeedRun>>,
-    progress: &'a (dyn Fn(u64) + Sync),
-}
-
-/// Take seeds until none is left. A panic in a run (a harness bug) is
-/// recorded as that seed's error; the thread then ends, since the panic may
-/// have left its thread-local loop state behind, and a fresh one takes over.
-fn worker<'scope>(scope: &'scope Scope<'scope, '_>, pool: &'scope Pool<'scope>) {
-    let _bug = pool.cfg.planted.map(planted::enable);
-    loop {
-        let k = pool.next.fetch_add(1, Ordering::Relaxed);
-        let Some(&seed) = pool.seeds.get(k as usize) else {
-            return;
-        };
-        let result = panic::catch_unwind(AssertUnwindSafe(|| {
-            run_seed(seed, pool.cfg.profile, &pool.cfg.gen)
-        }));
-        let (r, panicked) = match result {
-            Ok(r) => (r, false),
-            Err(p) => {
-                let msg = p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                let r = SeedRun {
-                    seed,
-                    hash: 0,
-                    report: Report::default(),
-                    error: Some(format!("panic: {msg}")),
-                };
-                (r, true)
-            }
-        };
-        pool.done.lock().expect("no panic holds it").push(r);
-        (pool.progress)(1);
-        if panicked {
-            scope.spawn(move || worker(scope, pool));
-            return;
-        }
-    }
-}
+/// Results a worker may finish ahead of the oldest seed still running, per
+/// thread: the sweep holds at most `jobs` times this many runs (about
+/// 0.4 KB each), whatever its length, and a seed up to this many typical
+/// seeds slower than the others does not hold them back.
+const WINDOW_PER_JOB: u64 = 1024;
 
 /// Run every seed of `cfg`'s sweep (its shard) on `cfg.jobs` threads,
 /// calling `progress(1)` after each, then tally and shrink one failure per
@@ -484,77 +502,86 @@ pub fn explore(cfg: &ExploreConfig, progress: &(dyn Fn(u64) + Sync)) -> Summary 
 }
 
 /// The first half of [`explore`]: run and check every seed, and tally;
-/// `failures` is left empty.
+/// `failures` is left empty. [`sweep_with`] with a sink that drops every
+/// run.
 pub fn sweep(cfg: &ExploreConfig, progress: &(dyn Fn(u64) + Sync)) -> Summary {
-    let pool = Pool {
-        cfg,
-        seeds: cfg.seed_list().collect(),
-        next: AtomicU64::new(0),
-        done: Mutex::new(Vec::new()),
-        progress,
-    };
-    thread::scope(|scope| {
-        let pool = &pool;
-        for _ in 0..cfg.jobs.max(1) {
-            scope.spawn(move || worker(scope, pool));
-        }
-    });
-    let mut runs = pool.done.into_inner().expect("no panic holds it");
-    runs.sort_by_key(|r| r.seed);
+    sweep_with(cfg, progress, &mut drop)
+}
 
-    let mut tally: Vec<Tally> = Invariant::ALL
-        .into_iter()
-        .map(|invariant| Tally {
-            invariant,
-            checked: 0,
-            violations: 0,
-            findings: 0,
-        })
-        .collect();
-    for r in &runs {
-        for t in &mut tally {
-            let inv = t.invariant;
-            t.checked += u64::from(r.report.checked.get(&inv).copied().unwrap_or(0));
-            let count = |n: usize| n as u64;
-            t.violations += count(
-                r.report
-                    .violations
-                    .iter()
-                    .filter(|v| v.invariant == inv)
-                    .count(),
-            );
-            t.findings += count(
-                r.report
-                    .findings
-                    .iter()
-                    .filter(|f| f.invariant == inv)
-                    .count(),
-            );
+/// [`sweep`], handing every run to `sink` in seed order, as soon as it and
+/// every earlier seed's run are done (on whichever worker thread finished
+/// the last of them, one call at a time: hence `Send`). Memory stays
+/// bounded however many seeds the sweep has: workers finish seeds out of
+/// order, and a finished run waits in a small reorder buffer (at most
+/// 1,024 runs per job; workers wait when it is full) until it can go to
+/// `sink`; the [`Summary`] keeps totals only.
+///
+/// A seed whose run panics (a harness bug) gets the error `panic: ...`,
+/// and a fresh thread takes over from the one that panicked. A panic in
+/// `sink` stops the sweep and reaches the caller.
+///
+/// ```
+/// use simloop_core::Profile;
+/// use simloop_explore::explore::{sweep_with, ExploreConfig, SeedRun};
+///
+/// let cfg = ExploreConfig::new(Profile::Py311).start(10).seeds(50).jobs(2);
+/// let mut notable: Vec<SeedRun> = Vec::new();
+/// let summary = sweep_with(&cfg, &|_| {}, &mut |r| {
+///     if r.is_notable() {
+///         notable.push(r);
+///     }
+/// });
+/// assert_eq!(notable.len() as u64, summary.notable_seeds);
+/// assert!(notable.windows(2).all(|w| w[0].seed < w[1].seed));
+/// ```
+pub fn sweep_with(
+    cfg: &ExploreConfig,
+    progress: &(dyn Fn(u64) + Sync),
+    sink: &mut (dyn FnMut(SeedRun) + Send),
+) -> Summary {
+    let work = |k: u64| {
+        let _bug = cfg.planted.map(planted::enable);
+        let r = run_seed(cfg.seed_at(k), cfg.profile, &cfg.gen);
+        progress(1);
+        r
+    };
+    let recover = |k: u64, msg: String| {
+        progress(1);
+        SeedRun {
+            seed: cfg.seed_at(k),
+            hash: 0,
+            report: Report::default(),
+            error: Some(format!("panic: {msg}")),
         }
-    }
-    let seeds = runs.len() as u64;
-    runs.retain(SeedRun::is_notable);
-    Summary {
-        seeds,
-        notable: runs,
-        tally,
-        failures: Vec::new(),
-    }
+    };
+    let mut summary = Summary::new();
+    let jobs = ordered::Jobs {
+        len: cfg.len(),
+        threads: cfg.jobs,
+        window: WINDOW_PER_JOB * cfg.jobs.max(1) as u64,
+        work: &work,
+        recover: &recover,
+    };
+    ordered::run_in_order(jobs, &mut |r: SeedRun| {
+        summary.add(&r);
+        sink(r);
+    });
+    summary
 }
 
 /// The second half of [`explore`]: for each invariant violated, shrink its
-/// lowest failing seed into `summary.failures`.
+/// first failing seed ([`Tally::first_failing`]) into `summary.failures`.
 pub fn shrink_failures(cfg: &ExploreConfig, summary: &mut Summary) {
     let _bug = cfg.planted.map(planted::enable);
-    summary.failures = Invariant::ALL
-        .into_iter()
-        .filter_map(|inv| {
-            let first = summary.notable.iter().find(|r| r.report.violates(inv))?;
+    summary.failures = summary
+        .tally
+        .iter()
+        .filter_map(|t| {
             Some(shrink_failure(
-                first.seed,
+                t.first_failing?,
                 cfg.profile,
                 &cfg.gen,
-                inv,
+                t.invariant,
                 cfg.shrink_calls,
             ))
         })
@@ -639,16 +666,91 @@ mod tests {
         );
     }
 
+    /// Every run of the sweep, in the order the sink saw them, and the
+    /// summary.
+    fn runs(cfg: &ExploreConfig) -> (Vec<SeedRun>, Summary) {
+        let mut runs = Vec::new();
+        let mut summary = sweep_with(cfg, &|_| {}, &mut |r| runs.push(r));
+        shrink_failures(cfg, &mut summary);
+        (runs, summary)
+    }
+
     #[test]
     fn reports_do_not_depend_on_the_number_of_threads() {
         let cfg = ExploreConfig::new(Profile::Py312).seeds(60);
-        let one = explore(&cfg.clone().jobs(1), &|_| {});
-        let three = explore(&cfg.jobs(3), &|_| {});
-        assert_eq!(one.notable, three.notable);
+        let (one_runs, one) = runs(&cfg.clone().jobs(1));
+        let (three_runs, three) = runs(&cfg.jobs(3));
+        assert_eq!(one_runs, three_runs);
         assert_eq!(one.tally, three.tally);
+        assert_eq!(one.errors, three.errors);
+        assert_eq!(
+            (one.seeds, one.notable_seeds, one.failing_seeds),
+            (three.seeds, three.notable_seeds, three.failing_seeds)
+        );
         assert_eq!(one.failures.len(), three.failures.len());
         for (a, b) in one.failures.iter().zip(&three.failures) {
             assert_eq!((a.seed, &a.shrunk, a.hash), (b.seed, &b.shrunk, b.hash));
         }
+    }
+
+    /// The sink gets every run in seed order, and the summary's counts are
+    /// those of the runs it got; the summary keeps no run but errors.
+    #[test]
+    fn the_sink_sees_every_run_in_seed_order_and_the_summary_counts_them() {
+        let cfg = ExploreConfig::new(Profile::Py311)
+            .start(500)
+            .seeds(300)
+            .shard(Shard::new(1, 2).unwrap())
+            .jobs(3);
+        let (runs, summary) = runs(&cfg);
+        let seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
+        assert_eq!(seeds, cfg.seed_list().collect::<Vec<_>>());
+        assert_eq!(summary.seeds, 150);
+        let count = |f: &dyn Fn(&SeedRun) -> bool| runs.iter().filter(|r| f(r)).count() as u64;
+        assert_eq!(summary.notable_seeds, count(&SeedRun::is_notable));
+        assert_eq!(summary.failing_seeds, count(&|r| !r.report.is_clean()));
+        assert!(summary.failing_seeds > 0);
+        assert!(summary.errors.is_empty());
+        for t in &summary.tally {
+            let failing = runs.iter().filter(|r| r.report.violates(t.invariant));
+            assert_eq!(t.failing_seeds, failing.clone().count() as u64);
+            assert_eq!(t.first_failing, failing.map(|r| r.seed).next());
+        }
+        let failed: Vec<_> = summary.failures.iter().map(|f| f.seed).collect();
+        let first: Vec<_> = summary
+            .tally
+            .iter()
+            .filter_map(|t| t.first_failing)
+            .collect();
+        assert_eq!(failed, first);
+    }
+
+    /// The sweep streams: when the sink gets a seed's run, at most a window
+    /// of later seeds have been run. A sweep that kept every run until the
+    /// end (as it once did) would have run all 3,000 first.
+    #[test]
+    fn the_sweep_holds_a_window_of_runs_not_every_run() {
+        let jobs = 2;
+        let cfg = ExploreConfig::new(Profile::Py313).seeds(3000).jobs(jobs);
+        let window = WINDOW_PER_JOB * jobs as u64;
+        let finished = std::sync::atomic::AtomicU64::new(0);
+        let progress = |n| {
+            finished.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+        };
+        let mut handed = 0u64;
+        let mut ahead = 0;
+        sweep_with(&cfg, &progress, &mut |r| {
+            assert_eq!(r.seed, handed);
+            if handed == 0 {
+                // A slow sink: let the workers fill the window.
+                while finished.load(std::sync::atomic::Ordering::SeqCst) < window {
+                    std::thread::yield_now();
+                }
+            }
+            ahead = ahead.max(finished.load(std::sync::atomic::Ordering::SeqCst) - handed);
+            handed += 1;
+        });
+        assert_eq!(handed, 3000);
+        assert_eq!(ahead, window, "runs finished ahead of the sink");
     }
 }

@@ -38,6 +38,7 @@
 pub mod explore;
 pub mod gen;
 pub mod invariants;
+mod ordered;
 pub mod selftest;
 pub mod shrink;
 pub mod strategy;

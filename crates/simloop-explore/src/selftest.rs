@@ -36,7 +36,7 @@ use simloop_asyncio::planted::{self, Bug};
 use simloop_core::Profile;
 use simloop_scenario::Scenario;
 
-use crate::explore::{check_scenario, run_seed, sweep, ExploreConfig, Shard, Summary};
+use crate::explore::{check_scenario, run_seed, sweep, sweep_with, ExploreConfig, Shard, Summary};
 use crate::gen::generate;
 use crate::invariants::Invariant;
 use crate::shrink::{shrink_with, steps};
@@ -151,24 +151,25 @@ pub fn hunt(bug: Bug, cfg: &ExploreConfig) -> BugRow {
     while done < cfg.seeds && first.is_none() {
         let n = chunk.min(cfg.seeds - done);
         let part = cfg.clone().start(cfg.start.wrapping_add(done)).seeds(n);
-        let summary = sweep(&part, &|_| {});
+        let mut failing = Vec::new();
+        sweep_with(&part, &|_| {}, &mut |r| {
+            if !r.report.is_clean() {
+                failing.push(r);
+            }
+        });
         done += n;
         chunk = (chunk * 2).min(4096);
-        first = summary
-            .notable
-            .iter()
-            .filter(|r| !r.report.violations.is_empty())
-            .find_map(|r| {
-                let real = {
-                    let _off = planted::disable();
-                    run_seed(r.seed, profile, &cfg.gen)
-                };
-                let new: Vec<Invariant> = Invariant::ALL
-                    .into_iter()
-                    .filter(|&i| r.report.violates(i) && !real.report.violates(i))
-                    .collect();
-                (!new.is_empty()).then_some((r.seed, new))
-            });
+        first = failing.iter().find_map(|r| {
+            let real = {
+                let _off = planted::disable();
+                run_seed(r.seed, profile, &cfg.gen)
+            };
+            let new: Vec<Invariant> = Invariant::ALL
+                .into_iter()
+                .filter(|&i| r.report.violates(i) && !real.report.violates(i))
+                .collect();
+            (!new.is_empty()).then_some((r.seed, new))
+        });
     }
     let intended = intended(bug);
     let caught = first.map(|(seed, invariants)| {
@@ -222,23 +223,16 @@ pub struct Control {
 impl Control {
     /// No violation and no run that did not finish?
     pub fn is_clean(&self) -> bool {
-        self.summary.failing_seeds() == 0 && self.summary.errors().next().is_none()
+        self.summary.is_clean()
     }
 
     /// The invariants violated, each with the number of seeds violating it.
     pub fn violated(&self) -> Vec<(Invariant, usize)> {
-        Invariant::ALL
-            .into_iter()
-            .map(|i| {
-                let n = self
-                    .summary
-                    .notable
-                    .iter()
-                    .filter(|r| r.report.violates(i))
-                    .count();
-                (i, n)
-            })
-            .filter(|&(_, n)| n > 0)
+        self.summary
+            .tally
+            .iter()
+            .filter(|t| t.failing_seeds > 0)
+            .map(|t| (t.invariant, t.failing_seeds as usize))
             .collect()
     }
 }
