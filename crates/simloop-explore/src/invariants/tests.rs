@@ -1,0 +1,320 @@
+//! Each invariant holds on a real run and breaks on a case that
+//! violates it: a real CPython behaviour where there is one (py311's
+//! cancel leak), else the real run's observations altered by hand as a
+//! buggy combinator would have produced them.
+
+use serde_json::Value;
+use simloop_core::{Config, Exc, Policy, Profile};
+use simloop_scenario::{parse_scenario, run, Run, ScopeKind, UserUncancel};
+
+use super::*;
+
+fn run_json(json: &str, profile: Profile) -> Run {
+    let s = parse_scenario(json).unwrap_or_else(|e| panic!("{json}: {e}"));
+    run(&s, Config::new(profile)).expect("no run limit")
+}
+
+fn obs(json: &str) -> Observations {
+    run_json(json, Profile::Py313).observations
+}
+
+/// The violations of `o`, as `invariant: message` lines.
+fn violations(o: &Observations) -> Vec<String> {
+    check_observations(o)
+        .violations
+        .iter()
+        .map(|v| format!("{}: {}", v.invariant, v.message))
+        .collect()
+}
+
+#[track_caller]
+fn clean(o: &Observations) {
+    assert_eq!(violations(o), Vec::<String>::new());
+}
+
+#[track_caller]
+fn only(o: &Observations, inv: Invariant) -> String {
+    let v = check_observations(o).violations;
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(v[0].invariant, inv, "{v:?}");
+    v[0].message.clone()
+}
+
+#[test]
+fn names_parse_back() {
+    for i in Invariant::ALL {
+        assert_eq!(i.name().parse::<Invariant>(), Ok(i));
+    }
+    assert!("nope".parse::<Invariant>().is_err());
+}
+
+#[test]
+fn no_orphans_breaks_when_a_task_group_child_outlives_its_scope() {
+    let mut o = obs(r#"{"main": [{"task_group": [[{"sleep": 5}], [{"sleep": 1}]]}]}"#);
+    clean(&o);
+    let ScopeKind::TaskGroup {
+        children,
+        pending_at_exit,
+    } = &mut o.scopes[0].kind
+    else {
+        panic!("a task group")
+    };
+    pending_at_exit.push(children[0]);
+    let m = only(&o, Invariant::NoOrphans);
+    assert_eq!(
+        m,
+        "task_group of main (entered at 0) exited at 5 while its child main.0 was still running"
+    );
+}
+
+#[test]
+fn escapes_from_gather_are_findings_not_violations() {
+    let o = obs(
+        r#"{"main": [{"try": [{"gather": [[{"sleep": 1}, {"raise": "Boom"}], [{"sleep": 10}]]}],
+                      "except": [{"kinds": ["Boom"], "do": [{"return": 1}]}]}]}"#,
+    );
+    let r = check_observations(&o);
+    assert!(r.is_clean());
+    assert_eq!(
+        r.findings,
+        vec![Finding {
+            invariant: Invariant::NoOrphans,
+            message: "main.1 outlived its gather at 1".into()
+        }]
+    );
+}
+
+const TWO_ERRORS: &str = r#"{"main": [{"try": [{"task_group": [[{"raise": "Boom"}], [{"raise": "Oops"}]]}],
+                  "except": [{"kinds": ["ExceptionGroup"], "do": [{"return": 1}]}]}]}"#;
+
+fn with_exit_error(mut o: Observations, e: Option<Exc>) -> Observations {
+    o.scopes[0].exit_error = e.clone();
+    o.scopes[0].raised = e;
+    o
+}
+
+#[test]
+fn errors_collected_breaks_on_a_lost_a_duplicated_or_an_invented_error() {
+    let o = obs(TWO_ERRORS);
+    clean(&o);
+    let group = o.scopes[0].exit_error.clone().expect("a group");
+    let members = group.members().expect("a group").to_vec();
+    assert_eq!(members.len(), 2);
+
+    let lost = Exc::group("unhandled errors in a TaskGroup", vec![members[0].clone()]);
+    let m = only(
+        &with_exit_error(o.clone(), Some(lost)),
+        Invariant::ErrorsCollected,
+    );
+    assert!(
+        m.ends_with(r#"lost {"kind":"Oops"} from child main.1"#),
+        "{m}"
+    );
+
+    let twice = vec![members[0].clone(), members[0].clone(), members[1].clone()];
+    let dup = Exc::group("unhandled errors in a TaskGroup", twice);
+    let m = only(
+        &with_exit_error(o.clone(), Some(dup)),
+        Invariant::ErrorsCollected,
+    );
+    assert!(
+        m.ends_with(r#"{"kind":"Boom"} from child main.0 2 times"#),
+        "{m}"
+    );
+
+    // An equal but different exception is not the child's.
+    let other = Exc::group(
+        "unhandled errors in a TaskGroup",
+        vec![members[0].clone(), Exc::new("Oops")],
+    );
+    let m = only(
+        &with_exit_error(o.clone(), Some(other)),
+        Invariant::ErrorsCollected,
+    );
+    assert!(m.contains("that no child nor the body raised"), "{m}");
+
+    let m = only(&with_exit_error(o, None), Invariant::ErrorsCollected);
+    assert!(m.contains("raising nothing instead of a group"), "{m}");
+
+    let mut quiet = obs(r#"{"main": [{"task_group": [[{"sleep": 1}]]}]}"#);
+    clean(&quiet);
+    quiet.scopes[0].exit_error = Some(group);
+    let m = only(&quiet, Invariant::ErrorsCollected);
+    assert!(m.contains("although nothing raised"), "{m}");
+}
+
+#[test]
+fn errors_collected_counts_one_exception_raised_by_two_children_twice() {
+    // Both children re-raise s's very exception object: CPython's group
+    // holds it twice, and so does simloop's.
+    let o = obs(
+        r#"{"main": [{"spawn": {"name": "s", "body": [{"sleep": 1}, {"raise": "Boom"}]}},
+                     {"try": [{"task_group": [[{"await": "s"}], [{"await": "s"}]]}],
+                      "except": [{"kinds": ["ExceptionGroup"], "do": [{"return": 1}]}]}]}"#,
+    );
+    let members = o.scopes[0].exit_error.as_ref().unwrap().members().unwrap();
+    assert_eq!(members.len(), 2);
+    assert!(members[0].same(&members[1]));
+    clean(&o);
+}
+
+const LEAK: &str = r#"{"main": [{"task_group": [[{"raise": "Boom"}]]}]}"#;
+
+#[test]
+fn cancel_balance_breaks_on_cpython_311s_leak_and_holds_on_313() {
+    for profile in [Profile::Py311, Profile::Py312] {
+        let o = run_json(LEAK, profile).observations;
+        let m = only(&o, Invariant::CancelBalance);
+        assert_eq!(
+            m,
+            "task_group of main (entered at 0) exited at 0 with cancelling()=1, expected 0: \
+             entry 0 + 0 outside requests - 0 uncancel steps (the scope machinery's own \
+             1 request not counted)"
+        );
+    }
+    clean(&run_json(LEAK, Profile::Py313).observations);
+}
+
+#[test]
+fn cancel_balance_counts_outside_requests_and_uncancels_that_withdraw() {
+    // A timeout fires; its task swallows the cancellation and
+    // uncancels it itself: the timeout's own uncancel() then finds 0.
+    let swallow = r#"{"main": [{"timeout": 5, "body": [
+        {"try": [{"sleep": 10}],
+         "except": [{"kinds": ["CancelledError"], "do": [{"uncancel": null}, {"return": 1}]}]}]}]}"#;
+    for p in Profile::ALL {
+        clean(&run_json(swallow, p).observations);
+    }
+    // By hand: an uncancel step with nothing outside to withdraw, then
+    // one outside request: the total is entry + 1. Exiting at 0 means
+    // the step took back the machinery's request: uncancel() misused,
+    // a finding rather than a violation.
+    let mut o = obs(r#"{"main": [{"timeout": 5, "body": [{"sleep": 1}]}]}"#);
+    clean(&o);
+    let s = &mut o.scopes[0];
+    s.user_uncancels.push(UserUncancel {
+        at: 0,
+        outside_before: 0,
+        cancelling_before: 0,
+    });
+    s.requests = 1;
+    let r = check_observations(&o);
+    assert!(r.violations.is_empty(), "{:?}", r.violations);
+    let m = &r
+        .findings
+        .iter()
+        .find(|f| f.invariant == Invariant::CancelBalance)
+        .unwrap()
+        .message;
+    assert!(m.contains("cancelling()=0, expected 1"), "{m}");
+    assert!(
+        m.ends_with("an uncancel step withdrew a request the task did not make"),
+        "{m}"
+    );
+    o.scopes[0].cancelling_at_exit = Some(1);
+    clean(&o);
+    // The same step after the outside request withdraws that one: the
+    // total is entry + 1 - 1, and exiting at 1 is a violation.
+    o.scopes[0].user_uncancels[0].outside_before = 1;
+    let m = only(&o, Invariant::CancelBalance);
+    assert!(m.contains("cancelling()=1, expected 0"), "{m}");
+}
+
+const FIRES: &str = r#"{"main": [{"try": [{"timeout": 5, "body": [{"sleep": 10}]}],
+                                 "except": [{"kinds": ["TimeoutError"], "do": [{"return": 1}]}]}]}"#;
+
+#[test]
+fn deadline_breaks_on_a_late_firing_or_a_timeout_error_without_firing() {
+    let o = obs(FIRES);
+    clean(&o);
+    let with = |fired: Option<u64>| {
+        let mut o = o.clone();
+        if let ScopeKind::Timeout { fired_at, .. } = &mut o.scopes[0].kind {
+            *fired_at = fired;
+        }
+        o
+    };
+    let m = only(&with(Some(6)), Invariant::Deadline);
+    assert_eq!(
+        m,
+        "timeout of main (entered at 0) fired at 6, its deadline is 5"
+    );
+    let m = only(&with(None), Invariant::Deadline);
+    assert_eq!(
+        m,
+        "timeout of main (entered at 0) raised TimeoutError at 5 but never fired (deadline 5)"
+    );
+    // The body's own TimeoutError is not the timeout's.
+    clean(&obs(
+        r#"{"main": [{"try": [{"timeout": 5, "body": [{"raise": "TimeoutError"}]}],
+                      "except": [{"kinds": ["TimeoutError"], "do": [{"return": 1}]}]}]}"#,
+    ));
+}
+
+const SEM: &str = r#"{"semaphores": {"s": 1},
+    "main": [{"gather": [[{"acquire": "s", "body": [{"sleep": 2}]}],
+                         [{"acquire": "s", "body": [{"sleep": 2}]}],
+                         [{"acquire": "s", "body": [{"sleep": 2}]}]]}]}"#;
+
+#[test]
+fn semaphore_bound_breaks_on_too_many_holders_or_barging() {
+    let o = obs(SEM);
+    clean(&o);
+    let s = &o.semaphores[0];
+    assert_eq!(s.acquired, vec![0, 1, 2]);
+    assert!(s.holders.iter().all(|&(_, n)| n <= 1));
+
+    let mut over = o.clone();
+    over.semaphores[0].holders.insert(1, (0, 2));
+    let m = only(&over, Invariant::SemaphoreBound);
+    assert_eq!(m, "semaphore s had 2 holders at 0, its limit is 1");
+
+    let mut barge = o;
+    barge.semaphores[0].acquired = vec![0, 2, 1];
+    let m = only(&barge, Invariant::SemaphoreBound);
+    assert_eq!(
+        m,
+        "semaphore s: call #2 by main.2 at 0 acquired before call #1 by main.1 at 0, \
+         which also acquired (not FIFO)"
+    );
+}
+
+#[test]
+fn result_order_breaks_on_a_shuffled_gather_or_as_completed() {
+    let mut o = obs(
+        r#"{"main": [{"gather": [[{"sleep": 3}, {"return": 1}], [{"sleep": 1}, {"return": 2}]]},
+                     {"as_completed": [[{"sleep": 3}, {"return": 1}], [{"sleep": 1}, {"return": 2}]]}]}"#,
+    );
+    clean(&o);
+    assert_eq!(
+        o.as_completed[0].values,
+        vec![Value::from(2), Value::from(1)]
+    );
+    let mut g = o.clone();
+    g.gathers[0].result.as_mut().unwrap().swap(0, 1);
+    let m = only(&g, Invariant::ResultOrder);
+    assert_eq!(
+        m,
+        "gather of main: item 0 is 2 but child main.0 ended with 1"
+    );
+    o.as_completed[0].values.swap(0, 1);
+    let m = only(&o, Invariant::ResultOrder);
+    assert_eq!(
+        m,
+        "as_completed of main: value 0 is 1, but the child to finish first with a value was main.3 (2)"
+    );
+}
+
+#[test]
+fn determinism_breaks_when_a_second_run_differs() {
+    let s = parse_scenario(FIRES).unwrap();
+    let config = Config::new(Profile::Py313).policy(Policy::Seeded { seed: 7, jitter: 0 });
+    let a = run(&s, config).unwrap();
+    let b = run(&s, config).unwrap();
+    let h = b.sim.trace_ref().hash();
+    assert!(check(&a, Some(h)).is_clean());
+    assert_eq!(check(&a, Some(h)).checked[&Invariant::Determinism], 1);
+    let r = check(&a, Some(h ^ 1));
+    assert_eq!(r.violations.len(), 1);
+    assert_eq!(r.violations[0].invariant, Invariant::Determinism);
+}
