@@ -11,9 +11,8 @@
 //! The sweep keeps totals, not runs: it hands each run on in seed order,
 //! and `--report` lines go to disk as they come (see [`ReportFile`]).
 
-use std::ffi::OsString;
-use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -201,12 +200,11 @@ fn print_table(summary: &Summary) {
 ///
 /// The line of the first seed to violate an invariant ends with the shrunk
 /// failure, known only once the sweep is over. So the lines go to a spool,
-/// `FILE.partial` next to `FILE`, with those few runs kept aside and their
+/// an unnamed temporary file, with those few runs kept aside and their
 /// line numbers; [`ReportFile::finish`] then copies the spool to `FILE`,
-/// writing those lines afresh, and removes it.
+/// writing those lines afresh.
 struct ReportFile {
     path: PathBuf,
-    spool: PathBuf,
     profile: Profile,
     /// The spool; the first error once one happened (`finish` returns it).
     out: io::Result<BufWriter<File>>,
@@ -221,13 +219,9 @@ struct ReportFile {
 
 impl ReportFile {
     fn create(path: &Path, profile: Profile) -> ReportFile {
-        let mut spool = OsString::from(path);
-        spool.push(".partial");
-        let spool = PathBuf::from(spool);
         ReportFile {
-            out: File::create(&spool).map(BufWriter::new),
+            out: tempfile::tempfile().map(BufWriter::new),
             path: path.to_path_buf(),
-            spool,
             profile,
             lines: 0,
             violated: Vec::new(),
@@ -259,36 +253,26 @@ impl ReportFile {
     }
 
     /// Write `FILE`: the spool, with the shrunk `failures` on the lines of
-    /// their seeds; then remove the spool.
+    /// their seeds.
     fn finish(self, failures: &[Failure]) -> io::Result<()> {
-        let result = self
+        let mut spool = self
             .out
-            .and_then(|out| out.into_inner().map_err(io::IntoInnerError::into_error))
-            .and_then(|spool| {
-                drop(spool);
-                copy(
-                    &self.spool,
-                    &self.path,
-                    self.profile,
-                    &self.firsts,
-                    failures,
-                )
-            });
-        let _ = fs::remove_file(&self.spool);
-        result
+            .and_then(|out| out.into_inner().map_err(io::IntoInnerError::into_error))?;
+        spool.rewind()?;
+        copy(spool, &self.path, self.profile, &self.firsts, failures)
     }
 }
 
 /// Copy `spool` to `path`, writing line `n` afresh, with its seed's
 /// `failures`, for each `(n, run)` of `firsts` (in line order).
 fn copy(
-    spool: &Path,
+    spool: File,
     path: &Path,
     profile: Profile,
     firsts: &[(u64, SeedRun)],
     failures: &[Failure],
 ) -> io::Result<()> {
-    let mut spool = BufReader::new(File::open(spool)?);
+    let mut spool = BufReader::new(spool);
     let mut out = BufWriter::new(File::create(path)?);
     let mut firsts = firsts.iter().peekable();
     let mut line = Vec::new();
