@@ -532,13 +532,27 @@ impl Sim {
         Ok(main.result().expect("main is done"))
     }
 
-    /// `loop.close()`: drop every pending handle, timer, task body and
-    /// pending task's done-callbacks, which breaks the reference cycles
-    /// between tasks, the combinators' state and the loop (a stalled run
-    /// would otherwise leak them).
+    /// `loop.close()`: drop every pending handle and timer with its
+    /// callback, every task body and every pending task's done-callbacks,
+    /// which breaks the reference cycles between tasks, the combinators'
+    /// state and the loop (a stalled run, or one that leaves a timer
+    /// pending, would otherwise leak them).
     pub fn close(&self) {
-        self.0.ready.borrow_mut().clear();
-        self.0.timers.borrow_mut().clear();
+        // A pending handle's callback can hold whoever holds the handle
+        // (as_completed's timeout does): drop the callbacks, not only the
+        // queue's references to the handles.
+        let ready = std::mem::take(&mut *self.0.ready.borrow_mut());
+        for r in ready {
+            if let Ready::Handle(h) = r {
+                drop(h.take_callback());
+            }
+        }
+        let timers = std::mem::take(&mut *self.0.timers.borrow_mut());
+        for t in timers {
+            if let Timer::Handle(h) = t.timer {
+                drop(h.take_callback());
+            }
+        }
         for t in self.0.tasks.borrow().iter() {
             t.drop_body();
         }

@@ -162,3 +162,45 @@ fn close_frees_what_a_stalled_run_left_in_a_cycle() {
         "the callback (and the task it holds) was freed"
     );
 }
+
+#[test]
+fn close_frees_a_pending_timer_whose_callback_holds_its_handle() {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    /// What `as_completed` keeps: its timeout's handle, whose callback
+    /// holds this state back. Sets its flag when dropped.
+    struct State {
+        handle: RefCell<Option<simloop_core::Handle>>,
+        dropped: Rc<Cell<bool>>,
+    }
+    impl Drop for State {
+        fn drop(&mut self) {
+            self.dropped.set(true);
+        }
+    }
+
+    let dropped = Rc::new(Cell::new(false));
+    let sim = Sim::new(Config::new(Profile::Py313));
+    let d = dropped.clone();
+    sim.run_main("main", async move {
+        let lp = simloop_core::get_running_loop();
+        let state = Rc::new(State {
+            handle: RefCell::new(None),
+            dropped: d,
+        });
+        let st = state.clone();
+        let h = lp.call_later(100, "timeout", move || drop(st));
+        *state.handle.borrow_mut() = Some(h);
+        // main returns before the timer fires: it stays in the heap.
+        Ok(())
+    })
+    .unwrap()
+    .unwrap();
+    assert!(!dropped.get());
+    sim.close();
+    assert!(
+        dropped.get(),
+        "close() dropped the pending timer's callback, and the state with it"
+    );
+}
