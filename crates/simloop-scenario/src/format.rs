@@ -50,9 +50,7 @@ impl Scenario {
         fn walk<'a>(b: &'a Block, out: &mut Vec<&'a Step>) {
             for s in b {
                 out.push(s);
-                for inner in s.blocks() {
-                    walk(inner, out);
-                }
+                s.for_each_block(|inner| walk(inner, out));
             }
         }
         let mut out = Vec::new();
@@ -194,10 +192,18 @@ impl Step {
     /// child's body (as [`Step::children`]), then `then`, `body`, or the try
     /// block, each handler and `finally`.
     pub fn blocks(&self) -> Vec<&Block> {
-        let mut out: Vec<&Block> = self.children().iter().map(|c| &c.body).collect();
+        let mut out = Vec::new();
+        self.for_each_block(|b| out.push(b));
+        out
+    }
+
+    /// Calls `f` on each of [`Step::blocks`], in that order, without
+    /// collecting them (tree walks run once per step of every tree).
+    pub fn for_each_block<'a>(&'a self, mut f: impl FnMut(&'a Block)) {
+        self.children().iter().for_each(|c| f(&c.body));
         match self {
-            Step::TaskGroup { then, .. } => out.push(then),
-            Step::Timeout { body, .. } | Step::Acquire { body, .. } => out.push(body),
+            Step::TaskGroup { then, .. } => f(then),
+            Step::Timeout { body, .. } | Step::Acquire { body, .. } => f(body),
             Step::Try {
                 body,
                 excepts,
@@ -208,13 +214,44 @@ impl Step {
                 excepts,
                 finally,
             } => {
-                out.push(body);
-                out.extend(excepts.iter().map(|c| &c.body));
-                out.push(finally);
+                f(body);
+                excepts.iter().for_each(|c| f(&c.body));
+                f(finally);
             }
             _ => {}
         }
-        out
+    }
+
+    /// [`Step::for_each_block`] for rewriting the blocks.
+    pub fn for_each_block_mut(&mut self, mut f: impl FnMut(&mut Block)) {
+        match self {
+            Step::Spawn(c) | Step::Shield(c) => f(&mut c.body),
+            Step::Gather { children, .. }
+            | Step::Wait { children, .. }
+            | Step::AsCompleted { children, .. } => {
+                children.iter_mut().for_each(|c| f(&mut c.body));
+            }
+            Step::TaskGroup { children, then } => {
+                children.iter_mut().for_each(|c| f(&mut c.body));
+                f(then);
+            }
+            Step::Timeout { body, .. } | Step::Acquire { body, .. } => f(body),
+            Step::Try {
+                body,
+                excepts,
+                finally,
+            }
+            | Step::TryStar {
+                body,
+                excepts,
+                finally,
+            } => {
+                f(body);
+                excepts.iter_mut().for_each(|c| f(&mut c.body));
+                f(finally);
+            }
+            _ => {}
+        }
     }
 
     /// The discriminating JSON key of this step (`"sleep"`, `"task_group"`,

@@ -218,41 +218,24 @@ struct Sizes {
 }
 
 impl Sizes {
-    /// Walks the tree as [`Step::blocks`] does, without its allocations.
+    /// Count what `b` and every block inside it need.
     fn block(&mut self, b: &Block) {
         self.ops += b.len();
         for step in b {
             for c in step.children() {
                 self.children += 1;
                 self.text += c.name.as_ref().map_or(0, String::len);
-                self.block(&c.body);
             }
             match step {
                 Step::Await(name) | Step::Cancel(name) => self.text += name.len(),
                 Step::Return(_) => self.values += 1,
-                Step::TaskGroup { then: body, .. }
-                | Step::Timeout { body, .. }
-                | Step::Acquire { body, .. } => self.block(body),
-                Step::Try {
-                    body,
-                    excepts,
-                    finally,
-                }
-                | Step::TryStar {
-                    body,
-                    excepts,
-                    finally,
-                } => {
-                    self.block(body);
+                Step::Try { excepts, .. } | Step::TryStar { excepts, .. } => {
                     self.clauses += excepts.len();
-                    for c in excepts {
-                        self.kinds += c.kinds.len();
-                        self.block(&c.body);
-                    }
-                    self.block(finally);
+                    self.kinds += excepts.iter().map(|c| c.kinds.len()).sum::<usize>();
                 }
                 _ => {}
             }
+            step.for_each_block(|inner| self.block(inner));
         }
     }
 }
