@@ -57,18 +57,17 @@ struct Labels {
 }
 
 impl<F: FutureLike> Shared<F> {
-    /// `_on_completion(f)` / `_handle_completion(f)`, for the child at
-    /// position `i` of `todo`.
-    fn on_completion(&self, i: usize, f: &F) {
+    /// `_on_completion(f)` / `_handle_completion(f)`, for the child `f`
+    /// at position `i` of `todo`.
+    fn on_completion(&self, i: usize) {
         let left = self.todo_len.get();
         if left == 0 {
             return; // _on_timeout() was here first.
         }
-        let (t, _) = self.todo.borrow_mut()[i].take().expect("todo.remove(f)");
-        debug_assert!(t.same(f));
+        let (f, _) = self.todo.borrow_mut()[i].take().expect("todo.remove(f)");
         self.todo_len.set(left - 1);
         let now_empty = left == 1;
-        self.done.put_nowait(Some(f.clone()));
+        self.done.put_nowait(Some(f));
         if now_empty {
             if let Some(h) = &*self.timeout_handle.borrow() {
                 h.cancel();
@@ -127,8 +126,8 @@ fn register<F: FutureLike>(fs: Vec<F>, timeout: Option<Tick>) -> (Rc<Shared<F>>,
         .into_iter()
         .enumerate()
         .map(|(i, f)| {
-            let (st, g) = (shared.clone(), f.clone());
-            let id = f.add_done_callback(labels.completion, move || st.on_completion(i, &g));
+            let st = shared.clone();
+            let id = f.add_done_callback(labels.completion, move || st.on_completion(i));
             Some((f, id))
         })
         .collect();

@@ -161,9 +161,7 @@ impl TaskGroup {
         let id = task.id();
         let on_done = move || {
             if let Some(s) = weak.upgrade() {
-                let g = TaskGroup(s);
-                let t = g.0.tasks.borrow().get(&id).cloned();
-                g.on_task_done(&t.expect("a child is in the set until its callback runs"));
+                TaskGroup(s).on_task_done(id);
             }
         };
         // The key must sort after every member for the map's order to stay
@@ -344,11 +342,15 @@ impl TaskGroup {
         }
     }
 
-    /// `_on_task_done`, a done-callback of every child.
-    fn on_task_done(&self, task: &TaskRef) {
+    /// `_on_task_done`, a done-callback of every child (named by id).
+    fn on_task_done(&self, id: TaskId) {
         let s = &self.0;
         // `self._tasks.discard(task)`.
-        s.tasks.borrow_mut().remove(&task.id());
+        let task = s
+            .tasks
+            .borrow_mut()
+            .remove(&id)
+            .expect("a child is in the set until its callback runs");
 
         let fut = s.on_completed_fut.borrow().clone();
         if let Some(fut) = fut {

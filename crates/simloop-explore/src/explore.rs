@@ -188,9 +188,7 @@ impl ExploreConfig {
 
     /// The seeds this shard runs, in order.
     pub fn seed_list(&self) -> impl Iterator<Item = u64> + '_ {
-        (0..self.seeds)
-            .filter(|&i| self.shard.contains(i))
-            .map(|i| self.start.wrapping_add(i))
+        (0..self.len()).map(|k| self.seed_at(k))
     }
 
     /// The `k`-th seed this shard runs (`k < self.len()`).
