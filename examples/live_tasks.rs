@@ -5,6 +5,7 @@
 //! cargo run --release --example live_tasks -- 100000             # in their own sleep
 //! cargo run --release --example live_tasks -- 100000 shared      # on one shared future
 //! cargo run --release --example live_tasks -- 100000 sleep full  # full trace kept
+//! cargo run --release --example live_tasks -- 100000 tokio       # the same in tokio
 //! /usr/bin/time -v target/release/examples/live_tasks 100000     # cross-check
 //! ```
 //!
@@ -14,6 +15,10 @@
 //! list). The baseline is the resident set just before the loop is
 //! created: the figure is what the loop, the tasks and what they wait on
 //! add at their peak, including the loop's queues and task list.
+//!
+//! `tokio`: the same tasks (sleep 10, after `main` sleeps 5) on tokio's
+//! current-thread runtime with the paused clock, handles dropped, for
+//! comparison. Both run on this example's allocator, glibc's malloc.
 
 use std::rc::Rc;
 
@@ -40,6 +45,32 @@ fn main() {
         TraceMode::HashOnly
     };
     let before = status_bytes("VmRSS:");
+    let (live, what) = if args.iter().any(|a| a == "tokio") {
+        (tokio_tasks(n), "tokio, each in its own sleep".to_owned())
+    } else {
+        let how = if shared {
+            "on a shared future"
+        } else {
+            "each in its own sleep"
+        };
+        (
+            simloop_tasks(n, shared, trace),
+            format!("{how}, trace {trace:?}"),
+        )
+    };
+    let peak = status_bytes("VmHWM:");
+    let grown = peak.saturating_sub(before);
+    println!(
+        "{n} tasks ({what}), {live} live at the peak: peak RSS {} KiB, \
+         {} KiB before the loop; {:.0} bytes per live task",
+        peak / 1024,
+        before / 1024,
+        grown as f64 / live.max(1) as f64
+    );
+}
+
+/// `n` simloop tasks suspended at once; returns how many were live.
+fn simloop_tasks(n: u64, shared: bool, trace: TraceMode) -> usize {
     let sim = Sim::new(Config::new(Profile::Py313).trace(trace));
     let name: Rc<str> = Rc::from("child");
     let r = sim.run_main("main", async move {
@@ -63,19 +94,27 @@ fn main() {
         Ok(live)
     });
     let live = r.expect("no run limit").expect("main returns");
-    let peak = status_bytes("VmHWM:");
-    let grown = peak.saturating_sub(before);
-    println!(
-        "{n} tasks ({}), {live} live at the peak, trace {trace:?}: peak RSS {} KiB, \
-         {} KiB before the loop; {:.0} bytes per live task",
-        if shared {
-            "on a shared future"
-        } else {
-            "each in its own sleep"
-        },
-        peak / 1024,
-        before / 1024,
-        grown as f64 / live.max(1) as f64
-    );
     sim.close();
+    live
+}
+
+/// The same `n` tasks, each in its own sleep, in tokio.
+fn tokio_tasks(n: u64) -> usize {
+    use std::time::Duration;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .expect("a current-thread runtime");
+    rt.block_on(async move {
+        for _ in 0..n {
+            drop(tokio::spawn(async {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks()
+    })
 }

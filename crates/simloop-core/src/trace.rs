@@ -171,10 +171,15 @@ impl Trace {
     /// word zero-padded).
     fn fold_str(&mut self, s: &str) {
         self.fold(s.len() as u64);
-        for chunk in s.as_bytes().chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.fold(u64::from_le_bytes(word));
+        let mut words = s.as_bytes().chunks_exact(8);
+        for w in &mut words {
+            self.fold(u64::from_le_bytes(w.try_into().expect("8 bytes")));
+        }
+        // The tail assembled in a register: copying it into a zeroed array
+        // called memcpy for every label (2% of a fan-out run).
+        let tail = words.remainder();
+        if !tail.is_empty() {
+            self.fold(tail.iter().rev().fold(0, |w, &b| w << 8 | u64::from(b)));
         }
     }
 
@@ -326,5 +331,37 @@ impl fmt::Display for Trace {
             writeln!(f, "{:>6} {:>5} {}", r.tick, r.seq, self.describe(&r.event))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A text's words as the hash defines them: the length, then the bytes
+    /// eight at a time, little-endian, the last word zero-padded.
+    fn words(s: &str) -> Vec<u64> {
+        let mut w = vec![s.len() as u64];
+        for chunk in s.as_bytes().chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            w.push(u64::from_le_bytes(word));
+        }
+        w
+    }
+
+    #[test]
+    fn fold_str_folds_the_padded_words() {
+        let text = "TaskGroup._on_task_done";
+        for len in 0..=text.len() {
+            let s = &text[..len];
+            let mut by_str = Trace::new(TraceMode::HashOnly);
+            by_str.fold_str(s);
+            let mut by_words = Trace::new(TraceMode::HashOnly);
+            for w in words(s) {
+                by_words.fold(w);
+            }
+            assert_eq!(by_str.hash(), by_words.hash(), "{s:?}");
+        }
     }
 }
