@@ -4,15 +4,10 @@
 //! *identity* of the exception (as re-raising does in Python), which
 //! `except*` needs to tell a re-raised leaf from a new one.
 
-use std::cell::OnceCell;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::rc::Rc;
 
-use crate::fnv::{Counter, Folder, Transform};
-
-/// Above this many bytes of text, an exception's text is folded into a
-/// trace hash through its [`Transform`] instead of byte by byte.
-const LONG_TEXT: usize = 4096;
+use crate::fold;
 
 /// A raised Python exception: `CancelledError`, an exception of a named class,
 /// or an exception group.
@@ -26,43 +21,28 @@ struct Inner {
     /// every member, and asking at every level of a nested group would cost
     /// the square of its depth (cube, printed).
     is_exception: bool,
-    /// The length of its `Display` text, worked out once from the members'.
-    display_len: usize,
-    /// Folding its text into a hash, for long texts (nested groups).
-    fnv: OnceCell<Transform>,
+    /// Its class, message and members folded into a word, worked out once
+    /// from the members' own: a trace hashes an exception in `O(1)` however
+    /// deep the group (hashing the text cost the square of the depth).
+    fingerprint: u64,
 }
 
 impl Inner {
-    /// The length of `Display`'s text, given the members' (computed once).
-    fn display_len(&self) -> usize {
-        let debug_len = |s: &str| {
-            let mut c = Counter(0);
-            write!(c, "{s:?}").expect("counting never fails");
-            c.0
+    fn fingerprint(&self) -> u64 {
+        let h = match &self.kind {
+            Kind::Cancelled => fold::word(fold::SEED, 0),
+            Kind::Class { name, base_only } => fold::word(
+                fold::text(fold::word(fold::SEED, 1), name),
+                u64::from(*base_only),
+            ),
+            Kind::Group { members } => members.iter().fold(
+                fold::word(fold::word(fold::SEED, 2), members.len() as u64),
+                |h, m| fold::word(h, m.0.fingerprint),
+            ),
         };
-        match &self.kind {
-            Kind::Group { members } => {
-                let class = if self.is_exception {
-                    "ExceptionGroup"
-                } else {
-                    "BaseExceptionGroup"
-                };
-                let members_len: usize = members.iter().map(|m| m.0.display_len).sum();
-                class.len()
-                    + 1
-                    + debug_len(self.message.as_deref().unwrap_or(""))
-                    + 3
-                    + members_len
-                    + 2 * members.len().saturating_sub(1)
-                    + 2
-            }
-            kind => {
-                let class = match kind {
-                    Kind::Class { name, .. } => name,
-                    _ => "CancelledError",
-                };
-                class.len() + self.message.as_deref().map_or(0, |m| 2 + debug_len(m))
-            }
+        match &self.message {
+            None => fold::word(h, 0),
+            Some(m) => fold::text(fold::word(h, 1), m),
         }
     }
 }
@@ -155,62 +135,17 @@ impl Exc {
             kind,
             message,
             is_exception,
-            display_len: 0,
-            fnv: OnceCell::new(),
+            fingerprint: 0,
         };
-        e.display_len = e.display_len();
+        e.fingerprint = e.fingerprint();
         Exc(Rc::new(e))
     }
 
-    /// The length of the `Display` text, from the members' (see `Display`).
-    pub(crate) fn display_len(&self) -> usize {
-        self.0.display_len
-    }
-
-    /// FNV-1a of the `Display` text, folded into `h`, without printing it.
-    pub(crate) fn fold_display(&self, h: u64) -> u64 {
-        if self.0.display_len <= LONG_TEXT {
-            let mut f = Folder(h);
-            write!(f, "{self}").expect("folding never fails");
-            return f.0;
-        }
-        self.transform().apply(h)
-    }
-
-    /// The map of the `Display` text (see [`Transform`]), built once from
-    /// the members' and kept.
-    fn transform(&self) -> &Transform {
-        self.0.fnv.get_or_init(|| {
-            let Some(members) = self.members() else {
-                return Transform::of(self.to_string().as_bytes());
-            };
-            let opening = Transform::of_cached(self.group_opening().as_bytes());
-            let mut t: Option<Transform> = None;
-            let mut then = |next: &Transform| {
-                t = Some(t.as_ref().unwrap_or(&opening).then(next));
-            };
-            for (i, m) in members.iter().enumerate() {
-                if i > 0 {
-                    then(&Transform::of_cached(b", "));
-                }
-                if m.0.display_len <= LONG_TEXT {
-                    then(&Transform::of(m.to_string().as_bytes()));
-                } else {
-                    then(m.transform());
-                }
-            }
-            then(&Transform::of_cached(b"])"));
-            t.expect("closed")
-        })
-    }
-
-    /// A group's text up to its first member: `ExceptionGroup("msg", [`.
-    fn group_opening(&self) -> String {
-        format!(
-            "{}({:?}, [",
-            self.class_name(),
-            self.message().unwrap_or("")
-        )
+    /// Class, message and members as one word. It is stricter than `==`,
+    /// which compares printed class names: a class named `CancelledError`
+    /// and the real one differ here.
+    pub(crate) fn fingerprint(&self) -> u64 {
+        self.0.fingerprint
     }
 
     /// What this exception is.
@@ -298,7 +233,6 @@ impl fmt::Display for Exc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fnv;
 
     #[test]
     fn groups_of_exceptions_are_exception_groups() {
@@ -314,31 +248,48 @@ mod tests {
     }
 
     #[test]
-    fn display_len_and_fold_display_match_the_text() {
-        let leaf = |i: usize| match i % 4 {
-            0 => Exc::new("Boom"),
-            1 => Exc::with_message("RuntimeError", "say \"hi\"\n\u{e9}"),
-            2 => Exc::cancelled(Some("bye".into())),
-            _ => Exc::base("KeyboardInterrupt"),
-        };
-        let mut excs = vec![Exc::cancelled(None), leaf(1), leaf(2)];
-        // Groups wide and deep, past LONG_TEXT, with the leaves in between.
-        let mut nested = leaf(0);
-        for depth in 0..150 {
-            let mut members = vec![nested.clone()];
-            members.extend((0..depth % 3).map(|i| leaf(i + depth)));
-            nested = Exc::group("unhandled errors in a TaskGroup", members);
-            excs.push(nested.clone());
+    fn fingerprints_follow_structure_not_identity_or_text() {
+        let group = |m: &str, members: Vec<Exc>| Exc::group(m, members);
+        let a = || Exc::new("A");
+        let b = || Exc::with_message("B", "m");
+        // Equal structures built apart: equal.
+        assert_eq!(
+            group("g", vec![a(), b()]).fingerprint(),
+            group("g", vec![a(), b()]).fingerprint()
+        );
+        // Any difference in class, message, membership or order: different,
+        // even where the printed texts agree (`CancelledError` the class
+        // and the real one; `Exception` and a bare `BaseException`-only
+        // class of the same name).
+        let distinct = [
+            Exc::cancelled(None),
+            Exc::cancelled(Some("".into())),
+            Exc::new("CancelledError"),
+            Exc::base("CancelledError"),
+            a(),
+            b(),
+            Exc::with_message("B", "n"),
+            group("g", vec![a(), b()]),
+            group("g", vec![b(), a()]),
+            group("g", vec![a()]),
+            group("h", vec![a(), b()]),
+            group("g", vec![group("g", vec![a()])]),
+        ];
+        for (i, x) in distinct.iter().enumerate() {
+            for y in &distinct[i + 1..] {
+                assert_ne!(x.fingerprint(), y.fingerprint(), "{x} vs {y}");
+            }
         }
-        excs.push(Exc::group("wide", excs.clone()));
-        let mut h = fnv::FNV_OFFSET;
-        for e in &excs {
-            let text = e.to_string();
-            assert_eq!(e.display_len(), text.len());
-            assert_eq!(e.fold_display(h), fnv::fold_bytes(h, text.as_bytes()));
-            h = fnv::fold_bytes(h, &text.len().to_le_bytes());
+        // Depth is structure too.
+        let mut nested = a();
+        let mut seen = vec![nested.fingerprint()];
+        for _ in 0..1000 {
+            nested = group("unhandled errors in a TaskGroup", vec![nested]);
+            seen.push(nested.fingerprint());
         }
-        assert!(nested.display_len() > LONG_TEXT);
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), 1001);
     }
 
     #[test]

@@ -28,7 +28,7 @@
 mod config;
 mod error;
 mod exc;
-mod fnv;
+mod fold;
 mod future;
 mod handle;
 mod heapq;
