@@ -14,7 +14,8 @@
 //! `SIMLOOP_BENCH_PYTHON` names the CPython to use (default: pyenv's
 //! 3.13.0, else `python3.13`, else `python3`); `SIMLOOP_BENCH_NO_CPYTHON=1`
 //! leaves CPython out; `SIMLOOP_BENCH_ONCE` runs one workload once (see
-//! [`once`]), for profilers.
+//! [`once`]), for profilers; `SIMLOOP_BENCH_PAIRED=ROUNDS` takes each
+//! ratio round by round instead (see [`paired`]), steadier on a noisy VM.
 
 /// The `simloop` binary's allocator, for every runtime measured here.
 #[global_allocator]
@@ -23,6 +24,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod cpython;
 mod fanout;
 mod nesting;
+mod paired;
 mod scaling;
 mod timers;
 mod trees;
@@ -75,6 +77,14 @@ fn once(which: &str) {
 fn main() {
     if let Ok(which) = std::env::var("SIMLOOP_BENCH_ONCE") {
         once(&which);
+        return;
+    }
+    if let Ok(rounds) = std::env::var("SIMLOOP_BENCH_PAIRED") {
+        paired::run(
+            rounds
+                .parse()
+                .expect("SIMLOOP_BENCH_PAIRED=ROUNDS, a number"),
+        );
         return;
     }
     let mut c = Criterion::default().configure_from_args();
