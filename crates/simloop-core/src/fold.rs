@@ -24,7 +24,7 @@ pub(crate) fn text(mut h: u64, s: &str) -> u64 {
         h = word(h, u64::from_le_bytes(w.try_into().expect("8 bytes")));
     }
     // The tail assembled in a register: copying it into a zeroed array
-    // called memcpy for every label (2% of a fan-out run).
+    // called memcpy for every label (1.6% of a fan-out run).
     let tail = words.remainder();
     if !tail.is_empty() {
         h = word(h, tail.iter().rev().fold(0, |w, &b| w << 8 | u64::from(b)));
