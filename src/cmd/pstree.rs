@@ -16,7 +16,7 @@ pub(crate) fn main(args: PstreeArgs) -> u8 {
         Err(code) => return code,
     };
     let config = Config::new(args.config.profile.into()).policy(args.config.policy());
-    let paused = match run_until(&scenario, config, args.at) {
+    let paused = match run_until(&scenario, config.clone(), args.at) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {}: {e}", args.file.display());

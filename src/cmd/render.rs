@@ -58,7 +58,7 @@ pub(crate) fn main(args: RenderArgs) -> u8 {
         Err(code) => return code,
     };
     let config = Config::new(args.config.profile.into()).policy(args.config.policy());
-    let r = match run(&scenario, config) {
+    let r = match run(&scenario, config.clone()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {}: {e}", args.file.display());

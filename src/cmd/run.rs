@@ -19,9 +19,9 @@ pub(crate) fn main(args: RunArgs) -> u8 {
     let mut code = 0;
     for file in &args.files {
         let c = if file == Path::new("-") {
-            batch(config)
+            batch(config.clone())
         } else {
-            one(file, config, args.json)
+            one(file, config.clone(), args.json)
         };
         code = code.max(c);
     }
@@ -43,7 +43,7 @@ fn one(file: &Path, config: Config, as_json: bool) -> u8 {
             return 2;
         }
     };
-    let r = match run(&scenario, config) {
+    let r = match run(&scenario, config.clone()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {}: {e}", file.display());
@@ -104,7 +104,7 @@ fn batch(config: Config) -> u8 {
                 code = 2;
                 json!({ "invalid": e.to_string() })
             }
-            Ok(s) => match run(&s, config) {
+            Ok(s) => match run(&s, config.clone()) {
                 Ok(r) => r.outcome.to_json(),
                 Err(e) => {
                     code = code.max(exit_code(&e));

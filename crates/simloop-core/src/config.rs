@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::scheduler::{CPythonOrder, Replay, Schedule, Scheduler, Seeded};
+
 /// Virtual time: integer ticks from 0. Scenarios read a tick as a millisecond.
 pub type Tick = u64;
 
@@ -58,21 +60,50 @@ impl FromStr for Profile {
     }
 }
 
-/// Who decides what real asyncio leaves open.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which built-in [`Scheduler`] a run gets: a description that a
+/// [`Config`] can carry, print and clone. [`Sim::new`](crate::Sim::new)
+/// makes the scheduler from it; [`Sim::with_scheduler`](crate::Sim::with_scheduler)
+/// takes any other.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Policy {
-    /// CPython's own order, exactly: timer ties in `heapq` order, sets of
-    /// tasks iterated in creation order, no latency.
+    /// CPython's own order, exactly ([`CPythonOrder`]): timer ties in
+    /// `heapq` order, sets of tasks iterated in creation order, no latency.
     Asyncio,
-    /// The same loop, but timer ties, set iteration order and (if `jitter > 0`)
-    /// extra latency of `0..=jitter` ticks on every non-zero sleep are drawn
-    /// from one ChaCha RNG seeded with `seed`. Every draw is traced.
+    /// Random answers from one ChaCha RNG ([`Seeded`]): timer ties, set
+    /// iteration order and (if `jitter > 0`) extra latency of `0..=jitter`
+    /// ticks on every non-zero sleep.
     Seeded {
         /// The run's seed.
         seed: u64,
         /// Largest extra latency added to a sleep, in ticks (0 = none).
         jitter: Tick,
     },
+    /// The answers of a recorded schedule ([`Replay`]), CPython's order
+    /// past its end.
+    Replay(Schedule),
+}
+
+impl Policy {
+    /// The scheduler this policy describes, fresh for one run.
+    pub fn scheduler(&self) -> Box<dyn Scheduler> {
+        match self {
+            Policy::Asyncio => Box::new(CPythonOrder),
+            Policy::Seeded { seed, jitter } => Box::new(Seeded::new(*seed, *jitter)),
+            Policy::Replay(schedule) => Box::new(Replay::new(schedule.clone())),
+        }
+    }
+}
+
+impl fmt::Display for Policy {
+    /// `asyncio`, `seed 7`, `seed 7, jitter 20`, `schedule 3:1,17:2`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Policy::Asyncio => f.write_str("asyncio"),
+            Policy::Seeded { seed, jitter: 0 } => write!(f, "seed {seed}"),
+            Policy::Seeded { seed, jitter } => write!(f, "seed {seed}, jitter {jitter}"),
+            Policy::Replay(s) => write!(f, "schedule {s}"),
+        }
+    }
 }
 
 /// Bounds on a run; each one stops the run with its own [`crate::RunError`].
@@ -107,7 +138,7 @@ pub enum TraceMode {
 }
 
 /// Everything a run needs to know up front.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Config {
     /// The CPython version to reproduce.

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::config::Tick;
+use crate::scheduler::ChoicePoint;
 use crate::trace::TaskId;
 
 /// A task that could never run again.
@@ -50,6 +51,18 @@ pub enum RunError {
         /// The limit.
         limit: usize,
     },
+    /// The scheduler answered a choice point with more than it allows: a
+    /// replayed schedule that does not fit this program.
+    ScheduleMismatch {
+        /// The choice point's index.
+        index: u64,
+        /// What it decides.
+        point: ChoicePoint,
+        /// The largest answer allowed there.
+        max: u64,
+        /// The answer given.
+        chosen: u64,
+    },
     /// A task was cancelled while tasks await each other in a cycle: CPython
     /// passes the cancel round the cycle until `RecursionError`.
     AwaitCycle {
@@ -92,6 +105,15 @@ impl fmt::Display for RunError {
             RunError::TaskLimit { limit } => {
                 write!(f, "task limit: more than {limit} tasks were created")
             }
+            RunError::ScheduleMismatch {
+                index,
+                point,
+                max,
+                chosen,
+            } => write!(
+                f,
+                "schedule mismatch: choice point {index} ({point}) allows 0..={max}, the schedule says {chosen}; it was recorded on another program"
+            ),
             RunError::AwaitCycle { task } => write!(
                 f,
                 "await cycle: cancelling {task} recurses forever (CPython raises RecursionError)"

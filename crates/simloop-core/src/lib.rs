@@ -8,10 +8,12 @@
 //! from `call_soon`/`call_at`. Task bodies are Rust `async` blocks; a
 //! cancellation reaches them as `Err(CancelledError)` at their next await.
 //!
-//! Nothing reads the wall clock. Under [`Policy::Asyncio`] every order is
-//! CPython's; under [`Policy::Seeded`] the orders asyncio leaves open (timer
-//! ties, set iteration, latency) come from one ChaCha RNG, and every draw is
-//! in the [`Trace`].
+//! Nothing reads the wall clock. The orders asyncio leaves open (timer ties,
+//! set iteration, latency) are choice points the loop asks its
+//! [`Scheduler`] about: CPython's own order ([`Policy::Asyncio`]), a seeded
+//! RNG ([`Policy::Seeded`]) or a recorded [`Schedule`] ([`Policy::Replay`]).
+//! Every answer that is not CPython's is in the [`Trace`], and a run's
+//! schedule replays it exactly.
 //!
 //! ```
 //! use simloop_core::{sleep, spawn, Config, Profile, Sim};
@@ -33,6 +35,7 @@ mod future;
 mod handle;
 mod heapq;
 mod runloop;
+pub mod scheduler;
 mod sleep;
 mod task;
 mod trace;
@@ -43,6 +46,7 @@ pub use exc::{Exc, Kind};
 pub use future::{Await, CallbackId, Future, WeakFuture};
 pub use handle::Handle;
 pub use runloop::{get_running_loop, spawn, Sim};
+pub use scheduler::{Choice, ChoicePoint, Schedule, Scheduler};
 pub use sleep::{sleep, Sleep};
 pub use task::{current_task, yield_now, Task, TaskRef, YieldNow};
 pub use trace::{Event, Outcome, Record, TaskId, Trace};

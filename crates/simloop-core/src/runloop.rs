@@ -11,15 +11,13 @@ use std::collections::VecDeque;
 use std::future::Future as StdFuture;
 use std::rc::{Rc, Weak};
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
-use crate::config::{Config, Policy, Profile, Tick};
+use crate::config::{Config, Profile, Tick};
 use crate::error::{Blocked, RunError, StallReport};
 use crate::exc::Exc;
 use crate::future::{Callback, Future, FutureCore};
 use crate::handle::{self, Handle, HandleCell, Ready, Timer, TimerEntry};
 use crate::heapq;
+use crate::scheduler::{Choice, ChoicePoint, Schedule, Scheduler};
 use crate::sleep::SleepCell;
 use crate::task::{current_task_id, Stepper, Task, TaskCell, TaskHeader, TaskRef};
 use crate::trace::{Event, TaskId, Trace};
@@ -40,7 +38,14 @@ pub(crate) struct LoopInner {
     pending_tasks: Cell<usize>,
     steps: Cell<u64>,
     next_future: Cell<u64>,
-    rng: RefCell<Option<ChaCha8Rng>>,
+    scheduler: RefCell<Box<dyn Scheduler>>,
+    /// The scheduler can answer other than 0: ask it at every choice point
+    /// (else only count them).
+    asks: bool,
+    choice_points: Cell<u64>,
+    /// Every answer the scheduler gave, by choice point (empty when it is
+    /// not asked).
+    choices: RefCell<Vec<Choice>>,
     trace: RefCell<Trace>,
     limit_hit: RefCell<Option<RunError>>,
     /// `limit_hit` is set (checked after every handle without a borrow).
@@ -79,12 +84,17 @@ impl Drop for Running {
 }
 
 impl Sim {
-    /// A new loop at tick 0.
+    /// A new loop at tick 0, with the scheduler `config.policy` describes.
     pub fn new(config: Config) -> Sim {
-        let rng = match config.policy {
-            Policy::Asyncio => None,
-            Policy::Seeded { seed, .. } => Some(ChaCha8Rng::seed_from_u64(seed)),
-        };
+        let scheduler = config.policy.scheduler();
+        Sim::with_scheduler(config, scheduler)
+    }
+
+    /// A new loop at tick 0 that asks `scheduler` at every choice point
+    /// (`config.policy` is then only a description, for reports).
+    pub fn with_scheduler(config: Config, scheduler: Box<dyn Scheduler>) -> Sim {
+        let asks = scheduler.deviates();
+        let trace = config.trace;
         Sim(Rc::new_cyclic(|me| LoopInner {
             config,
             me: me.clone(),
@@ -97,8 +107,11 @@ impl Sim {
             pending_tasks: Cell::new(0),
             steps: Cell::new(0),
             next_future: Cell::new(0),
-            rng: RefCell::new(rng),
-            trace: RefCell::new(Trace::new(config.trace)),
+            scheduler: RefCell::new(scheduler),
+            asks,
+            choice_points: Cell::new(0),
+            choices: RefCell::new(Vec::new()),
+            trace: RefCell::new(Trace::new(trace)),
             limit_hit: RefCell::new(None),
             limit_flag: Cell::new(false),
         }))
@@ -214,7 +227,10 @@ impl Sim {
         self.0.next_future.set(id + 1);
         let delay = self.latency(delay);
         let cell = Rc::new(SleepCell::new(id));
-        self.push_timer(self.time() + delay, Timer::Sleep(cell.clone()));
+        self.push_timer(
+            self.time().saturating_add(delay),
+            Timer::Sleep(cell.clone()),
+        );
         cell
     }
 
@@ -263,43 +279,88 @@ impl Sim {
         task
     }
 
-    /// Sleep `delay` ticks, plus the seeded policy's jitter if any.
-    pub fn latency(&self, delay: Tick) -> Tick {
-        match self.0.config.policy {
-            Policy::Seeded { jitter, .. } if jitter > 0 && delay > 0 => {
-                delay + self.draw("jitter", jitter + 1)
-            }
-            _ => delay,
+    /// `delay`, plus the latency the scheduler adds to a non-zero sleep.
+    fn latency(&self, delay: Tick) -> Tick {
+        if delay == 0 {
+            return 0;
         }
+        let max = self.0.scheduler.borrow().max_latency();
+        delay.saturating_add(self.choose(ChoicePoint::Latency, max))
     }
 
-    /// Put a set's members in the order asyncio iterates them: creation order
-    /// under the `asyncio` policy, a seeded permutation otherwise.
+    /// Put a set's members in the order asyncio iterates them: creation
+    /// order under CPython's order, else as the scheduler answers.
     pub fn set_order<T>(&self, items: &mut [T]) {
-        if self.0.rng.borrow().is_none() {
+        self.shuffle(ChoicePoint::SetOrder, items);
+    }
+
+    /// A Fisher-Yates shuffle whose steps are choice points (see
+    /// [`crate::scheduler`]); answer 0 everywhere keeps the order.
+    fn shuffle<T>(&self, point: ChoicePoint, items: &mut [T]) {
+        if !self.0.asks {
+            self.count_choice_points(items.len().saturating_sub(1) as u64);
             return;
         }
-        self.shuffle("set-order", items);
-    }
-
-    fn shuffle<T>(&self, purpose: &'static str, items: &mut [T]) {
         for i in (1..items.len()).rev() {
-            let j = self.draw(purpose, i as u64 + 1) as usize;
-            items.swap(i, j);
+            let c = self.choose(point, i as u64) as usize;
+            items.swap(i, i - c);
         }
     }
 
-    /// A traced draw in `0..bound` from the run's RNG (seeded policy only).
-    fn draw(&self, purpose: &'static str, bound: u64) -> u64 {
-        let value = self
-            .0
-            .rng
+    fn count_choice_points(&self, n: u64) {
+        let points = &self.0.choice_points;
+        points.set(points.get() + n);
+    }
+
+    /// Ask the scheduler at the next choice point; record and trace the
+    /// answer (0 unless it [`deviates`](Scheduler::deviates)).
+    fn choose(&self, point: ChoicePoint, max: u64) -> u64 {
+        let index = self.0.choice_points.get();
+        self.count_choice_points(1);
+        if !self.0.asks {
+            return 0;
+        }
+        let mut chosen = self.0.scheduler.borrow_mut().choose(point, max);
+        if chosen > max {
+            self.limit(RunError::ScheduleMismatch {
+                index,
+                point,
+                max,
+                chosen,
+            });
+            chosen = 0;
+        }
+        self.0
+            .choices
             .borrow_mut()
-            .as_mut()
-            .expect("only the seeded policy draws")
-            .gen_range(0..bound);
-        self.trace(Event::RngDraw { purpose, value });
-        value
+            .push(Choice { point, max, chosen });
+        if chosen != 0 {
+            self.trace(Event::Choice {
+                index,
+                point,
+                chosen,
+            });
+        }
+        chosen
+    }
+
+    /// How many choice points the run has met so far: the timer-tie and
+    /// set-order shuffle steps and the non-zero sleeps, whichever scheduler
+    /// it has.
+    pub fn choice_points(&self) -> u64 {
+        self.0.choice_points.get()
+    }
+
+    /// Every answer the scheduler gave so far, by choice point; empty under
+    /// CPython's order, which is never asked.
+    pub fn choices(&self) -> Vec<Choice> {
+        self.0.choices.borrow().clone()
+    }
+
+    /// The run's schedule so far: its non-zero answers by choice point,
+    /// which [`Policy::Replay`](crate::Policy::Replay) replays exactly.
+    pub fn schedule(&self) -> Schedule {
+        Schedule::from_answers(self.0.choices.borrow().iter().map(|c| c.chosen))
     }
 
     pub(crate) fn schedule_step(&self, task: Rc<dyn Stepper>) {
@@ -433,12 +494,14 @@ impl Sim {
         }
     }
 
-    /// Move due timers, in heap order, to the end of the ready queue. The
-    /// seeded policy permutes timers with equal deadlines.
+    /// Move due timers, in heap order, to the end of the ready queue; the
+    /// scheduler may permute timers with equal deadlines.
     fn move_due_timers(&self) {
         let now = self.time();
-        if self.0.rng.borrow().is_none() {
-            // No permutation of ties: straight from the heap to the queue.
+        if !self.0.asks {
+            // CPython's order: straight from the heap to the queue, counting
+            // the tie-breaking choice points passed by.
+            let mut last = None;
             loop {
                 let t = {
                     let mut timers = self.0.timers.borrow_mut();
@@ -447,6 +510,9 @@ impl Sim {
                     }
                     heapq::pop(&mut timers).expect("non-empty")
                 };
+                if last.replace(t.when) == Some(t.when) {
+                    self.count_choice_points(1);
+                }
                 self.fire(t);
             }
         }
@@ -457,12 +523,8 @@ impl Sim {
                 due.push(heapq::pop(&mut timers).expect("non-empty"));
             }
         }
-        if due.len() > 1 {
-            for tie in due.chunk_by_mut(|a, b| a.when == b.when) {
-                if tie.len() > 1 {
-                    self.shuffle("timer-ties", tie);
-                }
-            }
+        for tie in due.chunk_by_mut(|a, b| a.when == b.when) {
+            self.shuffle(ChoicePoint::TimerTie, tie);
         }
         for t in due {
             self.fire(t);

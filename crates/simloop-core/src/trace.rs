@@ -13,6 +13,7 @@ use std::rc::Rc;
 use crate::config::{Tick, TraceMode};
 use crate::exc::Exc;
 use crate::fold;
+use crate::scheduler::ChoicePoint;
 
 /// A task's id: its index in creation order (`main` is 0 in a scenario).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -91,12 +92,15 @@ pub enum Event {
         /// How.
         outcome: Outcome,
     },
-    /// The seeded policy drew a number.
-    RngDraw {
-        /// Which decision: `timer-ties`, `set-order`, `jitter`.
-        purpose: &'static str,
-        /// The value drawn.
-        value: u64,
+    /// The scheduler answered a choice point with something other than
+    /// CPython's own choice (0); see [`crate::scheduler`].
+    Choice {
+        /// The choice point's index in the run, from 0.
+        index: u64,
+        /// What was decided.
+        point: ChoicePoint,
+        /// The answer.
+        chosen: u64,
     },
     /// A combinator's annotation, e.g. `timeout.expired`.
     Mark {
@@ -230,10 +234,15 @@ impl Trace {
                 self.fold_str(label);
                 self.fold_outcome(outcome);
             }
-            Event::RngDraw { purpose, value } => {
+            Event::Choice {
+                index,
+                point,
+                chosen,
+            } => {
                 self.fold(9);
-                self.fold_str(purpose);
-                self.fold(*value);
+                self.fold(*index);
+                self.fold(*point as u64);
+                self.fold(*chosen);
             }
             Event::Mark { label, task } => {
                 self.fold(10);
@@ -298,7 +307,11 @@ impl Trace {
                 label,
                 outcome: o,
             } => format!("future #{future} {label} {}", outcome(o)),
-            Event::RngDraw { purpose, value } => format!("rng {purpose} = {value}"),
+            Event::Choice {
+                index,
+                point,
+                chosen,
+            } => format!("choice #{index} {point} = {chosen}"),
             Event::Mark { label, task } => match task {
                 Some(t) => format!("{label} {}", n(t)),
                 None => label.to_string(),

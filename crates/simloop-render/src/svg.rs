@@ -84,12 +84,13 @@ pub fn render_svg(run: &Run, title: &str) -> String {
 /// Text lines under the title.
 fn subtitle(run: &Run, model: &Model) -> Vec<String> {
     let config = run.sim.config();
-    let policy = match config.policy {
+    let policy = match &config.policy {
         Policy::Asyncio => "asyncio policy (CPython's own order)".to_owned(),
         Policy::Seeded { seed, jitter: 0 } => format!("seeded policy, seed {seed}"),
         Policy::Seeded { seed, jitter } => {
             format!("seeded policy, seed {seed}, jitter {jitter} ticks")
         }
+        Policy::Replay(schedule) => format!("replayed schedule {schedule}"),
     };
     let mut lines = vec![format!(
         "CPython {} ({}) · {policy} · time in virtual ticks",

@@ -309,7 +309,7 @@ fn result_order_breaks_on_a_shuffled_gather_or_as_completed() {
 fn determinism_breaks_when_a_second_run_differs() {
     let s = parse_scenario(FIRES).unwrap();
     let config = Config::new(Profile::Py313).policy(Policy::Seeded { seed: 7, jitter: 0 });
-    let a = run(&s, config).unwrap();
+    let a = run(&s, config.clone()).unwrap();
     let b = run(&s, config).unwrap();
     let h = b.sim.trace_ref().hash();
     assert!(check(&a, Some(h)).is_clean());
