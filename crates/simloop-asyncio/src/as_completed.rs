@@ -28,9 +28,10 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use simloop_core::{get_running_loop, CallbackId, Exc, Handle, Profile, Tick};
+use simloop_core::scope::{Combinator, ScopeEvent, ScopeId};
+use simloop_core::{current_task, get_running_loop, CallbackId, Exc, Handle, Profile, Tick};
 
-use crate::gather::FutureLike;
+use crate::gather::{FutureLike, Scope};
 use crate::queue::Queue;
 
 /// The state shared by the iterator, its callbacks and its awaitables.
@@ -46,6 +47,8 @@ struct Shared<F: FutureLike> {
     todo_len: Cell<usize>,
     /// `timeout_handle`.
     timeout_handle: RefCell<Option<Handle>>,
+    /// The call's scope in the trace.
+    scope: ScopeId,
 }
 
 /// The callback labels: CPython's function names, which differ per version.
@@ -88,16 +91,22 @@ impl<F: FutureLike> Shared<F> {
 
     /// `_wait_for_one()`: the next completed child, or `TimeoutError`.
     async fn wait_for_one(&self) -> Result<F, Exc> {
-        match self.done.get().await? {
-            Some(f) => Ok(f),
-            None => Err(Exc::timeout()),
-        }
+        let next = self.done.get().await?;
+        get_running_loop().trace_scope(ScopeEvent::Next {
+            scope: self.scope,
+            child: next.as_ref().map(FutureLike::future_ref),
+        });
+        next.ok_or_else(Exc::timeout)
     }
 }
 
 /// The generator's body (3.11/3.12) or `__init__` (3.13): build `todo`,
 /// register the callbacks and the timer. Returns the state and `len(todo)`.
-fn register<F: FutureLike>(fs: Vec<F>, timeout: Option<Tick>) -> (Rc<Shared<F>>, usize) {
+fn register<F: FutureLike>(
+    fs: Vec<F>,
+    timeout: Option<Tick>,
+    scope: ScopeId,
+) -> (Rc<Shared<F>>, usize) {
     let sim = get_running_loop();
     let labels = if sim.profile() >= Profile::Py313 {
         Labels {
@@ -118,6 +127,7 @@ fn register<F: FutureLike>(fs: Vec<F>, timeout: Option<Tick>) -> (Rc<Shared<F>>,
         todo: RefCell::new(Vec::new()),
         todo_len: Cell::new(0),
         timeout_handle: RefCell::new(None),
+        scope,
     });
     // `todo` is complete before any callback can run: a child already done
     // gets its callback scheduled, not called.
@@ -158,8 +168,23 @@ enum State<F: FutureLike> {
 /// `asyncio.as_completed(fs, timeout=...)`: hands out one awaitable per
 /// distinct child; the k-th one awaited gets the k-th completion (whichever
 /// awaitable it is). Also an [`Iterator`] of those awaitables.
+///
+/// It records its start in the trace when made, each child it hands out,
+/// and its end (with the children still running) when it is dropped in a
+/// task.
 pub struct AsCompleted<F: FutureLike> {
     state: State<F>,
+    scope: Scope,
+}
+
+impl<F: FutureLike> Drop for AsCompleted<F> {
+    fn drop(&mut self) {
+        // Dropped with its task's body when a loop closes: not a return to
+        // the task, so not an end.
+        if current_task().is_some() {
+            self.scope.end(None, Vec::new(), None);
+        }
+    }
 }
 
 /// `asyncio.as_completed(fs, timeout=timeout)`; see [`AsCompleted::new`].
@@ -173,13 +198,14 @@ impl<F: FutureLike> AsCompleted<F> {
     /// starts the timeout; on 3.11/3.12 it only creates the generator, and
     /// the first [`next_awaitable`](Self::next_awaitable) registers.
     pub fn new(fs: Vec<F>, timeout: Option<Tick>) -> AsCompleted<F> {
+        let scope = Scope::start(Combinator::AsCompleted { timeout }, &fs);
         let state = if get_running_loop().profile() >= Profile::Py313 {
-            let (shared, left) = register(fs, timeout);
+            let (shared, left) = register(fs, timeout, scope.id());
             State::Running { shared, left }
         } else {
             State::NotStarted { fs, timeout }
         };
-        AsCompleted { state }
+        AsCompleted { state, scope }
     }
 
     /// `next(it)`: the next awaitable, or `None` (`StopIteration`) once one
@@ -229,7 +255,7 @@ impl<F: FutureLike> AsCompleted<F> {
     /// `for _ in range(len(todo))` loop (3.13: `_todo_left -= 1`).
     fn start_and_take(&mut self) -> Option<Rc<Shared<F>>> {
         if let State::NotStarted { fs, timeout } = &mut self.state {
-            let (shared, left) = register(std::mem::take(fs), *timeout);
+            let (shared, left) = register(std::mem::take(fs), *timeout, self.scope.id());
             self.state = State::Running { shared, left };
         }
         let State::Running { shared, left } = &mut self.state else {

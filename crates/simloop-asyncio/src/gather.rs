@@ -25,9 +25,15 @@
 //! then returned; the core does not expose a task's cancel message).
 
 use std::cell::{Cell, RefCell};
+use std::future::{Future as StdFuture, IntoFuture};
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
 
-use simloop_core::{get_running_loop, CallbackId, Exc, Future, Profile, Task};
+use simloop_core::scope::{Combinator, End, FutureRef, Item, ScopeEvent, ScopeId, Start};
+use simloop_core::{
+    current_task, get_running_loop, Await, CallbackId, Exc, Future, Outcome, Profile, Task, TaskRef,
+};
 
 use crate::planted::{self, Bug};
 
@@ -73,6 +79,12 @@ pub trait FutureLike: Clone + 'static {
     /// `_make_cancelled_error()`: the saved `CancelledError` of a cancelled
     /// task, else `CancelledError(_cancel_message)`.
     fn make_cancelled_error(&self) -> Exc;
+
+    /// How the trace names it.
+    fn future_ref(&self) -> FutureRef;
+
+    /// The task, if it is one.
+    fn task(&self) -> Option<TaskRef>;
 }
 
 impl<T: Clone + 'static> FutureLike for Future<T> {
@@ -109,6 +121,12 @@ impl<T: Clone + 'static> FutureLike for Future<T> {
     }
     fn make_cancelled_error(&self) -> Exc {
         Exc::cancelled(self.cancel_message())
+    }
+    fn future_ref(&self) -> FutureRef {
+        FutureRef::Future(self.id())
+    }
+    fn task(&self) -> Option<TaskRef> {
+        None
     }
 }
 
@@ -147,6 +165,71 @@ impl<T: Clone + 'static> FutureLike for Task<T> {
             _ => Exc::cancelled(None),
         }
     }
+    fn future_ref(&self) -> FutureRef {
+        FutureRef::Task(self.any().id())
+    }
+    fn task(&self) -> Option<TaskRef> {
+        Some(self.any().clone())
+    }
+}
+
+/// What the trace needs to know about one call of a combinator whose
+/// children may outlive it (`gather`, `wait`, `as_completed`).
+pub(crate) struct Scope {
+    id: ScopeId,
+    /// The children that are tasks, distinct: the ones that can escape.
+    tasks: Vec<TaskRef>,
+    ended: Cell<bool>,
+}
+
+impl Scope {
+    /// Record the call's start in the running loop's trace.
+    pub(crate) fn start<F: FutureLike>(combinator: Combinator, children: &[F]) -> Scope {
+        let sim = get_running_loop();
+        let id = sim.new_scope();
+        sim.trace_scope(ScopeEvent::Start(Box::new(Start {
+            scope: id,
+            combinator,
+            owner: current_task().map(|t| t.id()),
+            children: children.iter().map(FutureLike::future_ref).collect(),
+        })));
+        let tasks = distinct(children)
+            .iter()
+            .filter_map(FutureLike::task)
+            .collect();
+        Scope {
+            id,
+            tasks,
+            ended: Cell::new(false),
+        }
+    }
+
+    pub(crate) fn id(&self) -> ScopeId {
+        self.id
+    }
+
+    /// Record, once, that the call handed control back to the running
+    /// task: with a gather's items, a wait's done set, what it raised, and
+    /// the children still running.
+    pub(crate) fn end(&self, items: Option<Vec<Item>>, done: Vec<FutureRef>, raised: Option<Exc>) {
+        if self.ended.replace(true) {
+            return;
+        }
+        let pending = self
+            .tasks
+            .iter()
+            .filter(|t| !t.done())
+            .map(TaskRef::id)
+            .collect();
+        get_running_loop().trace_scope(ScopeEvent::End(Box::new(End {
+            scope: self.id,
+            owner: current_task().map(|t| t.id()),
+            items,
+            done,
+            raised,
+            pending,
+        })));
+    }
 }
 
 /// What awaiting a gather gives: every child's outcome, in input order (a
@@ -169,6 +252,8 @@ struct Gathering<F: FutureLike> {
     /// The children in the order their callbacks ran; kept only under
     /// [`Bug::GatherCompletionOrder`], empty otherwise.
     completed: RefCell<Vec<F>>,
+    /// Where each item of the result came from, once it is set.
+    items: Rc<RefCell<Option<Vec<Item>>>>,
 }
 
 impl<F: FutureLike> Gathering<F> {
@@ -202,17 +287,29 @@ impl<F: FutureLike> Gathering<F> {
             } else {
                 &completed
             };
+            let mut items = Vec::with_capacity(order.len());
             let results = order
                 .iter()
                 .map(|child| {
-                    if child.cancelled() {
+                    let (result, outcome) = if child.cancelled() {
                         let msg = child.cancel_message().unwrap_or_else(|| Rc::from(""));
-                        Err(Exc::cancelled(Some(msg)))
+                        (Err(Exc::cancelled(Some(msg))), Outcome::Cancelled)
                     } else {
-                        child.result().expect("every child is done")
-                    }
+                        let result = child.result().expect("every child is done");
+                        let outcome = match &result {
+                            Ok(_) => Outcome::Ok,
+                            Err(e) => Outcome::Error(e.clone()),
+                        };
+                        (result, outcome)
+                    };
+                    items.push(Item {
+                        from: child.future_ref(),
+                        outcome,
+                    });
+                    result
                 })
                 .collect();
+            *self.items.borrow_mut() = Some(items);
             if self.cancel_requested.get() {
                 // `fut` is the loop variable of the results loop: the last
                 // child.
@@ -234,15 +331,22 @@ impl<F: FutureLike> Gathering<F> {
 /// is `_GatheringFuture.cancel`: if not done, cancel every child; true (and
 /// `_cancel_requested`) if any child's `cancel()` returned true. A task
 /// awaiting the gather reaches it when cancelled, as `_fut_waiter`.
-pub fn gather<F: FutureLike>(
-    children: Vec<F>,
-    return_exceptions: bool,
-) -> Future<Gathered<F::Output>> {
+pub fn gather<F: FutureLike>(children: Vec<F>, return_exceptions: bool) -> Gather<F::Output> {
     let sim = get_running_loop();
+    let scope = Rc::new(Scope::start(
+        Combinator::Gather { return_exceptions },
+        &children,
+    ));
+    let items = Rc::new(RefCell::new(None));
     if children.is_empty() {
         let outer = sim.create_future("gather");
         outer.set_result(Vec::new());
-        return outer;
+        *items.borrow_mut() = Some(Vec::new());
+        return Gather {
+            outer,
+            scope,
+            items,
+        };
     }
     // arg_to_fut: the distinct children, first occurrence first.
     let distinct = distinct(&children);
@@ -254,6 +358,7 @@ pub fn gather<F: FutureLike>(
         outer: RefCell::new(None),
         cancel_requested: Rc::new(Cell::new(false)),
         completed: RefCell::new(Vec::new()),
+        items: items.clone(),
     });
     let eager = sim.profile() >= Profile::Py312;
     let mut done_futs = Vec::new();
@@ -294,7 +399,90 @@ pub fn gather<F: FutureLike>(
     for fut in done_futs {
         state.done_callback(&fut);
     }
-    outer
+    Gather {
+        outer,
+        scope,
+        items,
+    }
+}
+
+/// What [`gather`] returns: the `_GatheringFuture` (it derefs to the
+/// [`Future`], for `cancel`, `done`, callbacks...) and its scope. Awaiting
+/// it (by value or by reference) awaits the future, and the first await to
+/// finish records the gather's end in the trace, with its items and the
+/// children still running.
+#[must_use = "a gather's children run anyway, but its result is lost unless awaited"]
+pub struct Gather<T> {
+    outer: Future<Gathered<T>>,
+    scope: Rc<Scope>,
+    items: Rc<RefCell<Option<Vec<Item>>>>,
+}
+
+impl<T> Clone for Gather<T> {
+    fn clone(&self) -> Self {
+        Gather {
+            outer: self.outer.clone(),
+            scope: self.scope.clone(),
+            items: self.items.clone(),
+        }
+    }
+}
+
+impl<T: Clone + 'static> Gather<T> {
+    /// The `_GatheringFuture` itself.
+    pub fn future(&self) -> &Future<Gathered<T>> {
+        &self.outer
+    }
+}
+
+impl<T> std::ops::Deref for Gather<T> {
+    type Target = Future<Gathered<T>>;
+    fn deref(&self) -> &Future<Gathered<T>> {
+        &self.outer
+    }
+}
+
+impl<T: Clone + 'static> IntoFuture for Gather<T> {
+    type Output = Result<Gathered<T>, Exc>;
+    type IntoFuture = GatherAwait<T>;
+    fn into_future(self) -> GatherAwait<T> {
+        (&self).into_future()
+    }
+}
+
+impl<T: Clone + 'static> IntoFuture for &Gather<T> {
+    type Output = Result<Gathered<T>, Exc>;
+    type IntoFuture = GatherAwait<T>;
+    fn into_future(self) -> GatherAwait<T> {
+        GatherAwait {
+            inner: (&self.outer).into_future(),
+            scope: self.scope.clone(),
+            items: self.items.clone(),
+        }
+    }
+}
+
+/// `await gather(...)`.
+#[must_use = "an await does nothing unless polled"]
+pub struct GatherAwait<T> {
+    inner: Await<Gathered<T>>,
+    scope: Rc<Scope>,
+    items: Rc<RefCell<Option<Vec<Item>>>>,
+}
+
+impl<T> StdFuture for GatherAwait<T> {
+    type Output = Result<Gathered<T>, Exc>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let r = std::task::ready!(Pin::new(&mut self.inner).poll(cx));
+        let items = if r.is_ok() {
+            self.items.borrow_mut().take()
+        } else {
+            None
+        };
+        self.scope.end(items, Vec::new(), r.as_ref().err().cloned());
+        Poll::Ready(r)
+    }
 }
 
 /// The distinct futures of `fs`, each at its first occurrence, in linear

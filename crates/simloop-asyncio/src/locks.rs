@@ -16,16 +16,17 @@
 //!
 //! Every method that may touch the loop (`acquire`, `release`, `Event.wait`)
 //! must run while the loop runs, in a task or a callback, as
-//! [`simloop_core::spawn`] must. The semaphore marks the trace with
-//! `semaphore.wait` (an `acquire` starts waiting), `semaphore.acquire` (it
-//! succeeds) and `semaphore.release`.
+//! [`simloop_core::spawn`] must. A semaphore records itself in the trace
+//! when first used ([`ScopeEvent::SemaphoreNew`]), then every `acquire()`
+//! call (and whether it queues), acquisition and `release()`.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future as StdFuture;
 use std::rc::Rc;
 
-use simloop_core::{get_running_loop, Exc, Future, Profile};
+use simloop_core::scope::{ScopeEvent, ScopeId};
+use simloop_core::{current_task, get_running_loop, Exc, Future, Profile, Sim};
 
 use crate::planted::{self, Bug};
 
@@ -34,9 +35,30 @@ struct SemaphoreState {
     value: Cell<i64>,
     /// `_waiters`: one future per blocked `acquire()`, oldest first.
     waiters: RefCell<VecDeque<Future<bool>>>,
+    /// The value it was made with (not a CPython field: the trace's bound).
+    initial: u64,
+    /// A name for reports, if given.
+    name: Option<Rc<str>>,
+    /// Its scope id in the trace, given when it is first used in a loop.
+    scope: Cell<Option<ScopeId>>,
 }
 
 impl SemaphoreState {
+    /// Its scope id on `sim`; the first use records the semaphore.
+    fn scope(&self, sim: &Sim) -> ScopeId {
+        if let Some(id) = self.scope.get() {
+            return id;
+        }
+        let sem = sim.new_scope();
+        self.scope.set(Some(sem));
+        sim.trace_scope(ScopeEvent::SemaphoreNew {
+            sem,
+            value: self.initial,
+            name: self.name.clone(),
+        });
+        sem
+    }
+
     /// `locked()`.
     fn locked(&self) -> bool {
         self.value.get() == 0 || self.waiters.borrow().iter().any(|w| !w.cancelled())
@@ -44,7 +66,11 @@ impl SemaphoreState {
 
     /// `release()`.
     fn release(&self) {
-        get_running_loop().mark("semaphore.release");
+        let sim = get_running_loop();
+        sim.trace_scope(ScopeEvent::SemaphoreReleased {
+            sem: self.scope(&sim),
+            task: current_task().map(|t| t.id()),
+        });
         let units = if planted::on(Bug::SemaphoreReleaseTwice) {
             2
         } else {
@@ -77,15 +103,27 @@ impl SemaphoreState {
     /// `async def acquire()`.
     async fn acquire(self: Rc<Self>) -> Result<(), Exc> {
         let sim = get_running_loop();
+        let sem = self.scope(&sim);
+        let task = current_task().map(|t| t.id());
+        let acquired = || sim.trace_scope(ScopeEvent::SemaphoreAcquired { sem, task });
         if !self.locked() {
             // Maintain FIFO: only take a unit if nobody is queued.
             self.value.set(self.value.get() - 1);
-            sim.mark("semaphore.acquire");
+            sim.trace_scope(ScopeEvent::SemaphoreCall {
+                sem,
+                task,
+                waits: false,
+            });
+            acquired();
             return Ok(());
         }
         let fut = sim.create_future::<bool>("Semaphore.acquire");
         self.waiters.borrow_mut().push_back(fut.clone());
-        sim.mark("semaphore.wait");
+        sim.trace_scope(ScopeEvent::SemaphoreCall {
+            sem,
+            task,
+            waits: true,
+        });
         let awaited = (&fut).await;
         // finally: self._waiters.remove(fut)
         {
@@ -135,7 +173,7 @@ impl SemaphoreState {
             Ok(())
         };
         if result.is_ok() {
-            sim.mark("semaphore.acquire");
+            acquired();
         }
         result
     }
@@ -150,9 +188,21 @@ pub struct Semaphore(Rc<SemaphoreState>);
 impl Semaphore {
     /// `Semaphore(value)`.
     pub fn new(value: usize) -> Semaphore {
+        Semaphore::with_name(value, None)
+    }
+
+    /// `Semaphore(value)` that reports and pictures call `name`.
+    pub fn named(name: &str, value: usize) -> Semaphore {
+        Semaphore::with_name(value, Some(name.into()))
+    }
+
+    fn with_name(value: usize, name: Option<Rc<str>>) -> Semaphore {
         Semaphore(Rc::new(SemaphoreState {
             value: Cell::new(value as i64),
             waiters: RefCell::new(VecDeque::new()),
+            initial: value as u64,
+            name,
+            scope: Cell::new(None),
         }))
     }
 

@@ -28,8 +28,10 @@
 //! `create_task` that change no loop operation here; see the comments at
 //! each branch on [`Profile`].
 //!
-//! `taskgroup.enter` and `taskgroup.exit` marks (on the parent task) bracket
-//! the `async with` in the trace, for pictures; marks schedule nothing.
+//! The group records its scope in the trace ([`ScopeEvent::TaskGroupEnter`],
+//! a [`ScopeEvent::TaskGroupChild`] per child, [`ScopeEvent::TaskGroupExit`]),
+//! and its own cancel requests and `uncancel()` calls carry its
+//! [`ScopeId`]; recording schedules nothing.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -37,6 +39,7 @@ use std::fmt;
 use std::future::Future as StdFuture;
 use std::rc::Rc;
 
+use simloop_core::scope::{ScopeEvent, ScopeExit, ScopeId};
 use simloop_core::{
     current_task, get_running_loop, Exc, Future, Profile, Sim, Task, TaskId, TaskRef,
 };
@@ -69,6 +72,8 @@ struct State {
     exiting: Cell<bool>,
     aborting: Cell<bool>,
     lp: RefCell<Option<Sim>>,
+    /// Its scope id in the trace, once entered.
+    scope: Cell<Option<ScopeId>>,
     parent_task: RefCell<Option<TaskRef>>,
     parent_cancel_requested: Cell<bool>,
     /// `_tasks`, keyed by task id so a finished child leaves in `O(log n)`
@@ -117,7 +122,13 @@ impl TaskGroup {
             s.lp.borrow_mut()
                 .get_or_insert_with(get_running_loop)
                 .clone();
-        sim.mark("taskgroup.enter");
+        let group = sim.new_scope();
+        s.scope.set(Some(group));
+        sim.trace_scope(ScopeEvent::TaskGroupEnter {
+            group,
+            owner: parent.id(),
+            cancelling: parent.cancelling(),
+        });
         *s.parent_task.borrow_mut() = Some(parent);
         s.entered.set(true);
         Ok(())
@@ -149,6 +160,10 @@ impl TaskGroup {
         }
         let sim = self.sim();
         let task = sim.spawn(name, body);
+        sim.trace_scope(ScopeEvent::TaskGroupChild {
+            group: self.scope(),
+            task: task.id(),
+        });
         // 3.12+ first check `if task.done(): self._on_task_done(task)` for
         // eager tasks. No eager task factory is ever installed here, and a
         // task's first step is always scheduled with call_soon, so that
@@ -193,8 +208,25 @@ impl TaskGroup {
     /// # Panics
     /// If the group was never entered (`async with` cannot do that).
     pub async fn exit(&self, exc: Option<Exc>) -> Result<(), Exc> {
-        let r = self.aexit(exc).await;
-        self.sim().mark("taskgroup.exit");
+        let r = self.aexit(exc.clone()).await;
+        let parent = self.parent();
+        let pending = self
+            .0
+            .tasks
+            .borrow()
+            .values()
+            .filter(|t| !t.done())
+            .map(TaskRef::id)
+            .collect();
+        self.sim()
+            .trace_scope(ScopeEvent::TaskGroupExit(Box::new(ScopeExit {
+                scope: self.scope(),
+                owner: parent.id(),
+                cancelling: parent.cancelling(),
+                body_error: exc,
+                exit_error: r.as_ref().err().cloned(),
+                pending,
+            })));
         r
     }
 
@@ -218,7 +250,10 @@ impl TaskGroup {
         let mut propagate_cancellation_error = if body_cancelled { exc.clone() } else { None };
 
         // 3.11/3.12 uncancel the parent before waiting for the children.
-        if profile < Profile::Py313 && s.parent_cancel_requested.get() && uncancel(&parent) == 0 {
+        if profile < Profile::Py313
+            && s.parent_cancel_requested.get()
+            && self.uncancel_parent(&parent) == 0
+        {
             propagate_cancellation_error = None;
         }
 
@@ -256,7 +291,10 @@ impl TaskGroup {
         }
 
         // 3.13 uncancels after waiting (and after a base error was raised).
-        if profile >= Profile::Py313 && s.parent_cancel_requested.get() && uncancel(&parent) == 0 {
+        if profile >= Profile::Py313
+            && s.parent_cancel_requested.get()
+            && self.uncancel_parent(&parent) == 0
+        {
             propagate_cancellation_error = None;
         }
 
@@ -275,8 +313,8 @@ impl TaskGroup {
             // 3.13: a parent being cancelled from outside is uncancelled and
             // cancelled again, which keeps the count and re-arms the cancel.
             if profile >= Profile::Py313 && parent.cancelling() > 0 {
-                parent.uncancel();
-                self.count_parent_cancel(parent.cancel(None));
+                parent.uncancel_by(self.scope());
+                self.count_parent_cancel(parent.cancel_by(self.scope()));
             }
             let errors = std::mem::take(&mut *s.errors.borrow_mut());
             return Err(Exc::group("unhandled errors in a TaskGroup", errors));
@@ -303,6 +341,22 @@ impl TaskGroup {
     fn count_parent_cancel(&self, requested: bool) {
         let n = &self.0.parent_cancels;
         n.set(n.get() + u32::from(requested));
+    }
+
+    /// Its scope id, once entered.
+    fn scope(&self) -> ScopeId {
+        self.0
+            .scope
+            .get()
+            .expect("an entered TaskGroup has its scope")
+    }
+
+    /// `parent.uncancel()` in `__aexit__`: the count left.
+    fn uncancel_parent(&self, parent: &TaskRef) -> u32 {
+        if planted::on(Bug::TaskGroupNoUncancel) {
+            return parent.cancelling();
+        }
+        parent.uncancel_by(self.scope())
     }
 
     /// The loop, once entered.
@@ -335,9 +389,10 @@ impl TaskGroup {
                 tasks.rotate_left(n as usize);
             }
         }
+        let scope = self.scope();
         for t in tasks {
             if !t.done() {
-                t.cancel(None);
+                t.cancel_by(scope);
             }
         }
     }
@@ -385,17 +440,9 @@ impl TaskGroup {
             // uncancel it.
             self.abort();
             s.parent_cancel_requested.set(true);
-            self.count_parent_cancel(parent.cancel(None));
+            self.count_parent_cancel(parent.cancel_by(self.scope()));
         }
     }
-}
-
-/// `parent.uncancel()` in `__aexit__`: the count left.
-fn uncancel(parent: &TaskRef) -> u32 {
-    if planted::on(Bug::TaskGroupNoUncancel) {
-        return parent.cancelling();
-    }
-    parent.uncancel()
 }
 
 /// CPython's `TaskGroup.__repr__`, which has no address in it:

@@ -19,13 +19,14 @@
 //! ```
 //!
 //! or, the same with [`with_timeout`]. When the deadline comes, the timer
-//! callback `_on_timeout` cancels the task (and marks `timeout.expired` in
-//! the trace); `__aexit__` then uncancels it and turns the `CancelledError`
-//! into `TimeoutError` if no other cancellation is pending. Only the
-//! outermost of nested timeouts sharing a deadline converts: the inner ones
-//! see the outer's cancellation still counted. `timeout.enter` and
-//! `timeout.exit` marks bracket the scope in the trace, for pictures (marks
-//! schedule nothing).
+//! callback `_on_timeout` cancels the task; `__aexit__` then uncancels it
+//! and turns the `CancelledError` into `TimeoutError` if no other
+//! cancellation is pending. Only the outermost of nested timeouts sharing a
+//! deadline converts: the inner ones see the outer's cancellation still
+//! counted. The timeout records its scope in the trace
+//! ([`ScopeEvent::TimeoutEnter`], `TimeoutReschedule`, `TimeoutFired`,
+//! `TimeoutExit`), and its cancel request and `uncancel()` carry its
+//! [`ScopeId`]; recording schedules nothing.
 //!
 //! Profiles: 3.13 also handles a *non*-cancellation exception leaving an
 //! expired timeout, by inserting a `TimeoutError` into its `__context__`
@@ -38,6 +39,7 @@ use std::fmt;
 use std::future::Future as StdFuture;
 use std::rc::Rc;
 
+use simloop_core::scope::{ScopeEvent, ScopeExit, ScopeId};
 use simloop_core::{current_task, get_running_loop, Exc, Handle, Profile, TaskRef, Tick};
 
 use crate::planted::{self, Bug};
@@ -89,6 +91,8 @@ struct Inner {
     /// true (not CPython fields: see [`Timeout::fired_at`]).
     fired_at: Cell<Option<Tick>>,
     cancel_requested: Cell<bool>,
+    /// Its scope id in the trace, once entered.
+    scope: Cell<Option<ScopeId>>,
 }
 
 fn runtime_error(msg: &str) -> Exc {
@@ -122,6 +126,7 @@ impl Timeout {
             cancelling: Cell::new(0),
             fired_at: Cell::new(None),
             cancel_requested: Cell::new(false),
+            scope: Cell::new(None),
         }))
     }
 
@@ -178,6 +183,26 @@ impl Timeout {
                 )))
             }
         }
+        get_running_loop().trace_scope(ScopeEvent::TimeoutReschedule {
+            timeout: self.scope(),
+            deadline: when,
+        });
+        self.schedule(when);
+        Ok(())
+    }
+
+    /// Its scope id, once entered.
+    fn scope(&self) -> ScopeId {
+        self.0
+            .scope
+            .get()
+            .expect("an entered Timeout has its scope")
+    }
+
+    /// The body of `reschedule` once the state is checked: the new deadline
+    /// and its timer.
+    fn schedule(&self, when: Option<Tick>) {
+        let s = &self.0;
         s.when.set(when);
         if let Some(h) = s.timeout_handler.borrow_mut().take() {
             h.cancel();
@@ -198,7 +223,6 @@ impl Timeout {
             };
             *s.timeout_handler.borrow_mut() = Some(handle);
         }
-        Ok(())
     }
 
     /// `__aenter__`: remember the running task and its `cancelling()`, and
@@ -216,9 +240,18 @@ impl Timeout {
         };
         s.state.set(TimeoutState::Entered);
         s.cancelling.set(task.cancelling());
+        let sim = get_running_loop();
+        let timeout = sim.new_scope();
+        s.scope.set(Some(timeout));
+        sim.trace_scope(ScopeEvent::TimeoutEnter {
+            timeout,
+            owner: task.id(),
+            deadline: s.when.get(),
+            cancelling: task.cancelling(),
+        });
         *s.task.borrow_mut() = Some(task);
-        get_running_loop().mark("timeout.enter");
-        self.reschedule(s.when.get())
+        self.schedule(s.when.get());
+        Ok(())
     }
 
     /// `__aexit__` with the body's exception, if it raised.
@@ -234,13 +267,29 @@ impl Timeout {
         if !matches!(state, TimeoutState::Entered | TimeoutState::Expiring) {
             return Err(Exc::new("AssertionError"));
         }
-        let r = self.aexit(state, exc);
-        get_running_loop().mark("timeout.exit");
+        let r = self.aexit(state, exc.clone());
+        let task = self.task();
+        get_running_loop().trace_scope(ScopeEvent::TimeoutExit(Box::new(ScopeExit {
+            scope: self.scope(),
+            owner: task.id(),
+            cancelling: task.cancelling(),
+            body_error: exc,
+            exit_error: r.as_ref().err().cloned(),
+            pending: Vec::new(),
+        })));
         r
     }
 
+    fn task(&self) -> TaskRef {
+        self.0
+            .task
+            .borrow()
+            .clone()
+            .expect("an entered Timeout has its task")
+    }
+
     /// The body of [`exit`](Timeout::exit) for an entered timeout, which
-    /// marks where it ends.
+    /// records where it ends.
     fn aexit(&self, state: TimeoutState, exc: Option<Exc>) -> Result<(), Exc> {
         let s = &self.0;
         if let Some(h) = s.timeout_handler.borrow_mut().take() {
@@ -248,14 +297,10 @@ impl Timeout {
         }
         if state == TimeoutState::Expiring {
             s.state.set(TimeoutState::Expired);
-            let task = s
-                .task
-                .borrow()
-                .clone()
-                .expect("an entered Timeout has its task");
+            let task = self.task();
             let profile = get_running_loop().profile();
             // `uncancel()` runs whatever the exception: it is evaluated first.
-            let back_to_entry = task.uncancel() <= s.cancelling.get();
+            let back_to_entry = task.uncancel_by(self.scope()) <= s.cancelling.get();
             if profile >= Profile::Py313 {
                 // `... and exc_type is not None`
                 if let Some(e) = exc.filter(|_| back_to_entry) {
@@ -281,15 +326,14 @@ impl Timeout {
     fn on_timeout(&self) {
         let s = &self.0;
         assert_eq!(s.state.get(), TimeoutState::Entered, "Timeout._on_timeout");
-        let task = s
-            .task
-            .borrow()
-            .clone()
-            .expect("an entered Timeout has its task");
+        let task = self.task();
         let sim = get_running_loop();
-        sim.mark_task("timeout.expired", &task);
+        sim.trace_scope(ScopeEvent::TimeoutFired {
+            timeout: self.scope(),
+            task: task.id(),
+        });
         s.fired_at.set(Some(sim.time()));
-        s.cancel_requested.set(task.cancel(None));
+        s.cancel_requested.set(task.cancel_by(self.scope()));
         s.state.set(TimeoutState::Expiring);
         // drop the reference early
         s.timeout_handler.borrow_mut().take();

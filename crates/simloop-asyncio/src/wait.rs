@@ -16,21 +16,11 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
+use simloop_core::scope::Combinator;
+pub use simloop_core::scope::ReturnWhen;
 use simloop_core::{get_running_loop, Exc, Handle, Tick};
 
-use crate::gather::FutureLike;
-
-/// `return_when`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReturnWhen {
-    /// `FIRST_COMPLETED`: return when any child finishes or is cancelled.
-    FirstCompleted,
-    /// `FIRST_EXCEPTION`: return when any child raises (not when one is
-    /// cancelled), or when all are done.
-    FirstException,
-    /// `ALL_COMPLETED`: return when all are done.
-    AllCompleted,
-}
+use crate::gather::{FutureLike, Scope};
 
 /// `await asyncio.wait(fs, timeout=timeout, return_when=return_when)`:
 /// `(done, pending)`, each in input order, duplicates removed. Must be
@@ -52,12 +42,28 @@ pub async fn wait<F: FutureLike>(
         ));
     }
     // fs = set(fs)
+    let scope = Scope::start(
+        Combinator::Wait {
+            return_when,
+            timeout,
+        },
+        &fs,
+    );
     let distinct = crate::gather::distinct(&fs);
     let sim = get_running_loop();
     let mut set: Vec<F> = distinct.clone();
     sim.set_order(&mut set);
-    wait_inner(&set, return_when, timeout).await?;
-    Ok(distinct.into_iter().partition(|f| f.done()))
+    if let Err(e) = wait_inner(&set, return_when, timeout).await {
+        scope.end(None, Vec::new(), Some(e.clone()));
+        return Err(e);
+    }
+    let (done, pending): (Vec<F>, Vec<F>) = distinct.into_iter().partition(|f| f.done());
+    scope.end(
+        None,
+        done.iter().map(FutureLike::future_ref).collect(),
+        None,
+    );
+    Ok((done, pending))
 }
 
 /// `_release_waiter(waiter)`.

@@ -21,7 +21,7 @@ mod common_gw;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use common_gw::{handles_text, log, marks, sim, Log, ALL};
+use common_gw::{handles_text, log, scope_events, sim, Log, ALL};
 use simloop_asyncio::gather::gather;
 use simloop_asyncio::locks::{BoundedSemaphore, Event, Semaphore};
 use simloop_core::{get_running_loop, sleep, spawn, yield_now, Exc, Profile, Task};
@@ -688,9 +688,9 @@ fn cancel_after_wakeup_wakes_as_many_as_allowed_on_313() {
     }
 }
 
-/// The trace marks of `async with sem` in two tasks (handles as CPython).
+/// The scope events of `async with sem` in two tasks (handles as CPython).
 #[test]
-fn semaphore_marks() {
+fn semaphore_scope_events() {
     for p in ALL {
         let sim = sim(p);
         sim.run_main("main", async {
@@ -712,13 +712,15 @@ fn semaphore_marks() {
         .unwrap();
         assert_eq!(sim.time(), 5);
         assert_eq!(
-            marks(&sim),
+            scope_events(&sim),
             [
-                "0 semaphore.acquire a",
-                "0 semaphore.wait b",
-                "3 semaphore.release a",
-                "3 semaphore.acquire b",
-                "5 semaphore.release b",
+                "0 semaphore #0 of 1",
+                "0 semaphore #0 acquire() by a",
+                "0 semaphore #0 acquired by a",
+                "0 semaphore #0 acquire() by b, waits",
+                "3 semaphore #0 released by a",
+                "3 semaphore #0 acquired by b",
+                "5 semaphore #0 released by b",
             ]
         );
         assert_eq!(

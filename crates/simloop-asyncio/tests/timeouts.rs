@@ -32,7 +32,7 @@ use std::rc::Rc;
 use common_tg::{assert_ops, error_types, names, poll_once, run, Traces};
 use simloop_asyncio::taskgroup::task_group;
 use simloop_asyncio::timeout::{timeout, timeout_at, with_timeout, Timeout, TimeoutState};
-use simloop_core::{current_task, get_running_loop, sleep, spawn, Exc, Profile};
+use simloop_core::{current_task, get_running_loop, sleep, spawn, Event, Exc, Profile, ScopeId};
 
 /// Port of test_timeouts.py::test_timeout_basic
 #[test]
@@ -731,10 +731,11 @@ fn reschedule_to_past() {
     }
 }
 
-/// `_on_timeout` is marked in the trace, for the task it cancels, and the
-/// scope's entry and exit are marked for the task that entered it.
+/// The timeout's scope is in the trace: its entry with the deadline,
+/// `_on_timeout` for the task it cancels (the cancel request and the
+/// `uncancel()` carry the scope), and its exit with what it raised.
 #[test]
-fn expiry_is_marked() {
+fn the_scope_is_in_the_trace() {
     let (sim, _) = run(Profile::Py311, async {
         let cm = timeout(10);
         let _ = with_timeout(&cm, sleep(100)).await;
@@ -742,12 +743,24 @@ fn expiry_is_marked() {
     });
     let text = sim.trace_ref().to_string();
     for line in [
-        "     0     2 timeout.enter main\n",
-        "    10     5 timeout.expired main\n",
-        "    10    10 timeout.exit main\n",
+        "     0     2 timeout #0 enter by main deadline 10 (cancelling=0)\n",
+        "    10     5 timeout #0 fired for main\n",
+        "    10    10 timeout #0 exit by main (cancelling=0) raising TimeoutError\n",
     ] {
         assert!(text.contains(line), "{line:?} not in\n{text}");
     }
+    let scopes: Vec<_> = sim
+        .trace_ref()
+        .records()
+        .iter()
+        .filter_map(|r| match r.event {
+            Event::CancelRequested { scope, .. } => Some(("cancel", scope)),
+            Event::Uncancel { scope, .. } => Some(("uncancel", scope)),
+            _ => None,
+        })
+        .collect();
+    let of_timeout = Some(ScopeId(0));
+    assert_eq!(scopes, [("cancel", of_timeout), ("uncancel", of_timeout)]);
 }
 
 /// Exiting a timeout that was never entered is CPython's failed assert.

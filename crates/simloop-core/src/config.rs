@@ -133,7 +133,10 @@ impl Default for Limits {
 pub enum TraceMode {
     /// Keep every event (for timelines, snapshots, replays).
     Full,
-    /// Keep only the running hash (for sweeps and benchmarks).
+    /// Keep the running hash and the structure events
+    /// ([`Event::is_structure`](crate::Event::is_structure): scope events,
+    /// cancel requests, uncancels), which checks and run reports read; not
+    /// the scheduling events (for sweeps and benchmarks).
     HashOnly,
 }
 

@@ -18,6 +18,7 @@ use crate::future::{Callback, Future, FutureCore};
 use crate::handle::{self, Handle, HandleCell, Ready, Timer, TimerEntry};
 use crate::heapq;
 use crate::scheduler::{Choice, ChoicePoint, Schedule, Scheduler};
+use crate::scope::{ScopeEvent, ScopeId};
 use crate::sleep::SleepCell;
 use crate::task::{current_task_id, Stepper, Task, TaskCell, TaskHeader, TaskRef};
 use crate::trace::{Event, TaskId, Trace};
@@ -38,6 +39,7 @@ pub(crate) struct LoopInner {
     pending_tasks: Cell<usize>,
     steps: Cell<u64>,
     next_future: Cell<u64>,
+    next_scope: Cell<u32>,
     scheduler: RefCell<Box<dyn Scheduler>>,
     /// The scheduler can answer other than 0: ask it at every choice point
     /// (else only count them).
@@ -107,6 +109,7 @@ impl Sim {
             pending_tasks: Cell::new(0),
             steps: Cell::new(0),
             next_future: Cell::new(0),
+            next_scope: Cell::new(0),
             scheduler: RefCell::new(scheduler),
             asks,
             choice_points: Cell::new(0),
@@ -151,20 +154,16 @@ impl Sim {
         self.0.trace.borrow_mut().push(self.time(), event);
     }
 
-    /// Record a combinator's annotation about the running task.
-    pub fn mark(&self, label: &'static str) {
-        self.trace(Event::Mark {
-            label,
-            task: current_task_id(),
-        });
+    /// A new scope id, for a combinator's object (see [`crate::scope`]).
+    pub fn new_scope(&self) -> ScopeId {
+        let id = self.0.next_scope.get();
+        self.0.next_scope.set(id + 1);
+        ScopeId(id)
     }
 
-    /// Record a combinator's annotation about a given task.
-    pub fn mark_task(&self, label: &'static str, task: &TaskRef) {
-        self.trace(Event::Mark {
-            label,
-            task: Some(task.id()),
-        });
+    /// Record what a combinator did with one of its scopes.
+    pub fn trace_scope(&self, event: ScopeEvent) {
+        self.trace(Event::Scope(event));
     }
 
     /// Every task created so far, in creation order.

@@ -21,6 +21,7 @@ use crate::exc::Exc;
 use crate::future::{Await, Callback, CallbackId, FutureCore, Source, State, Waitable};
 use crate::handle;
 use crate::runloop::Sim;
+use crate::scope::ScopeId;
 use crate::trace::{Event, Outcome, TaskId};
 
 type Body<T> = Pin<Box<dyn StdFuture<Output = Result<T, Exc>>>>;
@@ -173,7 +174,8 @@ pub(crate) trait AnyTask: Waitable + Stepper {
     fn exception(&self) -> Option<Exc>;
     fn add_callback(&self, cb: Callback) -> CallbackId;
     fn remove_callback(&self, id: CallbackId) -> bool;
-    fn uncancel(&self) -> u32;
+    fn cancel_by(&self, scope: ScopeId) -> bool;
+    fn uncancel(&self, scope: Option<ScopeId>) -> u32;
     fn drop_body(&self);
 }
 
@@ -185,8 +187,8 @@ pub(crate) struct TaskCell<T> {
 }
 
 impl<T: Clone + 'static> TaskCell<T> {
-    /// `Task.cancel(msg)`.
-    fn cancel_task(&self, msg: Option<Rc<str>>) -> bool {
+    /// `Task.cancel(msg)`, on behalf of `scope`'s machinery if given.
+    fn cancel_task(&self, msg: Option<Rc<str>>, scope: Option<ScopeId>) -> bool {
         if self.core.done() {
             return false;
         }
@@ -199,6 +201,7 @@ impl<T: Clone + 'static> TaskCell<T> {
             task: h.id,
             by: current_task_id(),
             count: h.num_cancels_requested.get(),
+            scope,
         });
         if let Some(w) = h.fut_waiter() {
             if h.cancelling_waiter.replace(true) {
@@ -328,7 +331,7 @@ impl<T: Clone + 'static> Stepper for TaskCell<T> {
 
 impl<T: Clone + 'static> Waitable for TaskCell<T> {
     fn cancel(&self, msg: Option<Rc<str>>) -> bool {
-        self.cancel_task(msg)
+        self.cancel_task(msg, None)
     }
     fn add_wakeup(&self, task: Rc<dyn Stepper>) {
         self.core.add_callback(Callback::Wakeup(task));
@@ -367,8 +370,11 @@ impl<T: Clone + 'static> AnyTask for TaskCell<T> {
     fn remove_callback(&self, id: CallbackId) -> bool {
         self.core.remove_callback(id)
     }
+    fn cancel_by(&self, scope: ScopeId) -> bool {
+        self.cancel_task(None, Some(scope))
+    }
     /// `Task.uncancel()`; 3.13 also withdraws an undelivered cancel at 0.
-    fn uncancel(&self) -> u32 {
+    fn uncancel(&self, scope: Option<ScopeId>) -> u32 {
         let h = &self.hdr;
         let c = h.cancels();
         c.uncancels.set(c.uncancels.get() + 1);
@@ -384,6 +390,7 @@ impl<T: Clone + 'static> AnyTask for TaskCell<T> {
         sim.trace(Event::Uncancel {
             task: h.id,
             remaining: n,
+            scope,
         });
         n
     }
@@ -524,7 +531,20 @@ impl TaskRef {
 
     /// `uncancel()`: returns the remaining count.
     pub fn uncancel(&self) -> u32 {
-        self.0.uncancel()
+        self.0.uncancel(None)
+    }
+
+    /// `cancel()` made by a combinator's scope machinery (a task group
+    /// cancelling its parent or children, a timeout its task): the same
+    /// call, with the request attributed to `scope` in the trace.
+    pub fn cancel_by(&self, scope: ScopeId) -> bool {
+        self.0.cancel_by(scope)
+    }
+
+    /// `uncancel()` made by `scope`'s machinery to withdraw its own request:
+    /// the same call, attributed to `scope` in the trace.
+    pub fn uncancel_by(&self, scope: ScopeId) -> u32 {
+        self.0.uncancel(Some(scope))
     }
 
     /// Calls to `cancel()` that returned true.

@@ -14,6 +14,7 @@ use crate::config::{Tick, TraceMode};
 use crate::exc::Exc;
 use crate::fold;
 use crate::scheduler::ChoicePoint;
+use crate::scope::{FutureRef, ScopeEvent, ScopeExit, ScopeId};
 
 /// A task's id: its index in creation order (`main` is 0 in a scenario).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -68,6 +69,9 @@ pub enum Event {
         by: Option<TaskId>,
         /// `cancelling()` after the request.
         count: u32,
+        /// The scope whose machinery asked (a task group cancelling its
+        /// parent or children, a timeout its task), if one did.
+        scope: Option<ScopeId>,
     },
     /// `task.uncancel()`.
     Uncancel {
@@ -75,6 +79,9 @@ pub enum Event {
         task: TaskId,
         /// What `uncancel()` returned.
         remaining: u32,
+        /// The scope whose machinery withdrew its request, if one did
+        /// (`None`: the program's own `uncancel()`).
+        scope: Option<ScopeId>,
     },
     /// A task finished.
     TaskDone {
@@ -102,13 +109,21 @@ pub enum Event {
         /// The answer.
         chosen: u64,
     },
-    /// A combinator's annotation, e.g. `timeout.expired`.
-    Mark {
-        /// What happened.
-        label: &'static str,
-        /// The task it concerns.
-        task: Option<TaskId>,
-    },
+    /// What a structured-concurrency combinator recorded about one of its
+    /// scopes (see [`crate::scope`]).
+    Scope(ScopeEvent),
+}
+
+impl Event {
+    /// Is it kept by a [`TraceMode::HashOnly`] trace? Scope events, cancel
+    /// requests and uncancels are: they are few, and they are what checks
+    /// and run reports read.
+    pub fn is_structure(&self) -> bool {
+        matches!(
+            self,
+            Event::Scope(_) | Event::CancelRequested { .. } | Event::Uncancel { .. }
+        )
+    }
 }
 
 /// An event with its tick and sequence number.
@@ -154,7 +169,7 @@ impl Trace {
     pub(crate) fn push(&mut self, tick: Tick, event: Event) {
         self.fold(tick);
         self.fold_event(&event);
-        if self.mode == TraceMode::Full {
+        if self.mode == TraceMode::Full || event.is_structure() {
             self.records.push(Record {
                 tick,
                 seq: self.seq,
@@ -174,6 +189,143 @@ impl Trace {
 
     fn fold_task(&mut self, t: Option<TaskId>) {
         self.fold(t.map_or(u64::MAX, |t| u64::from(t.0)));
+    }
+
+    fn fold_scope_id(&mut self, s: Option<ScopeId>) {
+        self.fold(s.map_or(u64::MAX, |s| u64::from(s.0)));
+    }
+
+    fn fold_exc(&mut self, e: Option<&Exc>) {
+        self.fold(e.map_or(0, Exc::fingerprint));
+    }
+
+    fn fold_future(&mut self, f: FutureRef) {
+        match f {
+            FutureRef::Task(t) => self.fold(u64::from(t.0)),
+            FutureRef::Future(id) => self.fold(id | 1 << 63),
+        }
+    }
+
+    fn fold_exit(&mut self, x: &ScopeExit) {
+        self.fold_scope_id(Some(x.scope));
+        self.fold_task(Some(x.owner));
+        self.fold(u64::from(x.cancelling));
+        self.fold_exc(x.body_error.as_ref());
+        self.fold_exc(x.exit_error.as_ref());
+        self.fold(x.pending.len() as u64);
+        for &t in &x.pending {
+            self.fold_task(Some(t));
+        }
+    }
+
+    fn fold_scope(&mut self, e: &ScopeEvent) {
+        match e {
+            ScopeEvent::TaskGroupEnter {
+                group,
+                owner,
+                cancelling,
+            } => {
+                self.fold(1);
+                self.fold_scope_id(Some(*group));
+                self.fold_task(Some(*owner));
+                self.fold(u64::from(*cancelling));
+            }
+            ScopeEvent::TaskGroupChild { group, task } => {
+                self.fold(2);
+                self.fold_scope_id(Some(*group));
+                self.fold_task(Some(*task));
+            }
+            ScopeEvent::TaskGroupExit(x) => {
+                self.fold(3);
+                self.fold_exit(x);
+            }
+            ScopeEvent::TimeoutEnter {
+                timeout,
+                owner,
+                deadline,
+                cancelling,
+            } => {
+                self.fold(4);
+                self.fold_scope_id(Some(*timeout));
+                self.fold_task(Some(*owner));
+                self.fold(deadline.map_or(u64::MAX, |d| d));
+                self.fold(u64::from(*cancelling));
+            }
+            ScopeEvent::TimeoutReschedule { timeout, deadline } => {
+                self.fold(5);
+                self.fold_scope_id(Some(*timeout));
+                self.fold(deadline.map_or(u64::MAX, |d| d));
+            }
+            ScopeEvent::TimeoutFired { timeout, task } => {
+                self.fold(6);
+                self.fold_scope_id(Some(*timeout));
+                self.fold_task(Some(*task));
+            }
+            ScopeEvent::TimeoutExit(x) => {
+                self.fold(7);
+                self.fold_exit(x);
+            }
+            ScopeEvent::Start(start) => {
+                self.fold(8);
+                self.fold_scope_id(Some(start.scope));
+                self.fold_str(start.combinator.name());
+                self.fold_task(start.owner);
+                self.fold(start.children.len() as u64);
+                for &c in &start.children {
+                    self.fold_future(c);
+                }
+            }
+            ScopeEvent::Next { scope, child } => {
+                self.fold(9);
+                self.fold_scope_id(Some(*scope));
+                match child {
+                    Some(c) => self.fold_future(*c),
+                    None => self.fold(u64::MAX),
+                }
+            }
+            ScopeEvent::End(end) => {
+                self.fold(10);
+                self.fold_scope_id(Some(end.scope));
+                self.fold_task(end.owner);
+                if let Some(items) = &end.items {
+                    self.fold(items.len() as u64);
+                    for item in items {
+                        self.fold_future(item.from);
+                        self.fold_outcome(&item.outcome);
+                    }
+                }
+                self.fold(end.done.len() as u64);
+                for &d in &end.done {
+                    self.fold_future(d);
+                }
+                self.fold_exc(end.raised.as_ref());
+                self.fold(end.pending.len() as u64);
+                for &t in &end.pending {
+                    self.fold_task(Some(t));
+                }
+            }
+            ScopeEvent::SemaphoreNew { sem, value, .. } => {
+                self.fold(11);
+                self.fold_scope_id(Some(*sem));
+                self.fold(*value);
+            }
+            ScopeEvent::SemaphoreCall { sem, task, waits } => {
+                self.fold(12);
+                self.fold_scope_id(Some(*sem));
+                self.fold_task(*task);
+                self.fold(u64::from(*waits));
+            }
+            ScopeEvent::SemaphoreAcquired { sem, task } => {
+                self.fold(13);
+                self.fold_scope_id(Some(*sem));
+                self.fold_task(*task);
+            }
+            ScopeEvent::SemaphoreReleased { sem, task } => {
+                self.fold(14);
+                self.fold_scope_id(Some(*sem));
+                self.fold_task(*task);
+            }
+        }
     }
 
     fn fold_outcome(&mut self, o: &Outcome) {
@@ -208,16 +360,27 @@ impl Trace {
                 self.fold_str(label);
                 self.fold(*when);
             }
-            Event::CancelRequested { task, by, count } => {
+            Event::CancelRequested {
+                task,
+                by,
+                count,
+                scope,
+            } => {
                 self.fold(5);
                 self.fold_task(Some(*task));
                 self.fold_task(*by);
                 self.fold(u64::from(*count));
+                self.fold_scope_id(*scope);
             }
-            Event::Uncancel { task, remaining } => {
+            Event::Uncancel {
+                task,
+                remaining,
+                scope,
+            } => {
                 self.fold(6);
                 self.fold_task(Some(*task));
                 self.fold(u64::from(*remaining));
+                self.fold_scope_id(*scope);
             }
             Event::TaskDone { task, outcome } => {
                 self.fold(7);
@@ -244,10 +407,9 @@ impl Trace {
                 self.fold(*point as u64);
                 self.fold(*chosen);
             }
-            Event::Mark { label, task } => {
+            Event::Scope(e) => {
                 self.fold(10);
-                self.fold_str(label);
-                self.fold_task(*task);
+                self.fold_scope(e);
             }
         }
     }
@@ -294,11 +456,15 @@ impl Trace {
             Event::TaskStep { task, throw: true } => format!("step {} <- CancelledError", n(task)),
             Event::Callback { label } => format!("call {label}"),
             Event::TimerFired { label, when } => format!("timer {label} @{when}"),
-            Event::CancelRequested { task, by, count } => match by {
+            Event::CancelRequested {
+                task, by, count, ..
+            } => match by {
                 Some(b) => format!("cancel {} by {} (cancelling={count})", n(task), n(b)),
                 None => format!("cancel {} (cancelling={count})", n(task)),
             },
-            Event::Uncancel { task, remaining } => {
+            Event::Uncancel {
+                task, remaining, ..
+            } => {
                 format!("uncancel {} (cancelling={remaining})", n(task))
             }
             Event::TaskDone { task, outcome: o } => format!("done {} {}", n(task), outcome(o)),
@@ -312,10 +478,115 @@ impl Trace {
                 point,
                 chosen,
             } => format!("choice #{index} {point} = {chosen}"),
-            Event::Mark { label, task } => match task {
-                Some(t) => format!("{label} {}", n(t)),
-                None => label.to_string(),
+            Event::Scope(e) => self.describe_scope(e),
+        }
+    }
+}
+
+impl Trace {
+    /// A name for each child of a start: a task's name, or `future #N`.
+    fn future_name(&self, f: FutureRef) -> String {
+        match f {
+            FutureRef::Task(t) => self.task_name(t).to_owned(),
+            FutureRef::Future(id) => format!("future #{id}"),
+        }
+    }
+
+    fn names(&self, tasks: &[TaskId]) -> String {
+        let names: Vec<&str> = tasks.iter().map(|&t| self.task_name(t)).collect();
+        names.join(", ")
+    }
+
+    fn describe_exit(&self, what: &str, x: &ScopeExit) -> String {
+        let mut line = format!(
+            "{what} {} exit by {} (cancelling={})",
+            x.scope,
+            self.task_name(x.owner),
+            x.cancelling
+        );
+        if let Some(e) = x.raised() {
+            line.push_str(&format!(" raising {e}"));
+        }
+        if !x.pending.is_empty() {
+            line.push_str(&format!(", pending {}", self.names(&x.pending)));
+        }
+        line
+    }
+
+    fn describe_scope(&self, e: &ScopeEvent) -> String {
+        let n = |t: TaskId| self.task_name(t).to_owned();
+        let who = |t: Option<TaskId>| t.map_or_else(|| "a callback".to_owned(), n);
+        match e {
+            ScopeEvent::TaskGroupEnter {
+                group,
+                owner,
+                cancelling,
+            } => format!(
+                "taskgroup {group} enter by {} (cancelling={cancelling})",
+                n(*owner)
+            ),
+            ScopeEvent::TaskGroupChild { group, task } => {
+                format!("taskgroup {group} child {}", n(*task))
+            }
+            ScopeEvent::TaskGroupExit(x) => self.describe_exit("taskgroup", x),
+            ScopeEvent::TimeoutEnter {
+                timeout,
+                owner,
+                deadline,
+                cancelling,
+            } => format!(
+                "timeout {timeout} enter by {} deadline {} (cancelling={cancelling})",
+                n(*owner),
+                deadline.map_or_else(|| "none".to_owned(), |d| d.to_string())
+            ),
+            ScopeEvent::TimeoutReschedule { timeout, deadline } => format!(
+                "timeout {timeout} reschedule {}",
+                deadline.map_or_else(|| "none".to_owned(), |d| d.to_string())
+            ),
+            ScopeEvent::TimeoutFired { timeout, task } => {
+                format!("timeout {timeout} fired for {}", n(*task))
+            }
+            ScopeEvent::TimeoutExit(x) => self.describe_exit("timeout", x),
+            ScopeEvent::Start(s) => {
+                let children: Vec<String> =
+                    s.children.iter().map(|&c| self.future_name(c)).collect();
+                format!(
+                    "{} {} start by {} of [{}]",
+                    s.combinator.name(),
+                    s.scope,
+                    who(s.owner),
+                    children.join(", ")
+                )
+            }
+            ScopeEvent::Next { scope, child } => match child {
+                Some(c) => format!("as_completed {scope} next {}", self.future_name(*c)),
+                None => format!("as_completed {scope} next timeout"),
             },
+            ScopeEvent::End(end) => {
+                let mut line = format!("end {} to {}", end.scope, who(end.owner));
+                if let Some(e) = &end.raised {
+                    line.push_str(&format!(" raising {e}"));
+                }
+                if !end.pending.is_empty() {
+                    line.push_str(&format!(", pending {}", self.names(&end.pending)));
+                }
+                line
+            }
+            ScopeEvent::SemaphoreNew { sem, value, name } => match name {
+                Some(name) => format!("semaphore {sem} {name} of {value}"),
+                None => format!("semaphore {sem} of {value}"),
+            },
+            ScopeEvent::SemaphoreCall { sem, task, waits } => format!(
+                "semaphore {sem} acquire() by {}{}",
+                who(*task),
+                if *waits { ", waits" } else { "" }
+            ),
+            ScopeEvent::SemaphoreAcquired { sem, task } => {
+                format!("semaphore {sem} acquired by {}", who(*task))
+            }
+            ScopeEvent::SemaphoreReleased { sem, task } => {
+                format!("semaphore {sem} released by {}", who(*task))
+            }
         }
     }
 }

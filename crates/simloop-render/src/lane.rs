@@ -5,6 +5,8 @@ use std::fmt::Write;
 
 use simloop_scenario::TaskOutcome;
 
+use simloop_core::ScopeId;
+
 use crate::model::{Cancel, Fate, Lane, MarkKind, Model, Requester, SpanKind};
 use crate::svg::{
     colour, fate_colour, Picture, BAR_H, BAR_TOP, INDENT, LANE_PAD, NAME_SIZE, NOTE_SIZE,
@@ -76,19 +78,16 @@ impl Picture<'_> {
         self.bar_y(i) + BAR_H + 2 + sem + SCOPE_ROW * depth as i64 + 11
     }
 
-    /// The `TaskGroup` bracket a group's callback cancelled from: the
-    /// innermost group open at `at` of the creator of the task whose failure
-    /// the group reacts to (that creator is the group's parent task).
-    fn group_of(&self, c: &Cancel) -> Option<(usize, i64)> {
-        let owner = self.model.lanes[self.model.lane_of[c.cause?]].parent?;
-        self.model.lanes[owner]
-            .spans
-            .iter()
-            .filter(|s| {
-                s.kind == SpanKind::TaskGroup && s.from <= c.at && s.to.is_none_or(|t| t >= c.at)
-            })
-            .max_by_key(|s| s.depth)
-            .map(|s| (owner, self.scope_line_y(owner, s.depth)))
+    /// The `TaskGroup` bracket of `scope`, if it is a task group's: its
+    /// owner's lane and the bracket's height.
+    fn group_of(&self, scope: ScopeId) -> Option<(usize, i64)> {
+        self.model.lanes.iter().enumerate().find_map(|(i, lane)| {
+            let s = lane
+                .spans
+                .iter()
+                .find(|s| s.kind == SpanKind::TaskGroup && s.scope == Some(scope))?;
+            Some((i, self.scope_line_y(i, s.depth)))
+        })
     }
 
     pub(crate) fn lane(&self, out: &mut String, i: usize) {
@@ -265,16 +264,6 @@ impl Picture<'_> {
                         ))
                     );
                 }
-                MarkKind::Other(label) => {
-                    let _ = writeln!(
-                        out,
-                        "<line class=\"mark other\" x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"2\"><title>{}</title></line>",
-                        cy - 8,
-                        cy + 8,
-                        colour::INK,
-                        esc(&format!("{t}: {label} ({})", lane.name))
-                    );
-                }
             }
         }
     }
@@ -287,16 +276,18 @@ impl Picture<'_> {
         let target = &self.model.lanes[target_lane].name;
         let ty = self.bar_y(target_lane);
         let group = match c.by {
-            Requester::Callback(label) if label.starts_with("TaskGroup.") => self.group_of(c),
+            Requester::Scope(scope, _) => self.group_of(scope),
             _ => None,
         };
         let who = match (c.by, group) {
             (Requester::Task(t), _) => self.model.lanes[self.model.lane_of[t]].name.clone(),
-            (Requester::Callback(label), Some((p, _))) => format!(
+            (Requester::Scope(_, label), Some((p, _))) => format!(
                 "{label} (a callback of {}'s TaskGroup)",
                 self.model.lanes[p].name
             ),
-            (Requester::Callback(label), None) => format!("{label} (a callback)"),
+            (Requester::Scope(_, label), None) | (Requester::Callback(label), _) => {
+                format!("{label} (a callback)")
+            }
             (Requester::Shutdown, _) => "asyncio.run at shutdown".to_owned(),
             (Requester::Outside, _) => "code outside the loop".to_owned(),
         };

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use simloop_core::{Event, Tick, TraceMode};
+use simloop_core::{Event, ScopeEvent, ScopeId, TaskId, Tick, TraceMode};
 use simloop_scenario::{Run, TaskOutcome, TaskRecord};
 
 /// A place on the time axis: a tick, and the event's rank among the shown
@@ -59,6 +59,8 @@ pub(crate) enum SpanKind {
 #[derive(Clone, Debug)]
 pub(crate) struct Span {
     pub(crate) kind: SpanKind,
+    /// The task group or timeout it is, for scope brackets.
+    pub(crate) scope: Option<ScopeId>,
     pub(crate) from: Pos,
     /// `None`: still open when the task ended or the run stopped.
     pub(crate) to: Option<Pos>,
@@ -72,8 +74,6 @@ pub(crate) enum MarkKind {
     Uncancel { remaining: u32 },
     /// `Timeout._on_timeout` ran for this task.
     TimeoutFired,
-    /// A mark the picture has no symbol for.
-    Other(&'static str),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -87,7 +87,10 @@ pub(crate) struct Mark {
 pub(crate) enum Requester {
     /// A task's step, by task id.
     Task(usize),
-    /// A callback, e.g. `TaskGroup._on_task_done`, `Timeout._on_timeout`.
+    /// A scope's machinery, in a callback: a task group's
+    /// `_on_task_done` or a timeout's `_on_timeout` (the callback's label).
+    Scope(ScopeId, &'static str),
+    /// Another callback, by its label.
     Callback(&'static str),
     /// `asyncio.run` cancelling what is left once `main` is done.
     Shutdown,
@@ -102,10 +105,6 @@ pub(crate) struct Cancel {
     /// `cancelling()` after the request.
     pub(crate) count: u32,
     pub(crate) at: Pos,
-    /// The task that most recently ended with an error: for a cancel by
-    /// `TaskGroup._on_task_done`, the failure the group reacts to (its
-    /// creator owns the group).
-    pub(crate) cause: Option<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -236,7 +235,7 @@ impl Model {
         let mut cancels = Vec::new();
         let mut last_callback: Option<&'static str> = None;
         let mut shutdown = None;
-        let mut last_error = None;
+        let mut main_done = false;
         let in_range = |t: u32| (t as usize) < n;
 
         for (tick, event) in &events {
@@ -253,11 +252,9 @@ impl Model {
                 Event::TaskCreated { task, .. } if in_range(task.0) => {
                     created[task.0 as usize] = Some(slots.next(tick));
                 }
-                Event::TaskDone { task, outcome } if in_range(task.0) => {
+                Event::TaskDone { task, .. } if in_range(task.0) => {
                     let t = task.0 as usize;
-                    if matches!(outcome, simloop_core::Outcome::Error(_)) {
-                        last_error = Some(t);
-                    }
+                    main_done |= t == 0;
                     let at = slots.next(tick);
                     end_wait(&mut spans[t], &mut interrupted[t], at);
                     done[t] = Some(at);
@@ -265,26 +262,35 @@ impl Model {
                         shutdown = Some(at);
                     }
                 }
-                Event::CancelRequested { task, by, count } if in_range(task.0) => {
+                Event::CancelRequested {
+                    task,
+                    by,
+                    count,
+                    scope,
+                } if in_range(task.0) => {
                     let t = task.0 as usize;
                     let at = slots.next(tick);
                     end_wait(&mut spans[t], &mut interrupted[t], at);
-                    let by = match (by, last_callback) {
-                        (Some(b), _) if in_range(b.0) => Requester::Task(b.0 as usize),
-                        (Some(_), _) => Requester::Outside,
-                        (None, Some("_run_until_complete_cb")) => Requester::Shutdown,
-                        (None, Some(label)) => Requester::Callback(label),
-                        (None, None) => Requester::Outside,
+                    let by = match (by, scope, last_callback) {
+                        (Some(b), _, _) if in_range(b.0) => Requester::Task(b.0 as usize),
+                        (Some(_), _, _) => Requester::Outside,
+                        (None, Some(s), label) => Requester::Scope(*s, label.unwrap_or("")),
+                        // Nothing runs a handle after main is done but the
+                        // shutdown's cancels and what they cause.
+                        (None, None, _) if main_done => Requester::Shutdown,
+                        (None, None, Some(label)) => Requester::Callback(label),
+                        (None, None, None) => Requester::Outside,
                     };
                     cancels.push(Cancel {
                         target: t,
                         by,
                         count: *count,
                         at,
-                        cause: last_error,
                     });
                 }
-                Event::Uncancel { task, remaining } if in_range(task.0) => {
+                Event::Uncancel {
+                    task, remaining, ..
+                } if in_range(task.0) => {
                     let t = task.0 as usize;
                     let at = slots.next(tick);
                     end_wait(&mut spans[t], &mut interrupted[t], at);
@@ -295,14 +301,14 @@ impl Model {
                         at,
                     });
                 }
-                Event::Mark {
-                    label,
-                    task: Some(task),
-                } if in_range(task.0) => {
+                Event::Scope(e) => {
+                    let Some((task, shown)) = shown(e).filter(|(t, _)| in_range(t.0)) else {
+                        continue;
+                    };
                     let t = task.0 as usize;
                     let at = slots.next(tick);
                     end_wait(&mut spans[t], &mut interrupted[t], at);
-                    mark(&mut spans[t], &mut marks[t], label, at);
+                    mark(&mut spans[t], &mut marks[t], shown, at);
                 }
                 _ => {}
             }
@@ -369,56 +375,77 @@ fn end_wait(spans: &mut [Span], interrupted: &mut bool, at: Pos) {
     }
 }
 
-/// A combinator's mark on task `t`'s lane.
-fn mark(spans: &mut Vec<Span>, marks: &mut Vec<Mark>, label: &'static str, at: Pos) {
-    let start = |spans: &mut Vec<Span>, kind| {
-        let depth = spans
-            .iter()
-            .filter(|s| matches!(s.kind, SpanKind::TaskGroup | SpanKind::Timeout) && s.to.is_none())
-            .count();
-        spans.push(Span {
-            kind,
-            from: at,
-            to: None,
-            depth,
-        });
-    };
+/// What a scope event shows on a lane.
+#[derive(Clone, Copy)]
+enum Shown {
+    SemWait,
+    SemAcquire,
+    SemRelease,
+    Enter(SpanKind, ScopeId),
+    Exit(SpanKind),
+    TimeoutFired,
+}
+
+/// The lane a scope event is drawn on and what it shows there, if anything.
+fn shown(e: &ScopeEvent) -> Option<(TaskId, Shown)> {
+    Some(match e {
+        ScopeEvent::TaskGroupEnter { group, owner, .. } => {
+            (*owner, Shown::Enter(SpanKind::TaskGroup, *group))
+        }
+        ScopeEvent::TaskGroupExit(x) => (x.owner, Shown::Exit(SpanKind::TaskGroup)),
+        ScopeEvent::TimeoutEnter { timeout, owner, .. } => {
+            (*owner, Shown::Enter(SpanKind::Timeout, *timeout))
+        }
+        ScopeEvent::TimeoutExit(x) => (x.owner, Shown::Exit(SpanKind::Timeout)),
+        ScopeEvent::TimeoutFired { task, .. } => (*task, Shown::TimeoutFired),
+        ScopeEvent::SemaphoreCall {
+            task: Some(t),
+            waits: true,
+            ..
+        } => (*t, Shown::SemWait),
+        ScopeEvent::SemaphoreAcquired { task: Some(t), .. } => (*t, Shown::SemAcquire),
+        ScopeEvent::SemaphoreReleased { task: Some(t), .. } => (*t, Shown::SemRelease),
+        _ => return None,
+    })
+}
+
+/// A scope event's mark on task `t`'s lane.
+fn mark(spans: &mut Vec<Span>, marks: &mut Vec<Mark>, shown: Shown, at: Pos) {
     let end = |spans: &mut Vec<Span>, kind| {
         if let Some(i) = open(spans, kind) {
             spans[i].to = Some(at);
         }
     };
-    match label {
-        "semaphore.wait" => {
+    let span = |kind, scope, depth| Span {
+        kind,
+        scope,
+        from: at,
+        to: None,
+        depth,
+    };
+    match shown {
+        Shown::SemWait => {
             // A wait still open was given up (cancelled) before this one.
             end(spans, SpanKind::SemWait);
-            spans.push(Span {
-                kind: SpanKind::SemWait,
-                from: at,
-                to: None,
-                depth: 0,
-            });
+            spans.push(span(SpanKind::SemWait, None, 0));
         }
-        "semaphore.acquire" => {
+        Shown::SemAcquire => {
             end(spans, SpanKind::SemWait);
-            spans.push(Span {
-                kind: SpanKind::SemHold,
-                from: at,
-                to: None,
-                depth: 0,
-            });
+            spans.push(span(SpanKind::SemHold, None, 0));
         }
-        "semaphore.release" => end(spans, SpanKind::SemHold),
-        "taskgroup.enter" => start(spans, SpanKind::TaskGroup),
-        "taskgroup.exit" => end(spans, SpanKind::TaskGroup),
-        "timeout.enter" => start(spans, SpanKind::Timeout),
-        "timeout.exit" => end(spans, SpanKind::Timeout),
-        "timeout.expired" => marks.push(Mark {
+        Shown::SemRelease => end(spans, SpanKind::SemHold),
+        Shown::Enter(kind, scope) => {
+            let depth = spans
+                .iter()
+                .filter(|s| {
+                    matches!(s.kind, SpanKind::TaskGroup | SpanKind::Timeout) && s.to.is_none()
+                })
+                .count();
+            spans.push(span(kind, Some(scope), depth));
+        }
+        Shown::Exit(kind) => end(spans, kind),
+        Shown::TimeoutFired => marks.push(Mark {
             kind: MarkKind::TimeoutFired,
-            at,
-        }),
-        other => marks.push(Mark {
-            kind: MarkKind::Other(other),
             at,
         }),
     }

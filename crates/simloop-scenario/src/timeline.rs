@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use simloop_core::{Event, Outcome as Done, Trace};
+use simloop_core::{Event, Outcome as Done, ScopeEvent, TaskId, Trace};
 
 use crate::outcome::{error_json, MainOutcome, Outcome, TaskOutcome};
 
@@ -29,7 +29,9 @@ pub fn timeline(trace: &Trace, outcome: &Outcome) -> String {
                 };
                 format!("{} {what}", name(*task))
             }
-            Event::CancelRequested { task, by, count } => match by {
+            Event::CancelRequested {
+                task, by, count, ..
+            } => match by {
                 Some(b) => format!(
                     "{} cancel requested by {} (cancelling={count})",
                     name(*task),
@@ -37,20 +39,40 @@ pub fn timeline(trace: &Trace, outcome: &Outcome) -> String {
                 ),
                 None => format!("{} cancel requested (cancelling={count})", name(*task)),
             },
-            Event::Uncancel { task, remaining } => {
+            Event::Uncancel {
+                task, remaining, ..
+            } => {
                 format!("{} uncancel (cancelling={remaining})", name(*task))
             }
-            Event::Mark {
-                label,
-                task: Some(t),
-            } => format!("{} {label}", name(*t)),
-            Event::Mark { label, task: None } => label.to_string(),
+            Event::Scope(e) => match scope_line(e) {
+                Some((task, what)) => format!("{} {what}", name(task)),
+                None => continue,
+            },
             _ => continue,
         };
         let _ = writeln!(out, "{:>8}  {line}", r.tick);
     }
     let _ = writeln!(out, "{}", summary(outcome));
     out
+}
+
+/// A scope event as the timeline shows it: on whose line, and what.
+fn scope_line(e: &ScopeEvent) -> Option<(TaskId, &'static str)> {
+    Some(match e {
+        ScopeEvent::TaskGroupEnter { owner, .. } => (*owner, "taskgroup.enter"),
+        ScopeEvent::TaskGroupExit(x) => (x.owner, "taskgroup.exit"),
+        ScopeEvent::TimeoutEnter { owner, .. } => (*owner, "timeout.enter"),
+        ScopeEvent::TimeoutFired { task, .. } => (*task, "timeout.expired"),
+        ScopeEvent::TimeoutExit(x) => (x.owner, "timeout.exit"),
+        ScopeEvent::SemaphoreCall {
+            task: Some(t),
+            waits: true,
+            ..
+        } => (*t, "semaphore.wait"),
+        ScopeEvent::SemaphoreAcquired { task: Some(t), .. } => (*t, "semaphore.acquire"),
+        ScopeEvent::SemaphoreReleased { task: Some(t), .. } => (*t, "semaphore.release"),
+        _ => return None,
+    })
 }
 
 /// One paragraph: how main ended, orphans, escapes, stuck tasks.

@@ -70,13 +70,13 @@ pub(crate) fn handles_text(sim: &Sim) -> String {
     handles(sim).join("\n")
 }
 
-/// The marks the trace holds, as `tick label task`.
-pub(crate) fn marks(sim: &Sim) -> Vec<String> {
+/// The scope events the trace holds, as `tick event`.
+pub(crate) fn scope_events(sim: &Sim) -> Vec<String> {
     let trace = sim.trace_ref();
     trace
         .records()
         .iter()
-        .filter(|r| matches!(r.event, Event::Mark { .. }))
+        .filter(|r| matches!(r.event, Event::Scope(_)))
         .map(|r| format!("{} {}", r.tick, trace.describe(&r.event)))
         .collect()
 }
