@@ -1,4 +1,9 @@
-"""Virtual-clock loop + handle tracer for comparing against simloop traces."""
+"""Virtual-clock loop + handle tracer for comparing against simloop traces.
+
+The tracer behind the record_*_handles.py scripts (imported, not run): it logs
+each handle the loop runs as `TICK step TASK` or `TICK call LABEL`, the lines
+of common_gw::handles in crates/simloop-asyncio/tests.
+"""
 import asyncio, sys
 from asyncio import events
 sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parent.parent))

@@ -1,11 +1,14 @@
-"""test_taskgroups.py bodies, on integer ticks (1 s = 1000 ticks) with named tasks.
+"""Records CPython's loop operations for the test_taskgroups.py ports
+(crates/simloop-asyncio/tests/taskgroups.rs): the test bodies on integer ticks
+(1 s = 1000 ticks), every task named.
 
-Usage: py_tg.py TESTNAME   -> prints the trace (ctrace) and '# key=value' observations.
+Usage (see README.md): record_taskgroup_traces.py TEST   prints the trace
+(ops_tracer) and '# key=value' observations; --list prints the test names.
 """
 import asyncio
 import contextlib
 import sys
-import ctrace
+import ops_tracer
 
 TG = asyncio.TaskGroup
 CE = asyncio.CancelledError
@@ -125,7 +128,7 @@ async def cancel_children_on_child_error():
     try:
         await asyncio.create_task(runner(), name="runner")
     except ExceptionGroup as e:
-        obs(eg=ctrace.show(e))
+        obs(eg=ops_tracer.show(e))
     obs(NUM=NUM, t2_cancel=t2_cancel, runner_cancel=runner_cancel)
 
 
@@ -203,7 +206,7 @@ async def taskgroup_08():
     try:
         await r
     except ExceptionGroup as e:
-        obs(eg=ctrace.show(e))
+        obs(eg=ops_tracer.show(e))
 
 
 @test
@@ -223,7 +226,7 @@ async def taskgroup_09():
     try:
         await runner()
     except ExceptionGroup as e:
-        obs(eg=ctrace.show(e))
+        obs(eg=ops_tracer.show(e))
     obs(t1=t1.cancelled(), t2=t2.cancelled())
 
 
@@ -243,7 +246,7 @@ async def taskgroup_10():
     try:
         await runner()
     except ExceptionGroup as e:
-        obs(eg=ctrace.show(e))
+        obs(eg=ops_tracer.show(e))
     obs(t1=t1.cancelled(), t2=t2.cancelled())
 
 
@@ -262,7 +265,7 @@ async def taskgroup_11():
     try:
         await r
     except ExceptionGroup as e:
-        obs(eg=ctrace.show(e))
+        obs(eg=ops_tracer.show(e))
 
 
 @test
@@ -281,7 +284,7 @@ async def taskgroup_12():
     try:
         await r
     except ExceptionGroup as e:
-        obs(eg=ctrace.show(e))
+        obs(eg=ops_tracer.show(e))
 
 
 async def _crash_after(t):
@@ -300,7 +303,7 @@ async def taskgroup_13():
     try:
         await r
     except ExceptionGroup as e:
-        obs(eg=ctrace.show(e))
+        obs(eg=ops_tracer.show(e))
 
 
 @test
@@ -314,7 +317,7 @@ async def taskgroup_14():
     try:
         await r
     except ExceptionGroup as e:
-        obs(eg=ctrace.show(e))
+        obs(eg=ops_tracer.show(e))
 
 
 async def _crash_soon():
@@ -339,7 +342,7 @@ async def taskgroup_15():
     try:
         await r
     except ExceptionGroup as e:
-        obs(eg=ctrace.show(e))
+        obs(eg=ops_tracer.show(e))
 
 
 @test
@@ -362,7 +365,7 @@ async def taskgroup_16():
     try:
         await r
     except ExceptionGroup as e:
-        obs(eg=ctrace.show(e))
+        obs(eg=ops_tracer.show(e))
 
 
 @test
@@ -404,7 +407,7 @@ async def taskgroup_18():
     try:
         await r
     except ExceptionGroup as e:
-        obs(eg=ctrace.show(e))
+        obs(eg=ops_tracer.show(e))
     obs(NUM=NUM)
 
 
@@ -432,7 +435,7 @@ async def taskgroup_19():
     try:
         await r
     except ExceptionGroup as e:
-        obs(eg=ctrace.show(e))
+        obs(eg=ops_tracer.show(e))
 
 
 @test
@@ -456,7 +459,7 @@ async def taskgroup_20a():
     try:
         await runner()
     except BaseExceptionGroup as e:
-        obs(eg=ctrace.show(e))
+        obs(eg=ops_tracer.show(e))
 
 
 @test
@@ -471,7 +474,7 @@ async def taskgroup_21a():
     try:
         await runner()
     except BaseExceptionGroup as e:
-        obs(eg=ctrace.show(e))
+        obs(eg=ops_tracer.show(e))
 
 
 @test
@@ -541,7 +544,7 @@ async def taskgroup_25():
     try:
         await runner()
     except ExceptionGroup as e:
-        obs(eg=ctrace.show(e))
+        obs(eg=ops_tracer.show(e))
     obs(nhydras=nhydras)
 
 
@@ -580,7 +583,7 @@ async def no_create_task_after_failure():
             g.create_task(coro1(), name="c1")
             g.create_task(coro2(g), name="c2")
     except ExceptionGroup as e:
-        obs(eg=ctrace.show(e))
+        obs(eg=ops_tracer.show(e))
 
 
 @test
@@ -804,9 +807,9 @@ async def child_error_while_body_handles_cancel():
             g.create_task(fail(12, "B"), name="b")
             await asyncio.sleep(1000)
     except BaseExceptionGroup as e:
-        obs(eg=ctrace.show(e))
+        obs(eg=ops_tracer.show(e))
     obs(cancelling=asyncio.current_task().cancelling())
 
 
 if __name__ == "__main__":
-    ctrace.run(T[sys.argv[1]])
+    ops_tracer.main(T)

@@ -1,4 +1,4 @@
-from vtrace import *
+from handle_tracer import *
 import sys
 from asyncio import events
 

@@ -1,5 +1,5 @@
-from vtrace import *
-import vtrace, sys
+from handle_tracer import *
+import handle_tracer, sys
 def section(n): print(f"## {n}")
 
 section("test_wait")

@@ -1,5 +1,7 @@
 """Trace real CPython asyncio on simloop's virtual clock, in simloop's event vocabulary.
 
+The tracer behind the record_*_traces.py scripts (imported, not run).
+
 Events kept (the loop operations): create, step (with '<- CancelledError' when
 _must_cancel is set at step start), call LABEL (non-step handles), cancel (a
 cancel() that returns True, logged before it propagates, as simloop does),
@@ -138,3 +140,15 @@ def run(main_fn, name="main"):
     print(render())
     print(f"# main: {outcome(main)}  time={LOOP.time()}")
     return main
+
+
+def main(tests):
+    """The command line of a record_*_traces.py script, whose tests are `tests`
+    (name -> async function): `TEST` prints that test's trace, `--list` the
+    test names, one a line."""
+    if sys.argv[1:] == ["--list"]:
+        print("\n".join(tests))
+    elif len(sys.argv) == 2 and sys.argv[1] in tests:
+        run(tests[sys.argv[1]])
+    else:
+        sys.exit(f"usage: {sys.argv[0]} TEST | --list  (TEST: one of {', '.join(tests)})")

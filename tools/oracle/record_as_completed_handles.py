@@ -1,9 +1,9 @@
-from vtrace import *
-import vtrace, sys
+from handle_tracer import *
+import handle_tracer, sys
 V = sys.version_info[:2]
 def section(n): print(f"## {n}")
 def fresh():
-    vtrace.LOG.clear()
+    handle_tracer.LOG.clear()
     loop = VirtualClockLoop()
     asyncio.set_event_loop(loop)
     return loop

@@ -1,7 +1,12 @@
-"""test_timeouts.py bodies on integer ticks (1 s = 1000 ticks)."""
+"""Records CPython's loop operations for the test_timeouts.py ports
+(crates/simloop-asyncio/tests/timeouts.rs): the test bodies on integer ticks
+(1 s = 1000 ticks).
+
+Usage as record_taskgroup_traces.py (see README.md).
+"""
 import asyncio
 import sys
-import ctrace
+import ops_tracer
 
 CE = asyncio.CancelledError
 T = {}
@@ -404,7 +409,7 @@ async def timeout_taskgroup():
                 finally:
                     await asyncio.sleep(1000)
     except ExceptionGroup as eg:
-        obs(eg=ctrace.show(eg))
+        obs(eg=ops_tracer.show(eg))
     obs(cancelling=asyncio.current_task().cancelling())
     # the 3.13 TaskGroup re-arms the cancel; the timeout's uncancel to 0 withdraws it
     await asyncio.sleep(0)
@@ -421,7 +426,7 @@ async def timeout_in_taskgroup_child():
         async with asyncio.TaskGroup() as tg:
             tg.create_task(child(), name="child")
     except ExceptionGroup as eg:
-        obs(eg=ctrace.show(eg))
+        obs(eg=ops_tracer.show(eg))
 
 
 @test
@@ -438,4 +443,4 @@ async def reschedule_to_past():
 
 
 if __name__ == "__main__":
-    ctrace.run(T[sys.argv[1]])
+    ops_tracer.main(T)

@@ -1,7 +1,12 @@
-"""test_tasks.py shield tests, in a task (run_briefly -> await asyncio.sleep(0))."""
+"""Records CPython's loop operations for the shield ports
+(crates/simloop-asyncio/tests/shield.rs): test_tasks.py's shield tests, in a
+task (run_briefly -> await asyncio.sleep(0)).
+
+Usage as record_taskgroup_traces.py (see README.md).
+"""
 import asyncio
 import sys
-import ctrace
+import ops_tracer
 
 CE = asyncio.CancelledError
 T = {}
@@ -216,4 +221,4 @@ async def shield_in_timeout():
 
 
 if __name__ == "__main__":
-    ctrace.run(T[sys.argv[1]])
+    ops_tracer.main(T)

@@ -1,10 +1,10 @@
-from vtrace import *
-import vtrace
+from handle_tracer import *
+import handle_tracer
 
 def section(n): print(f"## {n}")
 
 def fresh():
-    vtrace.LOG.clear()
+    handle_tracer.LOG.clear()
     loop = VirtualClockLoop()
     asyncio.set_event_loop(loop)
     return loop
