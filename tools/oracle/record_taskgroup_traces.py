@@ -4,6 +4,7 @@
 
 Usage (see README.md): record_taskgroup_traces.py TEST   prints the trace
 (ops_tracer) and '# key=value' observations; --list prints the test names.
+write_trace_files.py taskgroups writes them to the tests' data files.
 """
 import asyncio
 import contextlib
