@@ -4,7 +4,7 @@
     simloop_ref.py [--native-sets] FILE.json   one scenario, one outcome line
     simloop_ref.py [--native-sets] -           one scenario per stdin line, one outcome line each
 
-The scenario and outcome formats are ../shared/spec/scenario-format.md (v1);
+The scenario and outcome formats are docs/scenario-format.md (version 1);
 docs/scenario-semantics.md gives the Python program behind every step, and
 this file is that program. Standard library only; CPython 3.11 to 3.13.
 """

@@ -6,7 +6,8 @@
 //! `test_utils.run_briefly(loop)`; here they run in the `main` task and
 //! `run_briefly` is `await asyncio.sleep(0)`. Each test checks the exact loop
 //! operations against CPython's trace of the same in-task body (see
-//! `common_tg`); the traces are at the end of the file.
+//! `common_tg`), recorded in `tests/cpython/shield/` by
+//! `tools/oracle/record_shield_traces.py`.
 //!
 //! Not portable: `test_shield_coroutine_without_loop` and
 //! `test_shield_coroutine_use_global_loop` (event loop policy and "no
@@ -23,7 +24,7 @@ use std::cell::Cell;
 use std::future::IntoFuture;
 use std::rc::Rc;
 
-use common_tg::{assert_ops, run, Traces};
+use common_tg::{assert_ops, run};
 use simloop_asyncio::gather::gather;
 use simloop_asyncio::shield::{shield, shield_future, Shielded};
 use simloop_core::{get_running_loop, sleep, spawn, Exc, Profile};
@@ -39,7 +40,7 @@ fn shield_result() {
             outer.await
         });
         assert_eq!(r.unwrap(), 42, "{p}");
-        assert_ops(&sim, p, &SHIELD_RESULT);
+        assert_ops(&sim, p, "shield/shield_result");
     }
 }
 
@@ -57,7 +58,7 @@ fn shield_exception() {
             Ok(outer.result().unwrap().unwrap_err().same(&exc))
         });
         assert!(r.unwrap(), "{p}: outer.exception() is exc");
-        assert_ops(&sim, p, &SHIELD_EXCEPTION);
+        assert_ops(&sim, p, "shield/shield_exception");
     }
 }
 
@@ -74,7 +75,7 @@ fn shield_cancel_inner() {
             Ok(outer.cancelled())
         });
         assert!(r.unwrap(), "{p}");
-        assert_ops(&sim, p, &SHIELD_CANCEL_INNER);
+        assert_ops(&sim, p, "shield/shield_cancel_inner");
     }
 }
 
@@ -99,7 +100,7 @@ fn shield_cancel_outer() {
             !common_tg::ops(&sim).contains("_inner_done_callback"),
             "{p}"
         );
-        assert_ops(&sim, p, &SHIELD_CANCEL_OUTER);
+        assert_ops(&sim, p, "shield/shield_cancel_outer");
     }
 }
 
@@ -118,7 +119,7 @@ fn shield_shortcut() {
             s.await
         });
         assert_eq!(r.unwrap(), 42, "{p}");
-        assert_ops(&sim, p, &SHIELD_SHORTCUT);
+        assert_ops(&sim, p, "shield/shield_shortcut");
     }
 }
 
@@ -151,7 +152,7 @@ fn shield_effect() {
         });
         assert!(r.unwrap(), "{p}");
         assert_eq!(proof.get(), 1, "{p}");
-        assert_ops(&sim, p, &SHIELD_EFFECT);
+        assert_ops(&sim, p, "shield/shield_effect");
     }
 }
 
@@ -181,7 +182,7 @@ fn shield_gather() {
             Ok((cancelled, values))
         });
         assert_eq!(r.unwrap(), (true, vec![1, 2]), "{p}");
-        assert_ops(&sim, p, &SHIELD_GATHER);
+        assert_ops(&sim, p, "shield/shield_gather");
     }
 }
 
@@ -216,7 +217,7 @@ fn gather_shield() {
             Ok(seen)
         });
         assert_eq!(r.unwrap(), (true, true, true), "{p}");
-        assert_ops(&sim, p, &GATHER_SHIELD);
+        assert_ops(&sim, p, "shield/gather_shield");
     }
 }
 
@@ -230,7 +231,7 @@ fn shield_coroutine_use_running_loop() {
             outer.await
         });
         assert_eq!(r.unwrap(), 42, "{p}");
-        assert_ops(&sim, p, &SHIELD_COROUTINE_USE_RUNNING_LOOP);
+        assert_ops(&sim, p, "shield/shield_coroutine_use_running_loop");
     }
 }
 
@@ -257,7 +258,7 @@ fn waiter_cancelled_inner_continues() {
             ("child", Some(100), false),
             "{p}"
         );
-        assert_ops(&sim, p, &WAITER_CANCELLED_INNER_CONTINUES);
+        assert_ops(&sim, p, "shield/waiter_cancelled_inner_continues");
     }
 }
 
@@ -275,7 +276,7 @@ fn inner_cancelled_cancels_outer() {
             Ok((e.is_cancelled(), w.cancelled()))
         });
         assert_eq!(r.unwrap(), (true, true), "{p}");
-        assert_ops(&sim, p, &INNER_CANCELLED_CANCELS_OUTER);
+        assert_ops(&sim, p, "shield/inner_cancelled_cancels_outer");
     }
 }
 
@@ -294,7 +295,7 @@ fn inner_error_propagates() {
             Ok((&w).await.unwrap_err())
         });
         assert_eq!(r.unwrap().class_name(), "Boom", "{p}");
-        assert_ops(&sim, p, &INNER_ERROR_PROPAGATES);
+        assert_ops(&sim, p, "shield/inner_error_propagates");
     }
 }
 
@@ -313,213 +314,6 @@ fn shield_in_timeout() {
             Ok((e.class_name().to_owned(), t.await?))
         });
         assert_eq!(r.unwrap(), ("TimeoutError".to_owned(), 7), "{p}");
-        assert_ops(&sim, p, &SHIELD_IN_TIMEOUT);
+        assert_ops(&sim, p, "shield/shield_in_timeout");
     }
 }
-
-// ---------------------------------------------------------------------------
-// CPython's traces (generated; see common_tg).
-
-const SHIELD_RESULT: Traces = Traces([SHIELD_RESULT_ALL; 3]);
-const SHIELD_RESULT_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 call shield._inner_done_callback
-     0 call shield._outer_done_callback
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const SHIELD_EXCEPTION: Traces = Traces([SHIELD_EXCEPTION_ALL; 3]);
-const SHIELD_EXCEPTION_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 step main
-     0 call shield._inner_done_callback
-     0 step main
-     0 done main ok
-     0 call shield._outer_done_callback
-     0 call _run_until_complete_cb
-"#;
-
-const SHIELD_CANCEL_INNER: Traces = Traces([SHIELD_CANCEL_INNER_ALL; 3]);
-const SHIELD_CANCEL_INNER_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 step main
-     0 call shield._inner_done_callback
-     0 step main
-     0 done main ok
-     0 call shield._outer_done_callback
-     0 call _run_until_complete_cb
-"#;
-
-const SHIELD_CANCEL_OUTER: Traces = Traces([SHIELD_CANCEL_OUTER_ALL; 3]);
-const SHIELD_CANCEL_OUTER_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 step main
-     0 call shield._outer_done_callback
-     0 step main
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const SHIELD_SHORTCUT: Traces = Traces([SHIELD_SHORTCUT_ALL; 3]);
-const SHIELD_SHORTCUT_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const SHIELD_EFFECT: Traces = Traces([SHIELD_EFFECT_ALL; 3]);
-const SHIELD_EFFECT_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create outer by main
-     0 step outer
-     0 create inner by outer
-     0 step main
-     0 cancel outer by main (cancelling=1)
-     0 step inner
-     0 call shield._outer_done_callback
-     0 step outer
-     0 done outer cancelled
-     0 step main
-     0 step inner
-     0 done inner ok
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const SHIELD_GATHER: Traces = Traces([SHIELD_GATHER_ALL; 3]);
-const SHIELD_GATHER_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 step main
-     0 call shield._outer_done_callback
-     0 step main
-     0 call gather._done_callback
-     0 call gather._done_callback
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const GATHER_SHIELD: Traces = Traces([GATHER_SHIELD_ALL; 3]);
-const GATHER_SHIELD_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 step main
-     0 call shield._outer_done_callback
-     0 call gather._done_callback
-     0 call shield._outer_done_callback
-     0 call gather._done_callback
-     0 step main
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const SHIELD_COROUTINE_USE_RUNNING_LOOP: Traces =
-    Traces([SHIELD_COROUTINE_USE_RUNNING_LOOP_ALL; 3]);
-const SHIELD_COROUTINE_USE_RUNNING_LOOP_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create coro by main
-     0 step coro
-     0 done coro ok
-     0 call shield._inner_done_callback
-     0 call shield._outer_done_callback
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const WAITER_CANCELLED_INNER_CONTINUES: Traces = Traces([WAITER_CANCELLED_INNER_CONTINUES_ALL; 3]);
-const WAITER_CANCELLED_INNER_CONTINUES_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create waiter by main
-     0 step waiter
-     0 create child by waiter
-     0 step child
-    10 call sleep
-    10 step main
-    10 cancel waiter by main (cancelling=1)
-    10 call shield._outer_done_callback
-    10 step waiter
-    10 done waiter cancelled
-    10 step main
-   100 call sleep
-   100 step child
-   100 done child ok
-   110 call sleep
-   110 step main
-   110 done main ok
-   110 call _run_until_complete_cb
-"#;
-
-const INNER_CANCELLED_CANCELS_OUTER: Traces = Traces([INNER_CANCELLED_CANCELS_OUTER_ALL; 3]);
-const INNER_CANCELLED_CANCELS_OUTER_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create child by main
-     0 create waiter by main
-     0 step child
-     0 step waiter
-    10 call sleep
-    10 step main
-    10 cancel child by main (cancelling=1)
-    10 step child
-    10 done child cancelled
-    10 call shield._inner_done_callback
-    10 call shield._outer_done_callback
-    10 step waiter
-    10 done waiter cancelled
-    10 step main
-    10 done main ok
-    10 call _run_until_complete_cb
-"#;
-
-const INNER_ERROR_PROPAGATES: Traces = Traces([INNER_ERROR_PROPAGATES_ALL; 3]);
-const INNER_ERROR_PROPAGATES_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create waiter by main
-     0 step waiter
-     0 create child by waiter
-     0 step child
-   100 call sleep
-   100 step child
-   100 done child error Boom
-   100 call shield._inner_done_callback
-   100 call shield._outer_done_callback
-   100 step waiter
-   100 done waiter error Boom
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-const SHIELD_IN_TIMEOUT: Traces = Traces([SHIELD_IN_TIMEOUT_ALL; 3]);
-const SHIELD_IN_TIMEOUT_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create child by main
-     0 step child
-    10 call Timeout._on_timeout
-    10 cancel main (cancelling=1)
-    10 call shield._outer_done_callback
-    10 step main
-    10 uncancel main (cancelling=0)
-   100 call sleep
-   100 step child
-   100 done child ok
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;

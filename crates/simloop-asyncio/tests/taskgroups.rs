@@ -5,7 +5,8 @@
 //! Time: 1 s of the CPython tests is 1000 ticks. Every child gets a name so
 //! that traces can be compared. Besides what CPython asserts, each test
 //! checks the exact loop operations against CPython's trace of the same body
-//! for that version (see `common_tg`); the traces are at the end of the file.
+//! for that version (see `common_tg`), recorded in
+//! `tests/cpython/taskgroups/` by `tools/oracle/record_taskgroup_traces.py`.
 //!
 //! Not portable:
 //! - `_test_taskgroup_21` is disabled in CPython itself (a `KeyboardInterrupt`
@@ -26,7 +27,7 @@ mod common_tg;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use common_tg::{assert_ops, error_types, names, poll_once, run, Traces};
+use common_tg::{assert_ops, error_types, names, poll_once, run};
 use simloop_asyncio::errors::{ExceptStar, Matcher};
 use simloop_asyncio::taskgroup::{task_group, TaskGroup};
 use simloop_core::{current_task, get_running_loop, sleep, spawn, Exc, Profile, Task, TaskRef};
@@ -87,7 +88,7 @@ fn taskgroup_01() {
         });
         assert_eq!(r.unwrap(), (42, 11), "{p}");
         assert_eq!(sim.time(), 200, "{p}");
-        assert_ops(&sim, p, &TASKGROUP_01);
+        assert_ops(&sim, p, "taskgroups/taskgroup_01");
     }
 }
 
@@ -107,7 +108,7 @@ fn taskgroup_02() {
         });
         assert_eq!(r.unwrap(), (42, 11), "{p}");
         assert_eq!(sim.time(), 350, "{p}");
-        assert_ops(&sim, p, &TASKGROUP_02);
+        assert_ops(&sim, p, "taskgroups/taskgroup_02");
     }
 }
 
@@ -129,7 +130,7 @@ fn taskgroup_03() {
         });
         assert_eq!(r.unwrap(), (true, 11), "{p}");
         assert_eq!(sim.time(), 350, "{p}");
-        assert_ops(&sim, p, &TASKGROUP_03);
+        assert_ops(&sim, p, "taskgroups/taskgroup_03");
     }
 }
 
@@ -168,7 +169,7 @@ fn taskgroup_04() {
         assert_eq!(num.get(), 0, "{p}");
         assert!(t2_cancel.get() && t2_cancelled, "{p}");
         assert_eq!(sim.time(), 100, "{p}");
-        assert_ops(&sim, p, &TASKGROUP_04);
+        assert_ops(&sim, p, "taskgroups/taskgroup_04");
     }
 }
 
@@ -208,7 +209,7 @@ fn cancel_children_on_child_error() {
         assert_eq!(error_types(&e), names(&[ZDE]), "{p}");
         assert_eq!(num.get(), 0, "{p}");
         assert!(t2_cancel.get() && runner_cancel.get(), "{p}");
-        assert_ops(&sim, p, &CANCEL_CHILDREN_ON_CHILD_ERROR);
+        assert_ops(&sim, p, "taskgroups/cancel_children_on_child_error");
     }
 }
 
@@ -244,7 +245,7 @@ fn cancellation() {
         });
         assert!(r.unwrap().is_cancelled(), "{p}");
         assert_eq!(num.get(), 5, "{p}");
-        assert_ops(&sim, p, &CANCELLATION);
+        assert_ops(&sim, p, "taskgroups/cancellation");
     }
 }
 
@@ -275,7 +276,7 @@ fn taskgroup_07() {
         });
         assert!(r.unwrap().is_cancelled(), "{p}");
         assert_eq!(num.get(), 15, "{p}");
-        assert_ops(&sim, p, &TASKGROUP_07);
+        assert_ops(&sim, p, "taskgroups/taskgroup_07");
     }
 }
 
@@ -301,7 +302,7 @@ fn taskgroup_08() {
         let e = r.unwrap();
         assert_eq!(e.class_name(), "ExceptionGroup", "{p}");
         assert_eq!(error_types(&e), names(&[ZDE]), "{p}");
-        assert_ops(&sim, p, &TASKGROUP_08);
+        assert_ops(&sim, p, "taskgroups/taskgroup_08");
     }
 }
 
@@ -330,7 +331,7 @@ fn taskgroup_09() {
         assert_eq!(error_types(&e), names(&[ZDE]), "{p}");
         assert!(cancelled, "{p}");
         assert_eq!(sim.time(), 100, "{p}");
-        assert_ops(&sim, p, &TASKGROUP_09);
+        assert_ops(&sim, p, "taskgroups/taskgroup_09");
     }
 }
 
@@ -357,7 +358,7 @@ fn taskgroup_10() {
         assert_eq!(error_types(&e), names(&[ZDE]), "{p}");
         assert!(cancelled, "{p}");
         assert_eq!(sim.time(), 0, "{p}");
-        assert_ops(&sim, p, &TASKGROUP_10);
+        assert_ops(&sim, p, "taskgroups/taskgroup_10");
     }
 }
 
@@ -389,7 +390,7 @@ fn taskgroup_11() {
         let e = r.unwrap();
         assert_eq!(error_types(&e), names(&["ExceptionGroup"]), "{p}");
         assert_eq!(error_types(&e.members().unwrap()[0]), names(&[ZDE]), "{p}");
-        assert_ops(&sim, p, &TASKGROUP_11);
+        assert_ops(&sim, p, "taskgroups/taskgroup_11");
     }
 }
 
@@ -422,7 +423,7 @@ fn taskgroup_12() {
         let e = r.unwrap();
         assert_eq!(error_types(&e), names(&["ExceptionGroup"]), "{p}");
         assert_eq!(error_types(&e.members().unwrap()[0]), names(&[ZDE]), "{p}");
-        assert_ops(&sim, p, &TASKGROUP_12);
+        assert_ops(&sim, p, "taskgroups/taskgroup_12");
     }
 }
 
@@ -451,7 +452,7 @@ fn taskgroup_13() {
             Ok((&r).await.unwrap_err())
         });
         assert_eq!(error_types(&r.unwrap()), names(&["ValueError"]), "{p}");
-        assert_ops(&sim, p, &TASKGROUP_13);
+        assert_ops(&sim, p, "taskgroups/taskgroup_13");
     }
 }
 
@@ -480,7 +481,7 @@ fn taskgroup_14() {
             names(&["ValueError"]),
             "{p}"
         );
-        assert_ops(&sim, p, &TASKGROUP_14);
+        assert_ops(&sim, p, "taskgroups/taskgroup_14");
     }
 }
 
@@ -522,7 +523,7 @@ fn taskgroup_15() {
             300,
             "{p}: the child's error cancels the handler's sleep"
         );
-        assert_ops(&sim, p, &TASKGROUP_15);
+        assert_ops(&sim, p, "taskgroups/taskgroup_15");
     }
 }
 
@@ -541,7 +542,7 @@ fn taskgroup_16() {
             Ok((&r).await.unwrap_err())
         });
         assert_eq!(error_types(&r.unwrap()), names(&[ZDE]), "{p}");
-        assert_ops(&sim, p, &TASKGROUP_16);
+        assert_ops(&sim, p, "taskgroups/taskgroup_16");
     }
 }
 
@@ -569,7 +570,7 @@ fn taskgroup_17() {
         });
         assert!(r.unwrap().is_cancelled(), "{p}");
         assert_eq!(num.get(), 10, "{p}");
-        assert_ops(&sim, p, &TASKGROUP_17);
+        assert_ops(&sim, p, "taskgroups/taskgroup_17");
     }
 }
 
@@ -605,7 +606,7 @@ fn taskgroup_18() {
         assert_eq!(num.get(), 10, "{p}");
         // Not asserted by CPython: 3.13 re-arms the outside cancel.
         assert_eq!(cancelling, 1, "{p}");
-        assert_ops(&sim, p, &TASKGROUP_18);
+        assert_ops(&sim, p, "taskgroups/taskgroup_18");
     }
 }
 
@@ -626,7 +627,7 @@ fn taskgroup_19() {
         let e = r.unwrap();
         assert_eq!(e.class_name(), "ExceptionGroup", "{p}");
         assert_eq!(error_types(&e), names(&["MyExc", ZDE]), "{p}");
-        assert_ops(&sim, p, &TASKGROUP_19);
+        assert_ops(&sim, p, "taskgroups/taskgroup_19");
     }
 }
 
@@ -644,7 +645,7 @@ fn taskgroup_20() {
             Ok(e)
         });
         assert_eq!(r.unwrap().class_name(), "KeyboardInterrupt", "{p}");
-        assert_ops(&sim, p, &TASKGROUP_20);
+        assert_ops(&sim, p, "taskgroups/taskgroup_20");
     }
 }
 
@@ -664,7 +665,7 @@ fn taskgroup_20a() {
         let e = r.unwrap();
         assert_eq!(e.class_name(), "BaseExceptionGroup", "{p}");
         assert_eq!(error_types(&e), names(&["MyBaseExc", ZDE]), "{p}");
-        assert_ops(&sim, p, &TASKGROUP_20A);
+        assert_ops(&sim, p, "taskgroups/taskgroup_20a");
     }
 }
 
@@ -687,7 +688,7 @@ fn taskgroup_21a() {
         let e = r.unwrap();
         assert_eq!(e.class_name(), "BaseExceptionGroup", "{p}");
         assert_eq!(error_types(&e), names(&["MyBaseExc", "TypeError"]), "{p}");
-        assert_ops(&sim, p, &TASKGROUP_21A);
+        assert_ops(&sim, p, "taskgroups/taskgroup_21a");
     }
 }
 
@@ -710,7 +711,7 @@ fn taskgroup_22() {
         });
         assert!(r.unwrap().is_cancelled(), "{p}");
         assert_eq!(sim.time(), 50, "{p}");
-        assert_ops(&sim, p, &TASKGROUP_22);
+        assert_ops(&sim, p, "taskgroups/taskgroup_22");
     }
 }
 
@@ -737,7 +738,7 @@ fn taskgroup_23() {
         assert!(at_5 < 5, "{p}");
         assert_eq!((at_5, at_end), (4, 0), "{p}: exact on virtual time");
         assert_eq!(sim.time(), 2350, "{p}");
-        assert_ops(&sim, p, &TASKGROUP_23);
+        assert_ops(&sim, p, "taskgroups/taskgroup_23");
     }
 }
 
@@ -760,7 +761,7 @@ fn taskgroup_24() {
         });
         r.unwrap();
         assert_eq!(sim.time(), 300, "{p}");
-        assert_ops(&sim, p, &TASKGROUP_24);
+        assert_ops(&sim, p, "taskgroups/taskgroup_24");
     }
 }
 
@@ -803,7 +804,7 @@ fn taskgroup_25() {
         assert_eq!(error_types(&r.unwrap()), names(&[ZDE]), "{p}");
         assert!(nhydras.get() >= 10, "{p}");
         assert_eq!(nhydras.get(), 31, "{p}: exact on virtual time");
-        assert_ops(&sim, p, &TASKGROUP_25);
+        assert_ops(&sim, p, "taskgroups/taskgroup_25");
     }
 }
 
@@ -819,7 +820,7 @@ fn taskgroup_task_name() {
             .await
         });
         assert_eq!(r.unwrap(), "yolo", "{p}");
-        assert_ops(&sim, p, &TASKGROUP_TASK_NAME);
+        assert_ops(&sim, p, "taskgroups/taskgroup_task_name");
     }
 }
 
@@ -867,7 +868,7 @@ fn taskgroup_no_create_task_after_failure() {
             want.push(ZDE.to_owned());
         }
         assert_eq!(*seen.borrow(), want, "{p}");
-        assert_ops(&sim, p, &NO_CREATE_TASK_AFTER_FAILURE);
+        assert_ops(&sim, p, "taskgroups/no_create_task_after_failure");
     }
 }
 
@@ -904,7 +905,7 @@ fn taskgroup_context_manager_exit_raises() {
             inner.await
         });
         assert_eq!(r.unwrap(), (0, 2), "{p}");
-        assert_ops(&sim, p, &CONTEXT_MANAGER_EXIT_RAISES);
+        assert_ops(&sim, p, "taskgroups/context_manager_exit_raises");
     }
 }
 
@@ -924,7 +925,7 @@ fn taskgroup_already_entered() {
             "RuntimeError(\"TaskGroup <TaskGroup entered> has already been entered\")",
             "{p}"
         );
-        assert_ops(&sim, p, &ALREADY_ENTERED);
+        assert_ops(&sim, p, "taskgroups/already_entered");
     }
 }
 
@@ -943,7 +944,7 @@ fn taskgroup_double_enter() {
             "RuntimeError(\"TaskGroup <TaskGroup entered> has already been entered\")",
             "{p}"
         );
-        assert_ops(&sim, p, &DOUBLE_ENTER);
+        assert_ops(&sim, p, "taskgroups/double_enter");
     }
 }
 
@@ -962,7 +963,7 @@ fn taskgroup_finished() {
             "RuntimeError(\"TaskGroup <TaskGroup entered> is finished\")",
             "{p}"
         );
-        assert_ops(&sim, p, &FINISHED);
+        assert_ops(&sim, p, "taskgroups/finished");
     }
 }
 
@@ -979,7 +980,7 @@ fn taskgroup_not_entered() {
             "RuntimeError(\"TaskGroup <TaskGroup> has not been entered\")",
             "{p}"
         );
-        assert_ops(&sim, p, &NOT_ENTERED);
+        assert_ops(&sim, p, "taskgroups/not_entered");
     }
 }
 
@@ -1041,7 +1042,7 @@ fn cancelling_level_preserved() {
         });
         let want = if p >= Profile::Py313 { 0 } else { 1 };
         assert_eq!(r.unwrap(), want, "{p}: cancelling() after the group");
-        assert_ops(&sim, p, &CANCELLING_LEVEL_PRESERVED);
+        assert_ops(&sim, p, "taskgroups/cancelling_level_preserved");
     }
 }
 
@@ -1090,7 +1091,7 @@ fn nested_groups_both_cancelled() {
             want,
             "{p}: cancelling() inside and after the outer group"
         );
-        assert_ops(&sim, p, &NESTED_GROUPS_BOTH_CANCELLED);
+        assert_ops(&sim, p, "taskgroups/nested_groups_both_cancelled");
     }
 }
 
@@ -1162,7 +1163,7 @@ fn error_and_cancel() {
             );
         }
         assert_eq!(*seen.borrow(), want, "{p}");
-        assert_ops(&sim, p, &ERROR_AND_CANCEL);
+        assert_ops(&sim, p, "taskgroups/error_and_cancel");
     }
 }
 
@@ -1197,7 +1198,7 @@ fn seed_group_child_raises_after_body() {
             want,
             "{p}: main's cancel_requests, uncancels, cancelling"
         );
-        assert_ops(&sim, p, &SEED);
+        assert_ops(&sim, p, "taskgroups/seed");
     }
 }
 
@@ -1280,7 +1281,7 @@ fn parent_cancelled_twice_while_exiting() {
         });
         assert_eq!(r.unwrap(), (true, 2), "{p}");
         assert_eq!(sim.time(), 60, "{p}");
-        assert_ops(&sim, p, &PARENT_CANCELLED_TWICE_WHILE_EXITING);
+        assert_ops(&sim, p, "taskgroups/parent_cancelled_twice_while_exiting");
     }
 }
 
@@ -1303,7 +1304,7 @@ fn timeout_around_group() {
         let (e, cancelling) = r.unwrap();
         assert_eq!((e.class_name(), cancelling), ("TimeoutError", 0), "{p}");
         assert_eq!(sim.time(), 50, "{p}");
-        assert_ops(&sim, p, &TIMEOUT_AROUND_GROUP);
+        assert_ops(&sim, p, "taskgroups/timeout_around_group");
     }
 }
 
@@ -1346,1934 +1347,6 @@ fn child_error_while_body_handles_cancel() {
             "{p}"
         );
         assert_eq!(cancelling, 0, "{p}");
-        assert_ops(&sim, p, &CHILD_ERROR_WHILE_BODY_HANDLES_CANCEL);
+        assert_ops(&sim, p, "taskgroups/child_error_while_body_handles_cancel");
     }
 }
-
-// ---------------------------------------------------------------------------
-// CPython's traces (generated; see common_tg).
-
-const TASKGROUP_01: Traces = Traces([TASKGROUP_01_ALL; 3]);
-const TASKGROUP_01_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create t1 by main
-     0 create t2 by main
-     0 step t1
-     0 step t2
-   100 call sleep
-   100 step t1
-   100 done t1 ok
-   100 call TaskGroup._on_task_done
-   200 call sleep
-   200 step t2
-   200 done t2 ok
-   200 call TaskGroup._on_task_done
-   200 step main
-   200 done main ok
-   200 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_02: Traces = Traces([TASKGROUP_02_ALL; 3]);
-const TASKGROUP_02_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create t1 by main
-     0 step t1
-   100 call sleep
-   100 step t1
-   100 done t1 ok
-   100 call TaskGroup._on_task_done
-   150 call sleep
-   150 step main
-   150 create t2 by main
-   150 step t2
-   350 call sleep
-   350 step t2
-   350 done t2 ok
-   350 call TaskGroup._on_task_done
-   350 step main
-   350 done main ok
-   350 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_03: Traces = Traces([TASKGROUP_03_ALL; 3]);
-const TASKGROUP_03_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create t1 by main
-     0 step t1
-   150 call sleep
-   150 step main
-   150 cancel t1 by main (cancelling=1)
-   150 create t2 by main
-   150 step t1
-   150 done t1 cancelled
-   150 step t2
-   150 call TaskGroup._on_task_done
-   350 call sleep
-   350 step t2
-   350 done t2 ok
-   350 call TaskGroup._on_task_done
-   350 step main
-   350 done main ok
-   350 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_04: Traces = Traces([TASKGROUP_04_PY311, TASKGROUP_04_PY311, TASKGROUP_04_PY313]);
-const TASKGROUP_04_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create foo1 by runner
-     0 create foo2 by runner
-     0 step foo1
-     0 step foo2
-   100 call sleep
-   100 step foo1
-   100 done foo1 error ZeroDivisionError
-   100 call TaskGroup._on_task_done
-   100 cancel foo2 (cancelling=1)
-   100 cancel runner (cancelling=1)
-   100 step foo2
-   100 done foo2 cancelled
-   100 step runner
-   100 call TaskGroup._on_task_done
-   100 step runner
-   100 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [ZeroDivisionError])
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-const TASKGROUP_04_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create foo1 by runner
-     0 create foo2 by runner
-     0 step foo1
-     0 step foo2
-   100 call sleep
-   100 step foo1
-   100 done foo1 error ZeroDivisionError
-   100 call TaskGroup._on_task_done
-   100 cancel foo2 (cancelling=1)
-   100 cancel runner (cancelling=1)
-   100 step foo2
-   100 done foo2 cancelled
-   100 step runner
-   100 call TaskGroup._on_task_done
-   100 step runner
-   100 uncancel runner (cancelling=0)
-   100 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [ZeroDivisionError])
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-
-const CANCEL_CHILDREN_ON_CHILD_ERROR: Traces = Traces([
-    CANCEL_CHILDREN_ON_CHILD_ERROR_PY311,
-    CANCEL_CHILDREN_ON_CHILD_ERROR_PY311,
-    CANCEL_CHILDREN_ON_CHILD_ERROR_PY313,
-]);
-const CANCEL_CHILDREN_ON_CHILD_ERROR_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create a by runner
-     0 create b by runner
-     0 create c by runner
-     0 create d by runner
-     0 step a
-     0 step b
-     0 step c
-     0 step d
-   100 call sleep
-   100 call sleep
-   100 call sleep
-   100 step a
-   100 done a error ZeroDivisionError
-   100 step b
-   100 done b error ZeroDivisionError
-   100 step c
-   100 done c error ZeroDivisionError
-   100 call TaskGroup._on_task_done
-   100 cancel d (cancelling=1)
-   100 cancel runner (cancelling=1)
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 step d
-   100 done d cancelled
-   100 step runner
-   100 uncancel runner (cancelling=0)
-   100 call TaskGroup._on_task_done
-   100 step runner
-   100 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [ZeroDivisionError, ZeroDivisionError, ZeroDivisionError])
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-const CANCEL_CHILDREN_ON_CHILD_ERROR_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create a by runner
-     0 create b by runner
-     0 create c by runner
-     0 create d by runner
-     0 step a
-     0 step b
-     0 step c
-     0 step d
-   100 call sleep
-   100 call sleep
-   100 call sleep
-   100 step a
-   100 done a error ZeroDivisionError
-   100 step b
-   100 done b error ZeroDivisionError
-   100 step c
-   100 done c error ZeroDivisionError
-   100 call TaskGroup._on_task_done
-   100 cancel d (cancelling=1)
-   100 cancel runner (cancelling=1)
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 step d
-   100 done d cancelled
-   100 step runner
-   100 call TaskGroup._on_task_done
-   100 step runner
-   100 uncancel runner (cancelling=0)
-   100 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [ZeroDivisionError, ZeroDivisionError, ZeroDivisionError])
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-
-const CANCELLATION: Traces = Traces([CANCELLATION_ALL; 3]);
-const CANCELLATION_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create foo0 by runner
-     0 create foo1 by runner
-     0 create foo2 by runner
-     0 create foo3 by runner
-     0 create foo4 by runner
-     0 step foo0
-     0 step foo1
-     0 step foo2
-     0 step foo3
-     0 step foo4
-   100 call sleep
-   100 step main
-   100 cancel runner by main (cancelling=1)
-   100 step runner
-   100 cancel foo0 by runner (cancelling=1)
-   100 cancel foo1 by runner (cancelling=1)
-   100 cancel foo2 by runner (cancelling=1)
-   100 cancel foo3 by runner (cancelling=1)
-   100 cancel foo4 by runner (cancelling=1)
-   100 step foo0
-   100 done foo0 cancelled
-   100 step foo1
-   100 done foo1 cancelled
-   100 step foo2
-   100 done foo2 cancelled
-   100 step foo3
-   100 done foo3 cancelled
-   100 step foo4
-   100 done foo4 cancelled
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 step runner
-   100 done runner cancelled
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_07: Traces = Traces([TASKGROUP_07_ALL; 3]);
-const TASKGROUP_07_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create foo0 by runner
-     0 create foo1 by runner
-     0 create foo2 by runner
-     0 create foo3 by runner
-     0 create foo4 by runner
-     0 step foo0
-     0 step foo1
-     0 step foo2
-     0 step foo3
-     0 step foo4
-   100 call sleep
-   100 step main
-   100 cancel runner by main (cancelling=1)
-   100 step runner
-   100 cancel foo0 by runner (cancelling=1)
-   100 cancel foo1 by runner (cancelling=1)
-   100 cancel foo2 by runner (cancelling=1)
-   100 cancel foo3 by runner (cancelling=1)
-   100 cancel foo4 by runner (cancelling=1)
-   100 step foo0
-   100 done foo0 cancelled
-   100 step foo1
-   100 done foo1 cancelled
-   100 step foo2
-   100 done foo2 cancelled
-   100 step foo3
-   100 done foo3 cancelled
-   100 step foo4
-   100 done foo4 cancelled
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 step runner
-   100 done runner cancelled
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_08: Traces = Traces([TASKGROUP_08_PY311, TASKGROUP_08_PY311, TASKGROUP_08_PY313]);
-const TASKGROUP_08_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create foo0 by runner
-     0 create foo1 by runner
-     0 create foo2 by runner
-     0 create foo3 by runner
-     0 create foo4 by runner
-     0 step foo0
-     0 step foo1
-     0 step foo2
-     0 step foo3
-     0 step foo4
-   100 call sleep
-   100 step main
-   100 cancel runner by main (cancelling=1)
-   100 step runner
-   100 cancel foo0 by runner (cancelling=1)
-   100 cancel foo1 by runner (cancelling=1)
-   100 cancel foo2 by runner (cancelling=1)
-   100 cancel foo3 by runner (cancelling=1)
-   100 cancel foo4 by runner (cancelling=1)
-   100 step foo0
-   100 done foo0 error ZeroDivisionError
-   100 step foo1
-   100 done foo1 error ZeroDivisionError
-   100 step foo2
-   100 done foo2 error ZeroDivisionError
-   100 step foo3
-   100 done foo3 error ZeroDivisionError
-   100 step foo4
-   100 done foo4 error ZeroDivisionError
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 step runner
-   100 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [ZeroDivisionError, ZeroDivisionError, ZeroDivisionError, ZeroDivisionError, ZeroDivisionError])
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-const TASKGROUP_08_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create foo0 by runner
-     0 create foo1 by runner
-     0 create foo2 by runner
-     0 create foo3 by runner
-     0 create foo4 by runner
-     0 step foo0
-     0 step foo1
-     0 step foo2
-     0 step foo3
-     0 step foo4
-   100 call sleep
-   100 step main
-   100 cancel runner by main (cancelling=1)
-   100 step runner
-   100 cancel foo0 by runner (cancelling=1)
-   100 cancel foo1 by runner (cancelling=1)
-   100 cancel foo2 by runner (cancelling=1)
-   100 cancel foo3 by runner (cancelling=1)
-   100 cancel foo4 by runner (cancelling=1)
-   100 step foo0
-   100 done foo0 error ZeroDivisionError
-   100 step foo1
-   100 done foo1 error ZeroDivisionError
-   100 step foo2
-   100 done foo2 error ZeroDivisionError
-   100 step foo3
-   100 done foo3 error ZeroDivisionError
-   100 step foo4
-   100 done foo4 error ZeroDivisionError
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 step runner
-   100 uncancel runner (cancelling=0)
-   100 cancel runner by runner (cancelling=1)
-   100 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [ZeroDivisionError, ZeroDivisionError, ZeroDivisionError, ZeroDivisionError, ZeroDivisionError])
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_09: Traces = Traces([TASKGROUP_09_ALL; 3]);
-const TASKGROUP_09_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create t1 by main
-     0 create t2 by main
-     0 step t1
-     0 step t2
-   100 call sleep
-   100 step main
-   100 cancel t1 by main (cancelling=1)
-   100 cancel t2 by main (cancelling=1)
-   100 step t1
-   100 done t1 cancelled
-   100 step t2
-   100 done t2 cancelled
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_10: Traces = Traces([TASKGROUP_10_ALL; 3]);
-const TASKGROUP_10_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create t1 by main
-     0 create t2 by main
-     0 cancel t1 by main (cancelling=1)
-     0 cancel t2 by main (cancelling=1)
-     0 step t1 <- CancelledError
-     0 done t1 cancelled
-     0 step t2 <- CancelledError
-     0 done t2 cancelled
-     0 call TaskGroup._on_task_done
-     0 call TaskGroup._on_task_done
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_11: Traces = Traces([TASKGROUP_11_PY311, TASKGROUP_11_PY311, TASKGROUP_11_PY313]);
-const TASKGROUP_11_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create foo0 by runner
-     0 create foo1 by runner
-     0 create foo2 by runner
-     0 create foo3 by runner
-     0 create foo4 by runner
-     0 step foo0
-     0 step foo1
-     0 step foo2
-     0 step foo3
-     0 step foo4
-   100 call sleep
-   100 step main
-   100 cancel runner by main (cancelling=1)
-   100 step runner
-   100 cancel foo0 by runner (cancelling=1)
-   100 cancel foo1 by runner (cancelling=1)
-   100 cancel foo2 by runner (cancelling=1)
-   100 cancel foo3 by runner (cancelling=1)
-   100 cancel foo4 by runner (cancelling=1)
-   100 step foo0
-   100 done foo0 error ZeroDivisionError
-   100 step foo1
-   100 done foo1 error ZeroDivisionError
-   100 step foo2
-   100 done foo2 error ZeroDivisionError
-   100 step foo3
-   100 done foo3 error ZeroDivisionError
-   100 step foo4
-   100 done foo4 error ZeroDivisionError
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 step runner
-   100 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [ExceptionGroup("unhandled errors in a TaskGroup", [ZeroDivisionError, ZeroDivisionError, ZeroDivisionError, ZeroDivisionError, ZeroDivisionError])])
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-const TASKGROUP_11_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create foo0 by runner
-     0 create foo1 by runner
-     0 create foo2 by runner
-     0 create foo3 by runner
-     0 create foo4 by runner
-     0 step foo0
-     0 step foo1
-     0 step foo2
-     0 step foo3
-     0 step foo4
-   100 call sleep
-   100 step main
-   100 cancel runner by main (cancelling=1)
-   100 step runner
-   100 cancel foo0 by runner (cancelling=1)
-   100 cancel foo1 by runner (cancelling=1)
-   100 cancel foo2 by runner (cancelling=1)
-   100 cancel foo3 by runner (cancelling=1)
-   100 cancel foo4 by runner (cancelling=1)
-   100 step foo0
-   100 done foo0 error ZeroDivisionError
-   100 step foo1
-   100 done foo1 error ZeroDivisionError
-   100 step foo2
-   100 done foo2 error ZeroDivisionError
-   100 step foo3
-   100 done foo3 error ZeroDivisionError
-   100 step foo4
-   100 done foo4 error ZeroDivisionError
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 step runner
-   100 uncancel runner (cancelling=0)
-   100 cancel runner by runner (cancelling=1)
-   100 uncancel runner (cancelling=0)
-   100 cancel runner by runner (cancelling=1)
-   100 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [ExceptionGroup("unhandled errors in a TaskGroup", [ZeroDivisionError, ZeroDivisionError, ZeroDivisionError, ZeroDivisionError, ZeroDivisionError])])
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_12: Traces = Traces([TASKGROUP_12_PY311, TASKGROUP_12_PY311, TASKGROUP_12_PY313]);
-const TASKGROUP_12_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create sleeper by runner
-     0 create foo0 by runner
-     0 create foo1 by runner
-     0 create foo2 by runner
-     0 create foo3 by runner
-     0 create foo4 by runner
-     0 step sleeper
-     0 step foo0
-     0 step foo1
-     0 step foo2
-     0 step foo3
-     0 step foo4
-   100 call sleep
-   100 step main
-   100 cancel runner by main (cancelling=1)
-   100 step runner
-   100 cancel foo0 by runner (cancelling=1)
-   100 cancel foo1 by runner (cancelling=1)
-   100 cancel foo2 by runner (cancelling=1)
-   100 cancel foo3 by runner (cancelling=1)
-   100 cancel foo4 by runner (cancelling=1)
-   100 step foo0
-   100 done foo0 error ZeroDivisionError
-   100 step foo1
-   100 done foo1 error ZeroDivisionError
-   100 step foo2
-   100 done foo2 error ZeroDivisionError
-   100 step foo3
-   100 done foo3 error ZeroDivisionError
-   100 step foo4
-   100 done foo4 error ZeroDivisionError
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 step runner
-   100 cancel sleeper by runner (cancelling=1)
-   100 step sleeper
-   100 done sleeper cancelled
-   100 call TaskGroup._on_task_done
-   100 step runner
-   100 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [ExceptionGroup("unhandled errors in a TaskGroup", [ZeroDivisionError, ZeroDivisionError, ZeroDivisionError, ZeroDivisionError, ZeroDivisionError])])
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-const TASKGROUP_12_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create sleeper by runner
-     0 create foo0 by runner
-     0 create foo1 by runner
-     0 create foo2 by runner
-     0 create foo3 by runner
-     0 create foo4 by runner
-     0 step sleeper
-     0 step foo0
-     0 step foo1
-     0 step foo2
-     0 step foo3
-     0 step foo4
-   100 call sleep
-   100 step main
-   100 cancel runner by main (cancelling=1)
-   100 step runner
-   100 cancel foo0 by runner (cancelling=1)
-   100 cancel foo1 by runner (cancelling=1)
-   100 cancel foo2 by runner (cancelling=1)
-   100 cancel foo3 by runner (cancelling=1)
-   100 cancel foo4 by runner (cancelling=1)
-   100 step foo0
-   100 done foo0 error ZeroDivisionError
-   100 step foo1
-   100 done foo1 error ZeroDivisionError
-   100 step foo2
-   100 done foo2 error ZeroDivisionError
-   100 step foo3
-   100 done foo3 error ZeroDivisionError
-   100 step foo4
-   100 done foo4 error ZeroDivisionError
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 call TaskGroup._on_task_done
-   100 step runner
-   100 uncancel runner (cancelling=0)
-   100 cancel runner by runner (cancelling=1)
-   100 cancel sleeper by runner (cancelling=1)
-   100 step sleeper
-   100 done sleeper cancelled
-   100 step runner
-   100 call TaskGroup._on_task_done
-   100 step runner
-   100 uncancel runner (cancelling=0)
-   100 cancel runner by runner (cancelling=1)
-   100 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [ExceptionGroup("unhandled errors in a TaskGroup", [ZeroDivisionError, ZeroDivisionError, ZeroDivisionError, ZeroDivisionError, ZeroDivisionError])])
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_13: Traces = Traces([TASKGROUP_13_ALL; 3]);
-const TASKGROUP_13_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create c1 by runner
-     0 create c2 by runner
-     0 step c1
-     0 step c2
-   100 call sleep
-   100 step c1
-   100 done c1 error ValueError
-   100 call TaskGroup._on_task_done
-   100 cancel runner (cancelling=1)
-   100 step runner
-   100 cancel c2 by runner (cancelling=1)
-   100 step c2
-   100 done c2 cancelled
-   100 call TaskGroup._on_task_done
-   100 step runner
-   100 uncancel runner (cancelling=0)
-   100 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [ValueError])
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_14: Traces = Traces([TASKGROUP_14_PY311, TASKGROUP_14_PY311, TASKGROUP_14_PY313]);
-const TASKGROUP_14_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create c1 by runner
-     0 create c2 by runner
-     0 step c1
-     0 step c2
-   100 call sleep
-   100 step c2
-   100 done c2 error ValueError
-   100 call TaskGroup._on_task_done
-   100 cancel runner (cancelling=1)
-   100 step runner <- CancelledError
-   100 cancel c1 by runner (cancelling=1)
-   100 step c1
-   100 done c1 cancelled
-   100 call TaskGroup._on_task_done
-   100 step runner
-   100 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [ExceptionGroup("unhandled errors in a TaskGroup", [ValueError])])
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-const TASKGROUP_14_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create c1 by runner
-     0 create c2 by runner
-     0 step c1
-     0 step c2
-   100 call sleep
-   100 step c2
-   100 done c2 error ValueError
-   100 call TaskGroup._on_task_done
-   100 cancel runner (cancelling=1)
-   100 step runner <- CancelledError
-   100 uncancel runner (cancelling=0)
-   100 cancel c1 by runner (cancelling=1)
-   100 step c1
-   100 done c1 cancelled
-   100 call TaskGroup._on_task_done
-   100 step runner
-   100 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [ExceptionGroup("unhandled errors in a TaskGroup", [ValueError])])
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_15: Traces = Traces([TASKGROUP_15_PY311, TASKGROUP_15_PY311, TASKGROUP_15_PY313]);
-const TASKGROUP_15_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create crash by runner
-     0 step crash
-   100 call sleep
-   100 step main
-   100 cancel runner by main (cancelling=1)
-   100 step runner
-   300 call sleep
-   300 step crash
-   300 done crash error ZeroDivisionError
-   300 call TaskGroup._on_task_done
-   300 cancel runner (cancelling=2)
-   300 step runner
-   300 uncancel runner (cancelling=1)
-   300 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [ZeroDivisionError])
-   300 step main
-   300 done main ok
-   300 call _run_until_complete_cb
-"#;
-const TASKGROUP_15_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create crash by runner
-     0 step crash
-   100 call sleep
-   100 step main
-   100 cancel runner by main (cancelling=1)
-   100 step runner
-   300 call sleep
-   300 step crash
-   300 done crash error ZeroDivisionError
-   300 call TaskGroup._on_task_done
-   300 cancel runner (cancelling=2)
-   300 step runner
-   300 uncancel runner (cancelling=1)
-   300 uncancel runner (cancelling=0)
-   300 cancel runner by runner (cancelling=1)
-   300 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [ZeroDivisionError])
-   300 step main
-   300 done main ok
-   300 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_16: Traces = Traces([TASKGROUP_16_PY311, TASKGROUP_16_PY311, TASKGROUP_16_PY313]);
-const TASKGROUP_16_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create nested by runner
-     0 step nested
-     0 create crash by nested
-     0 step crash
-   100 call sleep
-   100 step main
-   100 cancel runner by main (cancelling=1)
-   100 cancel nested by main (cancelling=1)
-   100 step nested
-   300 call sleep
-   300 step crash
-   300 done crash error ZeroDivisionError
-   300 call TaskGroup._on_task_done
-   300 cancel nested (cancelling=2)
-   300 step nested
-   300 uncancel nested (cancelling=1)
-   300 done nested error ExceptionGroup("unhandled errors in a TaskGroup", [ZeroDivisionError])
-   300 step runner
-   300 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [ZeroDivisionError])
-   300 step main
-   300 done main ok
-   300 call _run_until_complete_cb
-"#;
-const TASKGROUP_16_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create nested by runner
-     0 step nested
-     0 create crash by nested
-     0 step crash
-   100 call sleep
-   100 step main
-   100 cancel runner by main (cancelling=1)
-   100 cancel nested by main (cancelling=1)
-   100 step nested
-   300 call sleep
-   300 step crash
-   300 done crash error ZeroDivisionError
-   300 call TaskGroup._on_task_done
-   300 cancel nested (cancelling=2)
-   300 step nested
-   300 uncancel nested (cancelling=1)
-   300 uncancel nested (cancelling=0)
-   300 cancel nested by nested (cancelling=1)
-   300 done nested error ExceptionGroup("unhandled errors in a TaskGroup", [ZeroDivisionError])
-   300 step runner
-   300 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [ZeroDivisionError])
-   300 step main
-   300 done main ok
-   300 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_17: Traces = Traces([TASKGROUP_17_ALL; 3]);
-const TASKGROUP_17_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-   100 call sleep
-   100 step main
-   100 cancel runner by main (cancelling=1)
-   100 step runner
-   100 done runner cancelled
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_18: Traces = Traces([TASKGROUP_18_PY311, TASKGROUP_18_PY311, TASKGROUP_18_PY313]);
-const TASKGROUP_18_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-   100 call sleep
-   100 step main
-   100 cancel runner by main (cancelling=1)
-   100 step runner
-   100 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [MyExc])
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-const TASKGROUP_18_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-   100 call sleep
-   100 step main
-   100 cancel runner by main (cancelling=1)
-   100 step runner
-   100 uncancel runner (cancelling=0)
-   100 cancel runner by runner (cancelling=1)
-   100 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [MyExc])
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_19: Traces = Traces([TASKGROUP_19_ALL; 3]);
-const TASKGROUP_19_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create crash by runner
-     0 step crash
-   100 call sleep
-   100 step crash
-   100 done crash error ZeroDivisionError
-   100 call TaskGroup._on_task_done
-   100 cancel runner (cancelling=1)
-   100 step runner
-   100 uncancel runner (cancelling=0)
-   100 done runner error ExceptionGroup("unhandled errors in a TaskGroup", [ZeroDivisionError, MyExc])
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_20: Traces = Traces([TASKGROUP_20_PY311, TASKGROUP_20_PY311, TASKGROUP_20_PY313]);
-const TASKGROUP_20_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create crash by main
-     0 step crash
-   100 call sleep
-   100 step crash
-   100 done crash error ZeroDivisionError
-   100 call TaskGroup._on_task_done
-   100 cancel main (cancelling=1)
-   100 step main
-   100 uncancel main (cancelling=0)
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-const TASKGROUP_20_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create crash by main
-     0 step crash
-   100 call sleep
-   100 step crash
-   100 done crash error ZeroDivisionError
-   100 call TaskGroup._on_task_done
-   100 cancel main (cancelling=1)
-   100 step main
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_20A: Traces = Traces([TASKGROUP_20A_ALL; 3]);
-const TASKGROUP_20A_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create crash by main
-     0 step crash
-   100 call sleep
-   100 step crash
-   100 done crash error ZeroDivisionError
-   100 call TaskGroup._on_task_done
-   100 cancel main (cancelling=1)
-   100 step main
-   100 uncancel main (cancelling=0)
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_21A: Traces = Traces([TASKGROUP_21A_ALL; 3]);
-const TASKGROUP_21A_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create crash by main
-     0 step crash
-   100 call sleep
-   100 step crash
-   100 done crash error MyBaseExc
-   100 call TaskGroup._on_task_done
-   100 cancel main (cancelling=1)
-   100 step main
-   100 uncancel main (cancelling=0)
-   100 done main ok
-   100 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_22: Traces = Traces([TASKGROUP_22_ALL; 3]);
-const TASKGROUP_22_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create t1 by runner
-     0 create t2 by runner
-     0 step t1
-     0 step t2
-    50 call sleep
-    50 step main
-    50 cancel runner by main (cancelling=1)
-    50 step runner
-    50 cancel t1 by runner (cancelling=1)
-    50 cancel t2 by runner (cancelling=1)
-    50 step t1
-    50 done t1 cancelled
-    50 step t2
-    50 done t2 cancelled
-    50 call TaskGroup._on_task_done
-    50 call TaskGroup._on_task_done
-    50 step runner
-    50 done runner cancelled
-    50 step main
-    50 done main ok
-    50 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_23: Traces = Traces([TASKGROUP_23_ALL; 3]);
-const TASKGROUP_23_ALL: &str = r#"
-     0 create main
-     0 step main
-   100 call sleep
-   100 step main
-   100 create job0 by main
-   100 step job0
-   200 call sleep
-   200 step main
-   200 create job1 by main
-   200 step job1
-   300 call sleep
-   300 step main
-   300 create job2 by main
-   300 step job2
-   400 call sleep
-   400 call sleep
-   400 step job0
-   400 done job0 ok
-   400 step main
-   400 create job3 by main
-   400 call TaskGroup._on_task_done
-   400 step job3
-   500 call sleep
-   500 call sleep
-   500 step job1
-   500 done job1 ok
-   500 step main
-   500 create job4 by main
-   500 call TaskGroup._on_task_done
-   500 step job4
-   600 call sleep
-   600 call sleep
-   600 step job2
-   600 done job2 ok
-   600 step main
-   600 create job5 by main
-   600 call TaskGroup._on_task_done
-   600 step job5
-   700 call sleep
-   700 call sleep
-   700 step job3
-   700 done job3 ok
-   700 step main
-   700 create job6 by main
-   700 call TaskGroup._on_task_done
-   700 step job6
-   800 call sleep
-   800 call sleep
-   800 step job4
-   800 done job4 ok
-   800 step main
-   800 create job7 by main
-   800 call TaskGroup._on_task_done
-   800 step job7
-   900 call sleep
-   900 call sleep
-   900 step job5
-   900 done job5 ok
-   900 step main
-   900 create job8 by main
-   900 call TaskGroup._on_task_done
-   900 step job8
-  1000 call sleep
-  1000 call sleep
-  1000 step job6
-  1000 done job6 ok
-  1000 step main
-  1000 create job9 by main
-  1000 call TaskGroup._on_task_done
-  1000 step job9
-  1100 call sleep
-  1100 step job7
-  1100 done job7 ok
-  1100 call TaskGroup._on_task_done
-  1200 call sleep
-  1200 step job8
-  1200 done job8 ok
-  1200 call TaskGroup._on_task_done
-  1300 call sleep
-  1300 step job9
-  1300 done job9 ok
-  1300 call TaskGroup._on_task_done
-  2350 call sleep
-  2350 step main
-  2350 done main ok
-  2350 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_24: Traces = Traces([TASKGROUP_24_ALL; 3]);
-const TASKGROUP_24_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create root by main
-     0 step root
-   100 call sleep
-   100 step root
-   100 create c1 by root
-   100 create c2 by root
-   100 done root ok
-   100 step c1
-   100 step c2
-   100 call TaskGroup._on_task_done
-   200 call sleep
-   200 step c1
-   200 done c1 ok
-   200 call TaskGroup._on_task_done
-   300 call sleep
-   300 step c2
-   300 done c2 ok
-   300 call TaskGroup._on_task_done
-   300 step main
-   300 done main ok
-   300 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_25: Traces = Traces([TASKGROUP_25_PY311, TASKGROUP_25_PY311, TASKGROUP_25_PY313]);
-const TASKGROUP_25_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create hydra by main
-     0 create hercules by main
-     0 step hydra
-     0 step hercules
-    10 call sleep
-    10 step hydra
-    10 create hydra1a by hydra
-    10 create hydra1b by hydra
-    10 done hydra ok
-    10 step hydra1a
-    10 step hydra1b
-    10 call TaskGroup._on_task_done
-    15 call sleep
-    15 step hercules
-    20 call sleep
-    20 call sleep
-    20 step hydra1a
-    20 create hydra3a by hydra1a
-    20 create hydra3b by hydra1a
-    20 done hydra1a ok
-    20 step hydra1b
-    20 create hydra3a by hydra1b
-    20 create hydra3b by hydra1b
-    20 done hydra1b ok
-    20 step hydra3a
-    20 step hydra3b
-    20 call TaskGroup._on_task_done
-    20 step hydra3a
-    20 step hydra3b
-    20 call TaskGroup._on_task_done
-    30 call sleep
-    30 call sleep
-    30 call sleep
-    30 call sleep
-    30 call sleep
-    30 step hercules
-    30 step hydra3b
-    30 create hydra7a by hydra3b
-    30 create hydra7b by hydra3b
-    30 done hydra3b ok
-    30 step hydra3b
-    30 create hydra7a by hydra3b
-    30 create hydra7b by hydra3b
-    30 done hydra3b ok
-    30 step hydra3a
-    30 create hydra7a by hydra3a
-    30 create hydra7b by hydra3a
-    30 done hydra3a ok
-    30 step hydra3a
-    30 create hydra7a by hydra3a
-    30 create hydra7b by hydra3a
-    30 done hydra3a ok
-    30 step hydra7a
-    30 step hydra7b
-    30 call TaskGroup._on_task_done
-    30 step hydra7a
-    30 step hydra7b
-    30 call TaskGroup._on_task_done
-    30 step hydra7a
-    30 step hydra7b
-    30 call TaskGroup._on_task_done
-    30 step hydra7a
-    30 step hydra7b
-    30 call TaskGroup._on_task_done
-    40 call sleep
-    40 call sleep
-    40 call sleep
-    40 call sleep
-    40 call sleep
-    40 call sleep
-    40 call sleep
-    40 call sleep
-    40 step hydra7a
-    40 create hydra15a by hydra7a
-    40 create hydra15b by hydra7a
-    40 done hydra7a ok
-    40 step hydra7b
-    40 create hydra15a by hydra7b
-    40 create hydra15b by hydra7b
-    40 done hydra7b ok
-    40 step hydra7b
-    40 create hydra15a by hydra7b
-    40 create hydra15b by hydra7b
-    40 done hydra7b ok
-    40 step hydra7b
-    40 create hydra15a by hydra7b
-    40 create hydra15b by hydra7b
-    40 done hydra7b ok
-    40 step hydra7a
-    40 create hydra15a by hydra7a
-    40 create hydra15b by hydra7a
-    40 done hydra7a ok
-    40 step hydra7a
-    40 create hydra15a by hydra7a
-    40 create hydra15b by hydra7a
-    40 done hydra7a ok
-    40 step hydra7a
-    40 create hydra15a by hydra7a
-    40 create hydra15b by hydra7a
-    40 done hydra7a ok
-    40 step hydra7b
-    40 create hydra15a by hydra7b
-    40 create hydra15b by hydra7b
-    40 done hydra7b ok
-    40 step hydra15a
-    40 step hydra15b
-    40 call TaskGroup._on_task_done
-    40 step hydra15a
-    40 step hydra15b
-    40 call TaskGroup._on_task_done
-    40 step hydra15a
-    40 step hydra15b
-    40 call TaskGroup._on_task_done
-    40 step hydra15a
-    40 step hydra15b
-    40 call TaskGroup._on_task_done
-    40 step hydra15a
-    40 step hydra15b
-    40 call TaskGroup._on_task_done
-    40 step hydra15a
-    40 step hydra15b
-    40 call TaskGroup._on_task_done
-    40 step hydra15a
-    40 step hydra15b
-    40 call TaskGroup._on_task_done
-    40 step hydra15a
-    40 step hydra15b
-    40 call TaskGroup._on_task_done
-    45 call sleep
-    45 step hercules
-    45 done hercules error ZeroDivisionError
-    45 call TaskGroup._on_task_done
-    45 cancel hydra15a (cancelling=1)
-    45 cancel hydra15b (cancelling=1)
-    45 cancel hydra15a (cancelling=1)
-    45 cancel hydra15b (cancelling=1)
-    45 cancel hydra15a (cancelling=1)
-    45 cancel hydra15b (cancelling=1)
-    45 cancel hydra15a (cancelling=1)
-    45 cancel hydra15b (cancelling=1)
-    45 cancel hydra15a (cancelling=1)
-    45 cancel hydra15b (cancelling=1)
-    45 cancel hydra15a (cancelling=1)
-    45 cancel hydra15b (cancelling=1)
-    45 cancel hydra15a (cancelling=1)
-    45 cancel hydra15b (cancelling=1)
-    45 cancel hydra15a (cancelling=1)
-    45 cancel hydra15b (cancelling=1)
-    45 cancel main (cancelling=1)
-    45 step hydra15a
-    45 done hydra15a cancelled
-    45 step hydra15b
-    45 done hydra15b cancelled
-    45 step hydra15a
-    45 done hydra15a cancelled
-    45 step hydra15b
-    45 done hydra15b cancelled
-    45 step hydra15a
-    45 done hydra15a cancelled
-    45 step hydra15b
-    45 done hydra15b cancelled
-    45 step hydra15a
-    45 done hydra15a cancelled
-    45 step hydra15b
-    45 done hydra15b cancelled
-    45 step hydra15a
-    45 done hydra15a cancelled
-    45 step hydra15b
-    45 done hydra15b cancelled
-    45 step hydra15a
-    45 done hydra15a cancelled
-    45 step hydra15b
-    45 done hydra15b cancelled
-    45 step hydra15a
-    45 done hydra15a cancelled
-    45 step hydra15b
-    45 done hydra15b cancelled
-    45 step hydra15a
-    45 done hydra15a cancelled
-    45 step hydra15b
-    45 done hydra15b cancelled
-    45 step main
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 step main
-    45 done main ok
-    45 call _run_until_complete_cb
-"#;
-const TASKGROUP_25_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create hydra by main
-     0 create hercules by main
-     0 step hydra
-     0 step hercules
-    10 call sleep
-    10 step hydra
-    10 create hydra1a by hydra
-    10 create hydra1b by hydra
-    10 done hydra ok
-    10 step hydra1a
-    10 step hydra1b
-    10 call TaskGroup._on_task_done
-    15 call sleep
-    15 step hercules
-    20 call sleep
-    20 call sleep
-    20 step hydra1a
-    20 create hydra3a by hydra1a
-    20 create hydra3b by hydra1a
-    20 done hydra1a ok
-    20 step hydra1b
-    20 create hydra3a by hydra1b
-    20 create hydra3b by hydra1b
-    20 done hydra1b ok
-    20 step hydra3a
-    20 step hydra3b
-    20 call TaskGroup._on_task_done
-    20 step hydra3a
-    20 step hydra3b
-    20 call TaskGroup._on_task_done
-    30 call sleep
-    30 call sleep
-    30 call sleep
-    30 call sleep
-    30 call sleep
-    30 step hercules
-    30 step hydra3b
-    30 create hydra7a by hydra3b
-    30 create hydra7b by hydra3b
-    30 done hydra3b ok
-    30 step hydra3b
-    30 create hydra7a by hydra3b
-    30 create hydra7b by hydra3b
-    30 done hydra3b ok
-    30 step hydra3a
-    30 create hydra7a by hydra3a
-    30 create hydra7b by hydra3a
-    30 done hydra3a ok
-    30 step hydra3a
-    30 create hydra7a by hydra3a
-    30 create hydra7b by hydra3a
-    30 done hydra3a ok
-    30 step hydra7a
-    30 step hydra7b
-    30 call TaskGroup._on_task_done
-    30 step hydra7a
-    30 step hydra7b
-    30 call TaskGroup._on_task_done
-    30 step hydra7a
-    30 step hydra7b
-    30 call TaskGroup._on_task_done
-    30 step hydra7a
-    30 step hydra7b
-    30 call TaskGroup._on_task_done
-    40 call sleep
-    40 call sleep
-    40 call sleep
-    40 call sleep
-    40 call sleep
-    40 call sleep
-    40 call sleep
-    40 call sleep
-    40 step hydra7a
-    40 create hydra15a by hydra7a
-    40 create hydra15b by hydra7a
-    40 done hydra7a ok
-    40 step hydra7b
-    40 create hydra15a by hydra7b
-    40 create hydra15b by hydra7b
-    40 done hydra7b ok
-    40 step hydra7b
-    40 create hydra15a by hydra7b
-    40 create hydra15b by hydra7b
-    40 done hydra7b ok
-    40 step hydra7b
-    40 create hydra15a by hydra7b
-    40 create hydra15b by hydra7b
-    40 done hydra7b ok
-    40 step hydra7a
-    40 create hydra15a by hydra7a
-    40 create hydra15b by hydra7a
-    40 done hydra7a ok
-    40 step hydra7a
-    40 create hydra15a by hydra7a
-    40 create hydra15b by hydra7a
-    40 done hydra7a ok
-    40 step hydra7a
-    40 create hydra15a by hydra7a
-    40 create hydra15b by hydra7a
-    40 done hydra7a ok
-    40 step hydra7b
-    40 create hydra15a by hydra7b
-    40 create hydra15b by hydra7b
-    40 done hydra7b ok
-    40 step hydra15a
-    40 step hydra15b
-    40 call TaskGroup._on_task_done
-    40 step hydra15a
-    40 step hydra15b
-    40 call TaskGroup._on_task_done
-    40 step hydra15a
-    40 step hydra15b
-    40 call TaskGroup._on_task_done
-    40 step hydra15a
-    40 step hydra15b
-    40 call TaskGroup._on_task_done
-    40 step hydra15a
-    40 step hydra15b
-    40 call TaskGroup._on_task_done
-    40 step hydra15a
-    40 step hydra15b
-    40 call TaskGroup._on_task_done
-    40 step hydra15a
-    40 step hydra15b
-    40 call TaskGroup._on_task_done
-    40 step hydra15a
-    40 step hydra15b
-    40 call TaskGroup._on_task_done
-    45 call sleep
-    45 step hercules
-    45 done hercules error ZeroDivisionError
-    45 call TaskGroup._on_task_done
-    45 cancel hydra15a (cancelling=1)
-    45 cancel hydra15b (cancelling=1)
-    45 cancel hydra15a (cancelling=1)
-    45 cancel hydra15b (cancelling=1)
-    45 cancel hydra15a (cancelling=1)
-    45 cancel hydra15b (cancelling=1)
-    45 cancel hydra15a (cancelling=1)
-    45 cancel hydra15b (cancelling=1)
-    45 cancel hydra15a (cancelling=1)
-    45 cancel hydra15b (cancelling=1)
-    45 cancel hydra15a (cancelling=1)
-    45 cancel hydra15b (cancelling=1)
-    45 cancel hydra15a (cancelling=1)
-    45 cancel hydra15b (cancelling=1)
-    45 cancel hydra15a (cancelling=1)
-    45 cancel hydra15b (cancelling=1)
-    45 cancel main (cancelling=1)
-    45 step hydra15a
-    45 done hydra15a cancelled
-    45 step hydra15b
-    45 done hydra15b cancelled
-    45 step hydra15a
-    45 done hydra15a cancelled
-    45 step hydra15b
-    45 done hydra15b cancelled
-    45 step hydra15a
-    45 done hydra15a cancelled
-    45 step hydra15b
-    45 done hydra15b cancelled
-    45 step hydra15a
-    45 done hydra15a cancelled
-    45 step hydra15b
-    45 done hydra15b cancelled
-    45 step hydra15a
-    45 done hydra15a cancelled
-    45 step hydra15b
-    45 done hydra15b cancelled
-    45 step hydra15a
-    45 done hydra15a cancelled
-    45 step hydra15b
-    45 done hydra15b cancelled
-    45 step hydra15a
-    45 done hydra15a cancelled
-    45 step hydra15b
-    45 done hydra15b cancelled
-    45 step hydra15a
-    45 done hydra15a cancelled
-    45 step hydra15b
-    45 done hydra15b cancelled
-    45 step main
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 call TaskGroup._on_task_done
-    45 step main
-    45 uncancel main (cancelling=0)
-    45 done main ok
-    45 call _run_until_complete_cb
-"#;
-
-const TASKGROUP_TASK_NAME: Traces = Traces([TASKGROUP_TASK_NAME_ALL; 3]);
-const TASKGROUP_TASK_NAME_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create yolo by main
-     0 step yolo
-     0 step yolo
-     0 done yolo ok
-     0 call TaskGroup._on_task_done
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const NO_CREATE_TASK_AFTER_FAILURE: Traces = Traces([
-    NO_CREATE_TASK_AFTER_FAILURE_PY311,
-    NO_CREATE_TASK_AFTER_FAILURE_PY311,
-    NO_CREATE_TASK_AFTER_FAILURE_PY313,
-]);
-const NO_CREATE_TASK_AFTER_FAILURE_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create c1 by main
-     0 create c2 by main
-     0 step c1
-     0 step c2
-     1 call sleep
-     1 step c1
-     1 done c1 error ZeroDivisionError
-     1 call TaskGroup._on_task_done
-     1 cancel c2 (cancelling=1)
-     1 cancel main (cancelling=1)
-     1 step c2
-     1 step main
-     2 call sleep
-     2 step c2
-     2 done c2 ok
-     2 call TaskGroup._on_task_done
-     2 step main
-     2 done main ok
-     2 call _run_until_complete_cb
-"#;
-const NO_CREATE_TASK_AFTER_FAILURE_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create c1 by main
-     0 create c2 by main
-     0 step c1
-     0 step c2
-     1 call sleep
-     1 step c1
-     1 done c1 error ZeroDivisionError
-     1 call TaskGroup._on_task_done
-     1 cancel c2 (cancelling=1)
-     1 cancel main (cancelling=1)
-     1 step c2
-     1 done c2 ok
-     1 step main
-     1 call TaskGroup._on_task_done
-     1 step main
-     1 uncancel main (cancelling=0)
-     1 done main ok
-     1 call _run_until_complete_cb
-"#;
-
-const CONTEXT_MANAGER_EXIT_RAISES: Traces = Traces([CONTEXT_MANAGER_EXIT_RAISES_ALL; 3]);
-const CONTEXT_MANAGER_EXIT_RAISES_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create inner_main by main
-     0 step inner_main
-     0 create raise_exc by inner_main
-     0 step raise_exc
-     0 done raise_exc error CustomException
-     0 call TaskGroup._on_task_done
-     0 cancel inner_main (cancelling=1)
-     0 step inner_main
-     0 uncancel inner_main (cancelling=0)
-     0 done inner_main ok
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const ALREADY_ENTERED: Traces = Traces([ALREADY_ENTERED_ALL; 3]);
-const ALREADY_ENTERED_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const DOUBLE_ENTER: Traces = Traces([DOUBLE_ENTER_ALL; 3]);
-const DOUBLE_ENTER_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const FINISHED: Traces = Traces([FINISHED_ALL; 3]);
-const FINISHED_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const NOT_ENTERED: Traces = Traces([NOT_ENTERED_ALL; 3]);
-const NOT_ENTERED_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const CANCELLING_LEVEL_PRESERVED: Traces = Traces([
-    CANCELLING_LEVEL_PRESERVED_PY311,
-    CANCELLING_LEVEL_PRESERVED_PY311,
-    CANCELLING_LEVEL_PRESERVED_PY313,
-]);
-const CANCELLING_LEVEL_PRESERVED_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create r by main
-     0 step r
-     0 step r
-     0 done r error RuntimeError
-     0 call TaskGroup._on_task_done
-     0 cancel main (cancelling=1)
-     0 step main <- CancelledError
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-const CANCELLING_LEVEL_PRESERVED_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create r by main
-     0 step r
-     0 step r
-     0 done r error RuntimeError
-     0 call TaskGroup._on_task_done
-     0 cancel main (cancelling=1)
-     0 step main <- CancelledError
-     0 uncancel main (cancelling=0)
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const NESTED_GROUPS_BOTH_CANCELLED: Traces = Traces([
-    NESTED_GROUPS_BOTH_CANCELLED_PY311,
-    NESTED_GROUPS_BOTH_CANCELLED_PY311,
-    NESTED_GROUPS_BOTH_CANCELLED_PY313,
-]);
-const NESTED_GROUPS_BOTH_CANCELLED_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create inner_r by main
-     0 create outer_v by main
-     0 step inner_r
-     0 step outer_v
-     0 step inner_r
-     0 done inner_r error RuntimeError
-     0 step outer_v
-     0 done outer_v error ValueError
-     0 call TaskGroup._on_task_done
-     0 cancel main (cancelling=1)
-     0 call TaskGroup._on_task_done
-     0 cancel main (cancelling=2)
-     0 step main <- CancelledError
-     0 uncancel main (cancelling=1)
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-const NESTED_GROUPS_BOTH_CANCELLED_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create inner_r by main
-     0 create outer_v by main
-     0 step inner_r
-     0 step outer_v
-     0 step inner_r
-     0 done inner_r error RuntimeError
-     0 step outer_v
-     0 done outer_v error ValueError
-     0 call TaskGroup._on_task_done
-     0 cancel main (cancelling=1)
-     0 call TaskGroup._on_task_done
-     0 cancel main (cancelling=2)
-     0 step main <- CancelledError
-     0 uncancel main (cancelling=1)
-     0 uncancel main (cancelling=0)
-     0 cancel main by main (cancelling=1)
-     0 uncancel main (cancelling=0)
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const ERROR_AND_CANCEL: Traces = Traces([
-    ERROR_AND_CANCEL_PY311,
-    ERROR_AND_CANCEL_PY311,
-    ERROR_AND_CANCEL_PY313,
-]);
-const ERROR_AND_CANCEL_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create inner by main
-     0 step inner
-     0 create raise_error by inner
-     0 step raise_error
-     0 step main
-     0 cancel inner by main (cancelling=1)
-     0 step raise_error
-     0 done raise_error error RuntimeError
-     0 step inner
-     0 call TaskGroup._on_task_done
-     0 step inner
-  1000 call sleep
-  1000 step inner
-  1000 done inner ok
-  1000 step main
-  1000 done main ok
-  1000 call _run_until_complete_cb
-"#;
-const ERROR_AND_CANCEL_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create inner by main
-     0 step inner
-     0 create raise_error by inner
-     0 step raise_error
-     0 step main
-     0 cancel inner by main (cancelling=1)
-     0 step raise_error
-     0 done raise_error error RuntimeError
-     0 step inner
-     0 call TaskGroup._on_task_done
-     0 step inner
-     0 uncancel inner (cancelling=0)
-     0 cancel inner by inner (cancelling=1)
-     0 step inner
-     0 done inner cancelled
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const SEED: Traces = Traces([SEED_PY311, SEED_PY311, SEED_PY313]);
-const SEED_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create main.0 by main
-     0 step main.0
-     0 done main.0 error Boom
-     0 call TaskGroup._on_task_done
-     0 cancel main (cancelling=1)
-     0 step main <- CancelledError
-     0 done main error ExceptionGroup("unhandled errors in a TaskGroup", [Boom])
-     0 call _run_until_complete_cb
-"#;
-const SEED_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create main.0 by main
-     0 step main.0
-     0 done main.0 error Boom
-     0 call TaskGroup._on_task_done
-     0 cancel main (cancelling=1)
-     0 step main <- CancelledError
-     0 uncancel main (cancelling=0)
-     0 done main error ExceptionGroup("unhandled errors in a TaskGroup", [Boom])
-     0 call _run_until_complete_cb
-"#;
-const PARENT_CANCELLED_TWICE_WHILE_EXITING: Traces =
-    Traces([PARENT_CANCELLED_TWICE_WHILE_EXITING_ALL; 3]);
-const PARENT_CANCELLED_TWICE_WHILE_EXITING_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create runner by main
-     0 step runner
-     0 create s1 by runner
-     0 create s2 by runner
-     0 step s1
-     0 step s2
-    10 call sleep
-    10 step main
-    10 cancel runner by main (cancelling=1)
-    10 step runner
-    10 cancel s1 by runner (cancelling=1)
-    10 cancel s2 by runner (cancelling=1)
-    10 step s1
-    10 step s2
-    20 call sleep
-    20 step main
-    20 cancel runner by main (cancelling=2)
-    20 step runner
-    40 call sleep
-    40 step s1
-    40 done s1 cancelled
-    40 call TaskGroup._on_task_done
-    60 call sleep
-    60 step s2
-    60 done s2 cancelled
-    60 call TaskGroup._on_task_done
-    60 step runner
-    60 done runner cancelled
-    60 step main
-    60 done main ok
-    60 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_AROUND_GROUP: Traces = Traces([TIMEOUT_AROUND_GROUP_ALL; 3]);
-const TIMEOUT_AROUND_GROUP_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create fast by main
-     0 create slow by main
-     0 step fast
-     0 step slow
-    20 call sleep
-    20 step fast
-    20 done fast ok
-    20 call TaskGroup._on_task_done
-    50 call Timeout._on_timeout
-    50 cancel main (cancelling=1)
-    50 step main
-    50 cancel slow by main (cancelling=1)
-    50 step slow
-    50 done slow cancelled
-    50 call TaskGroup._on_task_done
-    50 step main
-    50 uncancel main (cancelling=0)
-    50 done main ok
-    50 call _run_until_complete_cb
-"#;
-
-const CHILD_ERROR_WHILE_BODY_HANDLES_CANCEL: Traces = Traces([
-    CHILD_ERROR_WHILE_BODY_HANDLES_CANCEL_PY311,
-    CHILD_ERROR_WHILE_BODY_HANDLES_CANCEL_PY311,
-    CHILD_ERROR_WHILE_BODY_HANDLES_CANCEL_PY313,
-]);
-const CHILD_ERROR_WHILE_BODY_HANDLES_CANCEL_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create a by main
-     0 create slow by main
-     0 create b by main
-     0 step a
-     0 step slow
-     0 step b
-    10 call sleep
-    10 step a
-    10 done a error MyExc
-    10 call TaskGroup._on_task_done
-    10 cancel slow (cancelling=1)
-    10 cancel b (cancelling=1)
-    10 cancel main (cancelling=1)
-    10 step slow
-    10 step b
-    10 done b cancelled
-    10 step main
-    10 uncancel main (cancelling=0)
-    10 call TaskGroup._on_task_done
-    15 call sleep
-    15 step slow
-    15 done slow error TypeError
-    15 call TaskGroup._on_task_done
-    15 step main
-    15 done main ok
-    15 call _run_until_complete_cb
-"#;
-const CHILD_ERROR_WHILE_BODY_HANDLES_CANCEL_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create a by main
-     0 create slow by main
-     0 create b by main
-     0 step a
-     0 step slow
-     0 step b
-    10 call sleep
-    10 step a
-    10 done a error MyExc
-    10 call TaskGroup._on_task_done
-    10 cancel slow (cancelling=1)
-    10 cancel b (cancelling=1)
-    10 cancel main (cancelling=1)
-    10 step slow
-    10 step b
-    10 done b cancelled
-    10 step main
-    10 call TaskGroup._on_task_done
-    15 call sleep
-    15 step slow
-    15 done slow error TypeError
-    15 call TaskGroup._on_task_done
-    15 step main
-    15 uncancel main (cancelling=0)
-    15 done main ok
-    15 call _run_until_complete_cb
-"#;

@@ -4,7 +4,8 @@
 //! Time: 1 s of the CPython tests is 1000 ticks, so `timeout(0.01)` is
 //! `timeout(10)`. Besides what CPython asserts, each test checks the
 //! exact loop operations against CPython's trace of the same body for that
-//! version (see `common_tg`); the traces are at the end of the file.
+//! version (see `common_tg`), recorded in `tests/cpython/timeouts/` by
+//! `tools/oracle/record_timeout_traces.py`.
 //!
 //! Not portable:
 //! - `test_nested_timeouts_concurrent`, `test_nested_timeouts_loop_busy`:
@@ -29,7 +30,7 @@ mod common_tg;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use common_tg::{assert_ops, error_types, names, poll_once, run, Traces};
+use common_tg::{assert_ops, error_types, names, poll_once, run};
 use simloop_asyncio::taskgroup::task_group;
 use simloop_asyncio::timeout::{timeout, timeout_at, with_timeout, Timeout, TimeoutState};
 use simloop_core::{current_task, get_running_loop, sleep, spawn, Event, Exc, Profile, ScopeId};
@@ -47,7 +48,7 @@ fn timeout_basic() {
         assert_eq!(e.class_name(), "TimeoutError", "{p}");
         assert!(expired, "{p}");
         assert_eq!(sim.time(), 10, "{p}");
-        assert_ops(&sim, p, &TIMEOUT_BASIC);
+        assert_ops(&sim, p, "timeouts/timeout_basic");
     }
 }
 
@@ -65,7 +66,7 @@ fn timeout_at_basic() {
         assert_eq!(e.class_name(), "TimeoutError", "{p}");
         assert!(expired, "{p}");
         assert_eq!(when, Some(deadline), "{p}");
-        assert_ops(&sim, p, &TIMEOUT_AT_BASIC);
+        assert_ops(&sim, p, "timeouts/timeout_at_basic");
     }
 }
 
@@ -91,7 +92,7 @@ fn nested_timeouts() {
         let (e, e1, e2) = r.unwrap();
         assert_eq!(e.class_name(), "TimeoutError", "{p}");
         assert!(e1 && e2, "{p}");
-        assert_ops(&sim, p, &NESTED_TIMEOUTS);
+        assert_ops(&sim, p, "timeouts/nested_timeouts");
     }
 }
 
@@ -111,7 +112,7 @@ fn waiter_cancelled() {
             Ok(e)
         });
         assert_eq!(r.unwrap().class_name(), "TimeoutError", "{p}");
-        assert_ops(&sim, p, &WAITER_CANCELLED);
+        assert_ops(&sim, p, "timeouts/waiter_cancelled");
     }
 }
 
@@ -126,7 +127,7 @@ fn timeout_not_called() {
             Ok((cm.expired(), cm.when().unwrap() > t1, cm.state()))
         });
         assert_eq!(r.unwrap(), (false, true, TimeoutState::Exited), "{p}");
-        assert_ops(&sim, p, &TIMEOUT_NOT_CALLED);
+        assert_ops(&sim, p, "timeouts/timeout_not_called");
     }
 }
 
@@ -140,7 +141,7 @@ fn timeout_disabled() {
             Ok((cm.expired(), cm.when()))
         });
         assert_eq!(r.unwrap(), (false, None), "{p}");
-        assert_ops(&sim, p, &TIMEOUT_DISABLED);
+        assert_ops(&sim, p, "timeouts/timeout_disabled");
     }
 }
 
@@ -154,7 +155,7 @@ fn timeout_at_disabled() {
             Ok((cm.expired(), cm.when()))
         });
         assert_eq!(r.unwrap(), (false, None), "{p}");
-        assert_ops(&sim, p, &TIMEOUT_AT_DISABLED);
+        assert_ops(&sim, p, "timeouts/timeout_at_disabled");
     }
 }
 
@@ -174,7 +175,7 @@ fn timeout_zero() {
         assert_eq!(e.class_name(), "TimeoutError", "{p}");
         assert!(expired && t0 <= when && when <= t1, "{p}");
         assert_eq!((t0, when, t1), (0, 0, 0), "{p}");
-        assert_ops(&sim, p, &TIMEOUT_ZERO);
+        assert_ops(&sim, p, "timeouts/timeout_zero");
     }
 }
 
@@ -191,7 +192,7 @@ fn timeout_zero_sleep_zero() {
         assert_eq!(e.class_name(), "TimeoutError", "{p}");
         assert!(expired, "{p}");
         assert_eq!(when, Some(0), "{p}");
-        assert_ops(&sim, p, &TIMEOUT_ZERO_SLEEP_ZERO);
+        assert_ops(&sim, p, "timeouts/timeout_zero_sleep_zero");
     }
 }
 
@@ -212,7 +213,7 @@ fn timeout_in_the_past_sleep_zero() {
         assert_eq!(e.class_name(), "TimeoutError", "{p}");
         assert!(expired && t0 >= when && when <= t1, "{p}");
         assert_eq!((t0, when, t1), (20, 9, 20), "{p}");
-        assert_ops(&sim, p, &TIMEOUT_IN_THE_PAST_SLEEP_ZERO);
+        assert_ops(&sim, p, "timeouts/timeout_in_the_past_sleep_zero");
     }
 }
 
@@ -230,7 +231,7 @@ fn foreign_exception_passed() {
         let (e, expired) = r.unwrap();
         assert_eq!(e.class_name(), "KeyError", "{p}");
         assert!(!expired, "{p}");
-        assert_ops(&sim, p, &FOREIGN_EXCEPTION_PASSED);
+        assert_ops(&sim, p, "timeouts/foreign_exception_passed");
     }
 }
 
@@ -250,7 +251,7 @@ fn foreign_exception_on_timeout() {
             Ok(with_timeout(&cm, crash(1000)).await.unwrap_err())
         });
         assert_eq!(r.unwrap().class_name(), "ZeroDivisionError", "{p}");
-        assert_ops(&sim, p, &FOREIGN_EXCEPTION_ON_TIMEOUT);
+        assert_ops(&sim, p, "timeouts/foreign_exception_on_timeout");
     }
 }
 
@@ -266,7 +267,7 @@ fn foreign_exception_on_timeout_2() {
             Ok(with_timeout(&cm, crash(1000)).await.unwrap_err())
         });
         assert_eq!(r.unwrap().class_name(), "ZeroDivisionError", "{p}");
-        assert_ops(&sim, p, &FOREIGN_EXCEPTION_ON_TIMEOUT_2);
+        assert_ops(&sim, p, "timeouts/foreign_exception_on_timeout_2");
     }
 }
 
@@ -287,7 +288,11 @@ fn foreign_cancel_doesnt_timeout_if_not_expired() {
         let (e, expired) = r.unwrap();
         assert!(e.is_cancelled(), "{p}");
         assert!(!expired, "{p}");
-        assert_ops(&sim, p, &FOREIGN_CANCEL_DOESNT_TIMEOUT_IF_NOT_EXPIRED);
+        assert_ops(
+            &sim,
+            p,
+            "timeouts/foreign_cancel_doesnt_timeout_if_not_expired",
+        );
     }
 }
 
@@ -306,7 +311,7 @@ fn outer_task_is_not_cancelled() {
             Ok((task.cancelled(), task.done()))
         });
         assert_eq!(r.unwrap(), (false, true), "{p}");
-        assert_ops(&sim, p, &OUTER_TASK_IS_NOT_CANCELLED);
+        assert_ops(&sim, p, "timeouts/outer_task_is_not_cancelled");
     }
 }
 
@@ -344,7 +349,7 @@ fn reschedule() {
             ([Some(10000), Some(30000), None], true, false),
             "{p}"
         );
-        assert_ops(&sim, p, &RESCHEDULE);
+        assert_ops(&sim, p, "timeouts/reschedule");
     }
 }
 
@@ -359,7 +364,7 @@ fn repr_active() {
             with_timeout(&cm, async move { Ok(c.to_string()) }).await
         });
         assert_eq!(r.unwrap(), "<Timeout [active] when=10000>", "{p}");
-        assert_ops(&sim, p, &REPR_ACTIVE);
+        assert_ops(&sim, p, "timeouts/repr_active");
     }
 }
 
@@ -374,7 +379,7 @@ fn repr_expired() {
             Ok(cm.to_string())
         });
         assert_eq!(r.unwrap(), "<Timeout [expired]>", "{p}");
-        assert_ops(&sim, p, &REPR_EXPIRED);
+        assert_ops(&sim, p, "timeouts/repr_expired");
     }
 }
 
@@ -388,7 +393,7 @@ fn repr_finished() {
             Ok(cm.to_string())
         });
         assert_eq!(r.unwrap(), "<Timeout [finished]>", "{p}");
-        assert_ops(&sim, p, &REPR_FINISHED);
+        assert_ops(&sim, p, "timeouts/repr_finished");
     }
 }
 
@@ -402,7 +407,7 @@ fn repr_disabled() {
             with_timeout(&cm, async move { Ok(c.to_string()) }).await
         });
         assert_eq!(r.unwrap(), "<Timeout [active] when=None>", "{p}");
-        assert_ops(&sim, p, &REPR_DISABLED);
+        assert_ops(&sim, p, "timeouts/repr_disabled");
     }
 }
 
@@ -426,7 +431,7 @@ fn nested_timeout_in_finally() {
         });
         assert_eq!(r.unwrap().class_name(), "TimeoutError", "{p}");
         assert_eq!(sim.time(), 20, "{p}");
-        assert_ops(&sim, p, &NESTED_TIMEOUT_IN_FINALLY);
+        assert_ops(&sim, p, "timeouts/nested_timeout_in_finally");
     }
 }
 
@@ -446,7 +451,7 @@ fn timeout_after_cancellation() {
         let (e, cancelling) = r.unwrap();
         assert_eq!(e.class_name(), "TimeoutError", "{p}");
         assert_eq!(cancelling, 1, "{p}");
-        assert_ops(&sim, p, &TIMEOUT_AFTER_CANCELLATION);
+        assert_ops(&sim, p, "timeouts/timeout_after_cancellation");
     }
 }
 
@@ -471,7 +476,7 @@ fn cancel_in_timeout_after_cancellation() {
         let (e, cancelling) = r.unwrap();
         assert!(e.is_cancelled(), "{p}");
         assert_eq!(cancelling, 2, "{p}");
-        assert_ops(&sim, p, &CANCEL_IN_TIMEOUT_AFTER_CANCELLATION);
+        assert_ops(&sim, p, "timeouts/cancel_in_timeout_after_cancellation");
     }
 }
 
@@ -485,7 +490,7 @@ fn timeout_exception_cause() {
             Ok(with_timeout(&cm, sleep(1000)).await.unwrap_err())
         });
         assert_eq!(r.unwrap().class_name(), "TimeoutError", "{p}");
-        assert_ops(&sim, p, &TIMEOUT_EXCEPTION_CAUSE);
+        assert_ops(&sim, p, "timeouts/timeout_exception_cause");
     }
 }
 
@@ -506,7 +511,7 @@ fn timeout_already_entered() {
             "RuntimeError(\"Timeout has already been entered\")",
             "{p}"
         );
-        assert_ops(&sim, p, &TIMEOUT_ALREADY_ENTERED);
+        assert_ops(&sim, p, "timeouts/timeout_already_entered");
     }
 }
 
@@ -524,7 +529,7 @@ fn timeout_double_enter() {
             "RuntimeError(\"Timeout has already been entered\")",
             "{p}"
         );
-        assert_ops(&sim, p, &TIMEOUT_DOUBLE_ENTER);
+        assert_ops(&sim, p, "timeouts/timeout_double_enter");
     }
 }
 
@@ -542,7 +547,7 @@ fn timeout_finished() {
             "RuntimeError(\"Cannot change state of finished Timeout\")",
             "{p}"
         );
-        assert_ops(&sim, p, &TIMEOUT_FINISHED);
+        assert_ops(&sim, p, "timeouts/timeout_finished");
     }
 }
 
@@ -561,7 +566,7 @@ fn timeout_expired() {
             "RuntimeError(\"Cannot change state of expired Timeout\")",
             "{p}"
         );
-        assert_ops(&sim, p, &TIMEOUT_EXPIRED);
+        assert_ops(&sim, p, "timeouts/timeout_expired");
     }
 }
 
@@ -586,7 +591,7 @@ fn timeout_expiring() {
             "{p}"
         );
         assert_eq!(cancelling, 0, "{p}");
-        assert_ops(&sim, p, &TIMEOUT_EXPIRING);
+        assert_ops(&sim, p, "timeouts/timeout_expiring");
     }
 }
 
@@ -600,7 +605,7 @@ fn timeout_not_entered() {
             "RuntimeError(\"Timeout has not been entered\")",
             "{p}"
         );
-        assert_ops(&sim, p, &TIMEOUT_NOT_ENTERED);
+        assert_ops(&sim, p, "timeouts/timeout_not_entered");
     }
 }
 
@@ -650,7 +655,7 @@ fn timeout_exception_context() {
             Ok(with_timeout(&cm, body).await.unwrap_err())
         });
         assert_eq!(r.unwrap().class_name(), "TimeoutError", "{p}");
-        assert_ops(&sim, p, &TIMEOUT_EXCEPTION_CONTEXT);
+        assert_ops(&sim, p, "timeouts/timeout_exception_context");
     }
 }
 
@@ -680,7 +685,7 @@ fn timeout_taskgroup() {
         assert_eq!(eg.members().unwrap().len(), 1, "{p}");
         assert_eq!(error_types(&eg), names(&["ZeroDivisionError"]), "{p}");
         assert_eq!(cancelling, 0, "{p}");
-        assert_ops(&sim, p, &TIMEOUT_TASKGROUP);
+        assert_ops(&sim, p, "timeouts/timeout_taskgroup");
     }
 }
 
@@ -706,7 +711,7 @@ fn timeout_in_taskgroup_child() {
             "ExceptionGroup(\"unhandled errors in a TaskGroup\", [TimeoutError])",
             "{p}"
         );
-        assert_ops(&sim, p, &TIMEOUT_IN_TASKGROUP_CHILD);
+        assert_ops(&sim, p, "timeouts/timeout_in_taskgroup_child");
     }
 }
 
@@ -727,7 +732,7 @@ fn reschedule_to_past() {
         });
         assert_eq!(r.unwrap_err().class_name(), "TimeoutError", "{p}");
         assert_eq!(sim.time(), 5, "{p}");
-        assert_ops(&sim, p, &RESCHEDULE_TO_PAST);
+        assert_ops(&sim, p, "timeouts/reschedule_to_past");
     }
 }
 
@@ -769,456 +774,3 @@ fn exit_without_enter_is_an_assertion_error() {
     let (_, r) = run(Profile::Py313, async { timeout(5).exit(None).await });
     assert_eq!(r.unwrap_err().class_name(), "AssertionError");
 }
-
-// ---------------------------------------------------------------------------
-// CPython's traces (generated; see common_tg).
-
-const TIMEOUT_BASIC: Traces = Traces([TIMEOUT_BASIC_ALL; 3]);
-const TIMEOUT_BASIC_ALL: &str = r#"
-     0 create main
-     0 step main
-    10 call Timeout._on_timeout
-    10 cancel main (cancelling=1)
-    10 step main
-    10 uncancel main (cancelling=0)
-    10 done main ok
-    10 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_AT_BASIC: Traces = Traces([TIMEOUT_AT_BASIC_ALL; 3]);
-const TIMEOUT_AT_BASIC_ALL: &str = r#"
-     0 create main
-     0 step main
-    10 call Timeout._on_timeout
-    10 cancel main (cancelling=1)
-    10 step main
-    10 uncancel main (cancelling=0)
-    10 done main ok
-    10 call _run_until_complete_cb
-"#;
-
-const NESTED_TIMEOUTS: Traces = Traces([NESTED_TIMEOUTS_ALL; 3]);
-const NESTED_TIMEOUTS_ALL: &str = r#"
-     0 create main
-     0 step main
-    10 call Timeout._on_timeout
-    10 cancel main (cancelling=1)
-    10 call Timeout._on_timeout
-    10 cancel main (cancelling=2)
-    10 step main <- CancelledError
-    10 uncancel main (cancelling=1)
-    10 uncancel main (cancelling=0)
-    10 done main ok
-    10 call _run_until_complete_cb
-"#;
-
-const WAITER_CANCELLED: Traces = Traces([WAITER_CANCELLED_ALL; 3]);
-const WAITER_CANCELLED_ALL: &str = r#"
-     0 create main
-     0 step main
-    10 call Timeout._on_timeout
-    10 cancel main (cancelling=1)
-    10 step main
-    10 uncancel main (cancelling=0)
-    10 done main ok
-    10 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_NOT_CALLED: Traces = Traces([TIMEOUT_NOT_CALLED_ALL; 3]);
-const TIMEOUT_NOT_CALLED_ALL: &str = r#"
-     0 create main
-     0 step main
-    10 call sleep
-    10 step main
-    10 done main ok
-    10 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_DISABLED: Traces = Traces([TIMEOUT_DISABLED_ALL; 3]);
-const TIMEOUT_DISABLED_ALL: &str = r#"
-     0 create main
-     0 step main
-    10 call sleep
-    10 step main
-    10 done main ok
-    10 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_AT_DISABLED: Traces = Traces([TIMEOUT_AT_DISABLED_ALL; 3]);
-const TIMEOUT_AT_DISABLED_ALL: &str = r#"
-     0 create main
-     0 step main
-    10 call sleep
-    10 step main
-    10 done main ok
-    10 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_ZERO: Traces = Traces([TIMEOUT_ZERO_ALL; 3]);
-const TIMEOUT_ZERO_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 call Timeout._on_timeout
-     0 cancel main (cancelling=1)
-     0 step main
-     0 uncancel main (cancelling=0)
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_ZERO_SLEEP_ZERO: Traces = Traces([TIMEOUT_ZERO_SLEEP_ZERO_ALL; 3]);
-const TIMEOUT_ZERO_SLEEP_ZERO_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 call Timeout._on_timeout
-     0 cancel main (cancelling=1)
-     0 step main <- CancelledError
-     0 uncancel main (cancelling=0)
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_IN_THE_PAST_SLEEP_ZERO: Traces = Traces([TIMEOUT_IN_THE_PAST_SLEEP_ZERO_ALL; 3]);
-const TIMEOUT_IN_THE_PAST_SLEEP_ZERO_ALL: &str = r#"
-     0 create main
-     0 step main
-    20 call sleep
-    20 step main
-    20 call Timeout._on_timeout
-    20 cancel main (cancelling=1)
-    20 step main <- CancelledError
-    20 uncancel main (cancelling=0)
-    20 done main ok
-    20 call _run_until_complete_cb
-"#;
-
-const FOREIGN_EXCEPTION_PASSED: Traces = Traces([FOREIGN_EXCEPTION_PASSED_ALL; 3]);
-const FOREIGN_EXCEPTION_PASSED_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const FOREIGN_EXCEPTION_ON_TIMEOUT: Traces = Traces([FOREIGN_EXCEPTION_ON_TIMEOUT_ALL; 3]);
-const FOREIGN_EXCEPTION_ON_TIMEOUT_ALL: &str = r#"
-     0 create main
-     0 step main
-    10 call Timeout._on_timeout
-    10 cancel main (cancelling=1)
-    10 step main
-    10 uncancel main (cancelling=0)
-    10 done main ok
-    10 call _run_until_complete_cb
-"#;
-
-const FOREIGN_EXCEPTION_ON_TIMEOUT_2: Traces = Traces([FOREIGN_EXCEPTION_ON_TIMEOUT_2_ALL; 3]);
-const FOREIGN_EXCEPTION_ON_TIMEOUT_2_ALL: &str = r#"
-     0 create main
-     0 step main
-    10 call Timeout._on_timeout
-    10 cancel main (cancelling=1)
-    10 step main
-    10 uncancel main (cancelling=0)
-    10 done main ok
-    10 call _run_until_complete_cb
-"#;
-
-const FOREIGN_CANCEL_DOESNT_TIMEOUT_IF_NOT_EXPIRED: Traces =
-    Traces([FOREIGN_CANCEL_DOESNT_TIMEOUT_IF_NOT_EXPIRED_ALL; 3]);
-const FOREIGN_CANCEL_DOESNT_TIMEOUT_IF_NOT_EXPIRED_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 cancel main by main (cancelling=1)
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const OUTER_TASK_IS_NOT_CANCELLED: Traces = Traces([OUTER_TASK_IS_NOT_CANCELLED_ALL; 3]);
-const OUTER_TASK_IS_NOT_CANCELLED_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create outer by main
-     0 step outer
-     1 call Timeout._on_timeout
-     1 cancel outer (cancelling=1)
-     1 step outer
-     1 uncancel outer (cancelling=0)
-     1 done outer ok
-     1 step main
-     1 done main ok
-     1 call _run_until_complete_cb
-"#;
-
-const RESCHEDULE: Traces = Traces([RESCHEDULE_ALL; 3]);
-const RESCHEDULE_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 create f by main
-     0 step f
-     0 step main
-     0 cancel f by main (cancelling=1)
-     0 step f
-     0 done f cancelled
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const REPR_ACTIVE: Traces = Traces([REPR_ACTIVE_ALL; 3]);
-const REPR_ACTIVE_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const REPR_EXPIRED: Traces = Traces([REPR_EXPIRED_ALL; 3]);
-const REPR_EXPIRED_ALL: &str = r#"
-     0 create main
-     0 step main
-    10 call Timeout._on_timeout
-    10 cancel main (cancelling=1)
-    10 step main
-    10 uncancel main (cancelling=0)
-    10 done main ok
-    10 call _run_until_complete_cb
-"#;
-
-const REPR_FINISHED: Traces = Traces([REPR_FINISHED_ALL; 3]);
-const REPR_FINISHED_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const REPR_DISABLED: Traces = Traces([REPR_DISABLED_ALL; 3]);
-const REPR_DISABLED_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const NESTED_TIMEOUT_IN_FINALLY: Traces = Traces([NESTED_TIMEOUT_IN_FINALLY_ALL; 3]);
-const NESTED_TIMEOUT_IN_FINALLY_ALL: &str = r#"
-     0 create main
-     0 step main
-    10 call Timeout._on_timeout
-    10 cancel main (cancelling=1)
-    10 step main
-    20 call Timeout._on_timeout
-    20 cancel main (cancelling=2)
-    20 step main
-    20 uncancel main (cancelling=1)
-    20 uncancel main (cancelling=0)
-    20 done main ok
-    20 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_AFTER_CANCELLATION: Traces = Traces([TIMEOUT_AFTER_CANCELLATION_ALL; 3]);
-const TIMEOUT_AFTER_CANCELLATION_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 cancel main by main (cancelling=1)
-     0 step main
-     0 call Timeout._on_timeout
-     0 cancel main (cancelling=2)
-     0 step main
-     0 uncancel main (cancelling=1)
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const CANCEL_IN_TIMEOUT_AFTER_CANCELLATION: Traces =
-    Traces([CANCEL_IN_TIMEOUT_AFTER_CANCELLATION_ALL; 3]);
-const CANCEL_IN_TIMEOUT_AFTER_CANCELLATION_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 cancel main by main (cancelling=1)
-     0 step main
-     0 cancel main by main (cancelling=2)
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_EXCEPTION_CAUSE: Traces = Traces([TIMEOUT_EXCEPTION_CAUSE_ALL; 3]);
-const TIMEOUT_EXCEPTION_CAUSE_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 call Timeout._on_timeout
-     0 cancel main (cancelling=1)
-     0 step main
-     0 uncancel main (cancelling=0)
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_ALREADY_ENTERED: Traces = Traces([TIMEOUT_ALREADY_ENTERED_ALL; 3]);
-const TIMEOUT_ALREADY_ENTERED_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_DOUBLE_ENTER: Traces = Traces([TIMEOUT_DOUBLE_ENTER_ALL; 3]);
-const TIMEOUT_DOUBLE_ENTER_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_FINISHED: Traces = Traces([TIMEOUT_FINISHED_ALL; 3]);
-const TIMEOUT_FINISHED_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_EXPIRED: Traces = Traces([TIMEOUT_EXPIRED_ALL; 3]);
-const TIMEOUT_EXPIRED_ALL: &str = r#"
-     0 create main
-     0 step main
-    10 call Timeout._on_timeout
-    10 cancel main (cancelling=1)
-    10 step main
-    10 uncancel main (cancelling=0)
-    10 done main ok
-    10 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_EXPIRING: Traces = Traces([TIMEOUT_EXPIRING_ALL; 3]);
-const TIMEOUT_EXPIRING_ALL: &str = r#"
-     0 create main
-     0 step main
-    10 call Timeout._on_timeout
-    10 cancel main (cancelling=1)
-    10 step main
-    10 uncancel main (cancelling=0)
-    10 done main ok
-    10 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_NOT_ENTERED: Traces = Traces([TIMEOUT_NOT_ENTERED_ALL; 3]);
-const TIMEOUT_NOT_ENTERED_ALL: &str = r#"
-     0 create main
-     0 step main
-     0 done main ok
-     0 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_EXCEPTION_CONTEXT: Traces = Traces([TIMEOUT_EXCEPTION_CONTEXT_ALL; 3]);
-const TIMEOUT_EXCEPTION_CONTEXT_ALL: &str = r#"
-     0 create main
-     0 step main
-    10 call Timeout._on_timeout
-    10 cancel main (cancelling=1)
-    10 step main
-    10 uncancel main (cancelling=0)
-    10 done main ok
-    10 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_TASKGROUP: Traces = Traces([
-    TIMEOUT_TASKGROUP_PY311,
-    TIMEOUT_TASKGROUP_PY311,
-    TIMEOUT_TASKGROUP_PY313,
-]);
-const TIMEOUT_TASKGROUP_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create task by main
-     0 step task
-    10 call Timeout._on_timeout
-    10 cancel main (cancelling=1)
-    10 step main
-    10 cancel task by main (cancelling=1)
-    10 step task
-    10 done task error ZeroDivisionError
-    10 call TaskGroup._on_task_done
-    10 step main
-    10 uncancel main (cancelling=0)
-    10 step main
-    10 done main ok
-    10 call _run_until_complete_cb
-"#;
-const TIMEOUT_TASKGROUP_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create task by main
-     0 step task
-    10 call Timeout._on_timeout
-    10 cancel main (cancelling=1)
-    10 step main
-    10 cancel task by main (cancelling=1)
-    10 step task
-    10 done task error ZeroDivisionError
-    10 call TaskGroup._on_task_done
-    10 step main
-    10 uncancel main (cancelling=0)
-    10 cancel main by main (cancelling=1)
-    10 uncancel main (cancelling=0)
-    10 step main
-    10 done main ok
-    10 call _run_until_complete_cb
-"#;
-
-const TIMEOUT_IN_TASKGROUP_CHILD: Traces = Traces([
-    TIMEOUT_IN_TASKGROUP_CHILD_PY311,
-    TIMEOUT_IN_TASKGROUP_CHILD_PY311,
-    TIMEOUT_IN_TASKGROUP_CHILD_PY313,
-]);
-const TIMEOUT_IN_TASKGROUP_CHILD_PY311: &str = r#"
-     0 create main
-     0 step main
-     0 create child by main
-     0 step child
-    10 call Timeout._on_timeout
-    10 cancel child (cancelling=1)
-    10 step child
-    10 uncancel child (cancelling=0)
-    10 done child error TimeoutError
-    10 call TaskGroup._on_task_done
-    10 cancel main (cancelling=1)
-    10 step main <- CancelledError
-    10 done main ok
-    10 call _run_until_complete_cb
-"#;
-const TIMEOUT_IN_TASKGROUP_CHILD_PY313: &str = r#"
-     0 create main
-     0 step main
-     0 create child by main
-     0 step child
-    10 call Timeout._on_timeout
-    10 cancel child (cancelling=1)
-    10 step child
-    10 uncancel child (cancelling=0)
-    10 done child error TimeoutError
-    10 call TaskGroup._on_task_done
-    10 cancel main (cancelling=1)
-    10 step main <- CancelledError
-    10 uncancel main (cancelling=0)
-    10 done main ok
-    10 call _run_until_complete_cb
-"#;
-
-const RESCHEDULE_TO_PAST: Traces = Traces([RESCHEDULE_TO_PAST_ALL; 3]);
-const RESCHEDULE_TO_PAST_ALL: &str = r#"
-     0 create main
-     0 step main
-     5 call sleep
-     5 step main
-     5 call Timeout._on_timeout
-     5 cancel main (cancelling=1)
-     5 step main
-     5 uncancel main (cancelling=0)
-     5 done main error TimeoutError
-     5 call _run_until_complete_cb
-"#;

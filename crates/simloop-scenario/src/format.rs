@@ -1,6 +1,6 @@
 //! The scenario format v1 as Rust types.
 //!
-//! These types mirror the JSON of `shared/spec/scenario-format.md` one to one:
+//! These types mirror the JSON of `docs/scenario-format.md` one to one:
 //! a [`Scenario`] holds the body of `main`, a [`Block`] of [`Step`]s, and
 //! every step that creates tasks holds [`Child`]ren. A value of these types
 //! can hold things the format forbids (a `return` that is not last, a float
@@ -28,7 +28,7 @@ pub struct Scenario {
     /// interpret it; the checks compare it with the outcome. Always an
     /// object in a valid scenario.
     pub expect: Option<Value>,
-    /// Extension of v1: expectations that hold only under one CPython
+    /// Added to v1: expectations that hold only under one CPython
     /// profile (`py311`, `py312`, `py313`), checked in addition to `expect`
     /// when running under that profile. For claims whose truth depends on
     /// the version, such as the cancel-count leak fixed in 3.13.

@@ -1,4 +1,4 @@
-//! The scenario format v1 (`shared/spec/scenario-format.md`): one asyncio
+//! The scenario format v1 (`docs/scenario-format.md`): one asyncio
 //! task tree as JSON, as Rust types, with parsing, validation and printing.
 //!
 //! - [`Scenario`], [`Step`], [`Child`], [`Clause`], [`Kind`], [`ReturnWhen`]:

@@ -3,12 +3,15 @@
 //! `ops` renders a run's loop operations (task creations, steps, non-step
 //! callbacks, cancel and uncancel calls, task completions) one a line as
 //! `tick event`, leaving out timer, future and mark events. The expected
-//! traces in the tests were produced by running the same test bodies on real
-//! CPython (3.11.7, 3.12.1, 3.13.0) on a virtual-clock loop
-//! (`tools/simloop_ref.py`'s `VirtualClockLoop`, TaskGroup sets pinned to
-//! insertion order) with `Handle._run`, `Task.cancel` and `Task.uncancel`
-//! instrumented to print the same vocabulary.
+//! traces were produced by running the same test bodies on real CPython
+//! (3.11.7, 3.12.1, 3.13.0) on a virtual-clock loop (`tools/simloop_ref.py`'s
+//! `VirtualClockLoop`, TaskGroup sets pinned to insertion order) with
+//! `Handle._run`, `Task.cancel` and `Task.uncancel` instrumented to print the
+//! same vocabulary (`tools/oracle/`); they are data files, read by
+//! [`cpython::trace`].
 #![allow(dead_code)]
+
+mod cpython;
 
 use std::collections::BTreeSet;
 use std::future::Future as StdFuture;
@@ -52,20 +55,11 @@ pub(crate) fn ops(sim: &Sim) -> String {
     out.join("\n")
 }
 
-/// CPython's trace of one test, per profile (py311, py312, py313).
-pub(crate) struct Traces(pub(crate) [&'static str; 3]);
-
-impl Traces {
-    /// The trace for `p`.
-    pub(crate) fn of(&self, p: Profile) -> &'static str {
-        self.0[p as usize].trim_matches('\n')
-    }
-}
-
-/// Assert that the run's loop operations are CPython's for `p`.
-pub(crate) fn assert_ops(sim: &Sim, p: Profile, expected: &Traces) {
+/// Assert that the run's loop operations are CPython's for `p`, as recorded
+/// for the test `key` (`<module>/<test>`, see [`cpython`]).
+pub(crate) fn assert_ops(sim: &Sim, p: Profile, key: &str) {
     let got = ops(sim);
-    let want = expected.of(p);
+    let want = cpython::trace(key, p);
     if got != want {
         panic!("{p}: loop operations differ from CPython {}\n--- simloop\n{got}\n--- CPython\n{want}\n", p.cpython());
     }
