@@ -47,8 +47,8 @@ struct Shared<F: FutureLike> {
     todo_len: Cell<usize>,
     /// `timeout_handle`.
     timeout_handle: RefCell<Option<Handle>>,
-    /// The call's scope in the trace.
-    scope: ScopeId,
+    /// The call's scope in the trace, if recorded.
+    scope: Option<ScopeId>,
 }
 
 /// The callback labels: CPython's function names, which differ per version.
@@ -92,10 +92,12 @@ impl<F: FutureLike> Shared<F> {
     /// `_wait_for_one()`: the next completed child, or `TimeoutError`.
     async fn wait_for_one(&self) -> Result<F, Exc> {
         let next = self.done.get().await?;
-        get_running_loop().trace_scope(ScopeEvent::Next {
-            scope: self.scope,
-            child: next.as_ref().map(FutureLike::future_ref),
-        });
+        if let Some(scope) = self.scope {
+            get_running_loop().trace_scope(|| ScopeEvent::Next {
+                scope,
+                child: next.as_ref().map(FutureLike::future_ref),
+            });
+        }
         next.ok_or_else(Exc::timeout)
     }
 }
@@ -105,7 +107,7 @@ impl<F: FutureLike> Shared<F> {
 fn register<F: FutureLike>(
     fs: Vec<F>,
     timeout: Option<Tick>,
-    scope: ScopeId,
+    scope: Option<ScopeId>,
 ) -> (Rc<Shared<F>>, usize) {
     let sim = get_running_loop();
     let labels = if sim.profile() >= Profile::Py313 {

@@ -174,8 +174,11 @@ impl<T: Clone + 'static> FutureLike for Task<T> {
 }
 
 /// What the trace needs to know about one call of a combinator whose
-/// children may outlive it (`gather`, `wait`, `as_completed`).
-pub(crate) struct Scope {
+/// children may outlive it (`gather`, `wait`, `as_completed`). Empty when
+/// the trace keeps no scope events.
+pub(crate) struct Scope(Option<Open>);
+
+struct Open {
     id: ScopeId,
     /// The children that are tasks, distinct: the ones that can escape.
     tasks: Vec<TaskRef>,
@@ -186,49 +189,67 @@ impl Scope {
     /// Record the call's start in the running loop's trace.
     pub(crate) fn start<F: FutureLike>(combinator: Combinator, children: &[F]) -> Scope {
         let sim = get_running_loop();
+        // Numbered whatever the trace keeps: ids reach the hash through
+        // task groups' and timeouts' cancel requests.
         let id = sim.new_scope();
-        sim.trace_scope(ScopeEvent::Start(Box::new(Start {
-            scope: id,
-            combinator,
-            owner: current_task().map(|t| t.id()),
-            children: children.iter().map(FutureLike::future_ref).collect(),
-        })));
+        if !sim.keeps_scopes() {
+            return Scope(None);
+        }
+        sim.trace_scope(|| {
+            ScopeEvent::Start(Box::new(Start {
+                scope: id,
+                combinator,
+                owner: current_task().map(|t| t.id()),
+                children: children.iter().map(FutureLike::future_ref).collect(),
+            }))
+        });
         let tasks = distinct(children)
             .iter()
             .filter_map(FutureLike::task)
             .collect();
-        Scope {
+        Scope(Some(Open {
             id,
             tasks,
             ended: Cell::new(false),
-        }
+        }))
     }
 
-    pub(crate) fn id(&self) -> ScopeId {
-        self.id
+    /// Its id, if the trace keeps scope events.
+    pub(crate) fn id(&self) -> Option<ScopeId> {
+        self.0.as_ref().map(|o| o.id)
+    }
+
+    /// Is it recorded (the trace keeps scope events)?
+    pub(crate) fn recorded(&self) -> bool {
+        self.0.is_some()
     }
 
     /// Record, once, that the call handed control back to the running
     /// task: with a gather's items, a wait's done set, what it raised, and
     /// the children still running.
     pub(crate) fn end(&self, items: Option<Vec<Item>>, done: Vec<FutureRef>, raised: Option<Exc>) {
-        if self.ended.replace(true) {
+        let Some(open) = &self.0 else {
+            return;
+        };
+        if open.ended.replace(true) {
             return;
         }
-        let pending = self
+        let pending = open
             .tasks
             .iter()
             .filter(|t| !t.done())
             .map(TaskRef::id)
             .collect();
-        get_running_loop().trace_scope(ScopeEvent::End(Box::new(End {
-            scope: self.id,
-            owner: current_task().map(|t| t.id()),
-            items,
-            done,
-            raised,
-            pending,
-        })));
+        get_running_loop().trace_scope(|| {
+            ScopeEvent::End(Box::new(End {
+                scope: open.id,
+                owner: current_task().map(|t| t.id()),
+                items,
+                done,
+                raised,
+                pending,
+            }))
+        });
     }
 }
 
@@ -252,8 +273,10 @@ struct Gathering<F: FutureLike> {
     /// The children in the order their callbacks ran; kept only under
     /// [`Bug::GatherCompletionOrder`], empty otherwise.
     completed: RefCell<Vec<F>>,
-    /// Where each item of the result came from, once it is set.
+    /// Where each item of the result came from, once it is set (only when
+    /// the trace keeps scope events).
     items: Rc<RefCell<Option<Vec<Item>>>>,
+    record_items: bool,
 }
 
 impl<F: FutureLike> Gathering<F> {
@@ -287,7 +310,7 @@ impl<F: FutureLike> Gathering<F> {
             } else {
                 &completed
             };
-            let mut items = Vec::with_capacity(order.len());
+            let mut items = Vec::with_capacity(if self.record_items { order.len() } else { 0 });
             let results = order
                 .iter()
                 .map(|child| {
@@ -302,14 +325,18 @@ impl<F: FutureLike> Gathering<F> {
                         };
                         (result, outcome)
                     };
-                    items.push(Item {
-                        from: child.future_ref(),
-                        outcome,
-                    });
+                    if self.record_items {
+                        items.push(Item {
+                            from: child.future_ref(),
+                            outcome,
+                        });
+                    }
                     result
                 })
                 .collect();
-            *self.items.borrow_mut() = Some(items);
+            if self.record_items {
+                *self.items.borrow_mut() = Some(items);
+            }
             if self.cancel_requested.get() {
                 // `fut` is the loop variable of the results loop: the last
                 // child.
@@ -359,6 +386,7 @@ pub fn gather<F: FutureLike>(children: Vec<F>, return_exceptions: bool) -> Gathe
         cancel_requested: Rc::new(Cell::new(false)),
         completed: RefCell::new(Vec::new()),
         items: items.clone(),
+        record_items: scope.recorded(),
     });
     let eager = sim.profile() >= Profile::Py312;
     let mut done_futs = Vec::new();

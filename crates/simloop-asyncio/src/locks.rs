@@ -51,7 +51,7 @@ impl SemaphoreState {
         }
         let sem = sim.new_scope();
         self.scope.set(Some(sem));
-        sim.trace_scope(ScopeEvent::SemaphoreNew {
+        sim.trace_scope(|| ScopeEvent::SemaphoreNew {
             sem,
             value: self.initial,
             name: self.name.clone(),
@@ -67,7 +67,7 @@ impl SemaphoreState {
     /// `release()`.
     fn release(&self) {
         let sim = get_running_loop();
-        sim.trace_scope(ScopeEvent::SemaphoreReleased {
+        sim.trace_scope(|| ScopeEvent::SemaphoreReleased {
             sem: self.scope(&sim),
             task: current_task().map(|t| t.id()),
         });
@@ -105,11 +105,11 @@ impl SemaphoreState {
         let sim = get_running_loop();
         let sem = self.scope(&sim);
         let task = current_task().map(|t| t.id());
-        let acquired = || sim.trace_scope(ScopeEvent::SemaphoreAcquired { sem, task });
+        let acquired = || sim.trace_scope(|| ScopeEvent::SemaphoreAcquired { sem, task });
         if !self.locked() {
             // Maintain FIFO: only take a unit if nobody is queued.
             self.value.set(self.value.get() - 1);
-            sim.trace_scope(ScopeEvent::SemaphoreCall {
+            sim.trace_scope(|| ScopeEvent::SemaphoreCall {
                 sem,
                 task,
                 waits: false,
@@ -119,7 +119,7 @@ impl SemaphoreState {
         }
         let fut = sim.create_future::<bool>("Semaphore.acquire");
         self.waiters.borrow_mut().push_back(fut.clone());
-        sim.trace_scope(ScopeEvent::SemaphoreCall {
+        sim.trace_scope(|| ScopeEvent::SemaphoreCall {
             sem,
             task,
             waits: true,

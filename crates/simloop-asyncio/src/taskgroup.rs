@@ -124,7 +124,7 @@ impl TaskGroup {
                 .clone();
         let group = sim.new_scope();
         s.scope.set(Some(group));
-        sim.trace_scope(ScopeEvent::TaskGroupEnter {
+        sim.trace_scope(|| ScopeEvent::TaskGroupEnter {
             group,
             owner: parent.id(),
             cancelling: parent.cancelling(),
@@ -160,7 +160,7 @@ impl TaskGroup {
         }
         let sim = self.sim();
         let task = sim.spawn(name, body);
-        sim.trace_scope(ScopeEvent::TaskGroupChild {
+        sim.trace_scope(|| ScopeEvent::TaskGroupChild {
             group: self.scope(),
             task: task.id(),
         });
@@ -218,15 +218,16 @@ impl TaskGroup {
             .filter(|t| !t.done())
             .map(TaskRef::id)
             .collect();
-        self.sim()
-            .trace_scope(ScopeEvent::TaskGroupExit(Box::new(ScopeExit {
+        self.sim().trace_scope(|| {
+            ScopeEvent::TaskGroupExit(Box::new(ScopeExit {
                 scope: self.scope(),
                 owner: parent.id(),
                 cancelling: parent.cancelling(),
                 body_error: exc,
                 exit_error: r.as_ref().err().cloned(),
                 pending,
-            })));
+            }))
+        });
         r
     }
 

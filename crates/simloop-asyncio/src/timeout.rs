@@ -183,7 +183,7 @@ impl Timeout {
                 )))
             }
         }
-        get_running_loop().trace_scope(ScopeEvent::TimeoutReschedule {
+        get_running_loop().trace_scope(|| ScopeEvent::TimeoutReschedule {
             timeout: self.scope(),
             deadline: when,
         });
@@ -243,7 +243,7 @@ impl Timeout {
         let sim = get_running_loop();
         let timeout = sim.new_scope();
         s.scope.set(Some(timeout));
-        sim.trace_scope(ScopeEvent::TimeoutEnter {
+        sim.trace_scope(|| ScopeEvent::TimeoutEnter {
             timeout,
             owner: task.id(),
             deadline: s.when.get(),
@@ -269,14 +269,16 @@ impl Timeout {
         }
         let r = self.aexit(state, exc.clone());
         let task = self.task();
-        get_running_loop().trace_scope(ScopeEvent::TimeoutExit(Box::new(ScopeExit {
-            scope: self.scope(),
-            owner: task.id(),
-            cancelling: task.cancelling(),
-            body_error: exc,
-            exit_error: r.as_ref().err().cloned(),
-            pending: Vec::new(),
-        })));
+        get_running_loop().trace_scope(|| {
+            ScopeEvent::TimeoutExit(Box::new(ScopeExit {
+                scope: self.scope(),
+                owner: task.id(),
+                cancelling: task.cancelling(),
+                body_error: exc,
+                exit_error: r.as_ref().err().cloned(),
+                pending: Vec::new(),
+            }))
+        });
         r
     }
 
@@ -328,7 +330,7 @@ impl Timeout {
         assert_eq!(s.state.get(), TimeoutState::Entered, "Timeout._on_timeout");
         let task = self.task();
         let sim = get_running_loop();
-        sim.trace_scope(ScopeEvent::TimeoutFired {
+        sim.trace_scope(|| ScopeEvent::TimeoutFired {
             timeout: self.scope(),
             task: task.id(),
         });

@@ -131,13 +131,25 @@ impl Default for Limits {
 /// Whether the run keeps every trace event or only the trace hash.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TraceMode {
-    /// Keep every event (for timelines, snapshots, replays).
+    /// Keep every event and the tasks' names (for timelines, snapshots,
+    /// pictures, replays).
     Full,
-    /// Keep the running hash and the structure events
+    /// Keep the hash and the structure events
     /// ([`Event::is_structure`](crate::Event::is_structure): scope events,
-    /// cancel requests, uncancels), which checks and run reports read; not
-    /// the scheduling events (for sweeps and benchmarks).
+    /// cancel requests, uncancels), which invariants and run reports read;
+    /// not the scheduling events (for checking many runs).
+    Structure,
+    /// Keep only the hash (for benchmarks and determinism re-runs). The
+    /// combinators then build no scope events at all, so a run report has
+    /// no scope escapes.
     HashOnly,
+}
+
+impl TraceMode {
+    /// Does it keep scope events?
+    pub fn keeps_scopes(self) -> bool {
+        self != TraceMode::HashOnly
+    }
 }
 
 /// Everything a run needs to know up front.

@@ -161,9 +161,19 @@ impl Sim {
         ScopeId(id)
     }
 
-    /// Record what a combinator did with one of its scopes.
-    pub fn trace_scope(&self, event: ScopeEvent) {
-        self.trace(Event::Scope(event));
+    /// Record what a combinator did with one of its scopes, if the trace
+    /// keeps scope events ([`TraceMode::keeps_scopes`](crate::TraceMode::keeps_scopes));
+    /// `event` is only called then, so that a hash-only run builds nothing.
+    pub fn trace_scope(&self, event: impl FnOnce() -> ScopeEvent) {
+        if self.keeps_scopes() {
+            self.trace(Event::Scope(event()));
+        }
+    }
+
+    /// Does the trace keep scope events? Combinators skip work that only
+    /// feeds them when it does not.
+    pub fn keeps_scopes(&self) -> bool {
+        self.0.config.trace.keeps_scopes()
     }
 
     /// Every task created so far, in creation order.

@@ -115,7 +115,7 @@ pub enum Event {
 }
 
 impl Event {
-    /// Is it kept by a [`TraceMode::HashOnly`] trace? Scope events, cancel
+    /// Is it kept by a [`TraceMode::Structure`] trace? Scope events, cancel
     /// requests and uncancels are: they are few, and they are what checks
     /// and run reports read.
     pub fn is_structure(&self) -> bool {
@@ -166,10 +166,20 @@ impl Trace {
         }
     }
 
+    /// Record an event. Scope events are derived from the schedule, so they
+    /// are not hashed (and a [`TraceMode::HashOnly`] trace never gets
+    /// them): the hash of a run is the same in every mode.
     pub(crate) fn push(&mut self, tick: Tick, event: Event) {
-        self.fold(tick);
-        self.fold_event(&event);
-        if self.mode == TraceMode::Full || event.is_structure() {
+        if !matches!(event, Event::Scope(_)) {
+            self.fold(tick);
+            self.fold_event(&event);
+        }
+        let keep = match self.mode {
+            TraceMode::Full => true,
+            TraceMode::Structure => event.is_structure(),
+            TraceMode::HashOnly => false,
+        };
+        if keep {
             self.records.push(Record {
                 tick,
                 seq: self.seq,
@@ -193,139 +203,6 @@ impl Trace {
 
     fn fold_scope_id(&mut self, s: Option<ScopeId>) {
         self.fold(s.map_or(u64::MAX, |s| u64::from(s.0)));
-    }
-
-    fn fold_exc(&mut self, e: Option<&Exc>) {
-        self.fold(e.map_or(0, Exc::fingerprint));
-    }
-
-    fn fold_future(&mut self, f: FutureRef) {
-        match f {
-            FutureRef::Task(t) => self.fold(u64::from(t.0)),
-            FutureRef::Future(id) => self.fold(id | 1 << 63),
-        }
-    }
-
-    fn fold_exit(&mut self, x: &ScopeExit) {
-        self.fold_scope_id(Some(x.scope));
-        self.fold_task(Some(x.owner));
-        self.fold(u64::from(x.cancelling));
-        self.fold_exc(x.body_error.as_ref());
-        self.fold_exc(x.exit_error.as_ref());
-        self.fold(x.pending.len() as u64);
-        for &t in &x.pending {
-            self.fold_task(Some(t));
-        }
-    }
-
-    fn fold_scope(&mut self, e: &ScopeEvent) {
-        match e {
-            ScopeEvent::TaskGroupEnter {
-                group,
-                owner,
-                cancelling,
-            } => {
-                self.fold(1);
-                self.fold_scope_id(Some(*group));
-                self.fold_task(Some(*owner));
-                self.fold(u64::from(*cancelling));
-            }
-            ScopeEvent::TaskGroupChild { group, task } => {
-                self.fold(2);
-                self.fold_scope_id(Some(*group));
-                self.fold_task(Some(*task));
-            }
-            ScopeEvent::TaskGroupExit(x) => {
-                self.fold(3);
-                self.fold_exit(x);
-            }
-            ScopeEvent::TimeoutEnter {
-                timeout,
-                owner,
-                deadline,
-                cancelling,
-            } => {
-                self.fold(4);
-                self.fold_scope_id(Some(*timeout));
-                self.fold_task(Some(*owner));
-                self.fold(deadline.map_or(u64::MAX, |d| d));
-                self.fold(u64::from(*cancelling));
-            }
-            ScopeEvent::TimeoutReschedule { timeout, deadline } => {
-                self.fold(5);
-                self.fold_scope_id(Some(*timeout));
-                self.fold(deadline.map_or(u64::MAX, |d| d));
-            }
-            ScopeEvent::TimeoutFired { timeout, task } => {
-                self.fold(6);
-                self.fold_scope_id(Some(*timeout));
-                self.fold_task(Some(*task));
-            }
-            ScopeEvent::TimeoutExit(x) => {
-                self.fold(7);
-                self.fold_exit(x);
-            }
-            ScopeEvent::Start(start) => {
-                self.fold(8);
-                self.fold_scope_id(Some(start.scope));
-                self.fold_str(start.combinator.name());
-                self.fold_task(start.owner);
-                self.fold(start.children.len() as u64);
-                for &c in &start.children {
-                    self.fold_future(c);
-                }
-            }
-            ScopeEvent::Next { scope, child } => {
-                self.fold(9);
-                self.fold_scope_id(Some(*scope));
-                match child {
-                    Some(c) => self.fold_future(*c),
-                    None => self.fold(u64::MAX),
-                }
-            }
-            ScopeEvent::End(end) => {
-                self.fold(10);
-                self.fold_scope_id(Some(end.scope));
-                self.fold_task(end.owner);
-                if let Some(items) = &end.items {
-                    self.fold(items.len() as u64);
-                    for item in items {
-                        self.fold_future(item.from);
-                        self.fold_outcome(&item.outcome);
-                    }
-                }
-                self.fold(end.done.len() as u64);
-                for &d in &end.done {
-                    self.fold_future(d);
-                }
-                self.fold_exc(end.raised.as_ref());
-                self.fold(end.pending.len() as u64);
-                for &t in &end.pending {
-                    self.fold_task(Some(t));
-                }
-            }
-            ScopeEvent::SemaphoreNew { sem, value, .. } => {
-                self.fold(11);
-                self.fold_scope_id(Some(*sem));
-                self.fold(*value);
-            }
-            ScopeEvent::SemaphoreCall { sem, task, waits } => {
-                self.fold(12);
-                self.fold_scope_id(Some(*sem));
-                self.fold_task(*task);
-                self.fold(u64::from(*waits));
-            }
-            ScopeEvent::SemaphoreAcquired { sem, task } => {
-                self.fold(13);
-                self.fold_scope_id(Some(*sem));
-                self.fold_task(*task);
-            }
-            ScopeEvent::SemaphoreReleased { sem, task } => {
-                self.fold(14);
-                self.fold_scope_id(Some(*sem));
-                self.fold_task(*task);
-            }
-        }
     }
 
     fn fold_outcome(&mut self, o: &Outcome) {
@@ -407,10 +284,7 @@ impl Trace {
                 self.fold(*point as u64);
                 self.fold(*chosen);
             }
-            Event::Scope(e) => {
-                self.fold(10);
-                self.fold_scope(e);
-            }
+            Event::Scope(_) => {}
         }
     }
 
