@@ -314,18 +314,18 @@ impl<F: FutureLike> Gathering<F> {
             let results = order
                 .iter()
                 .map(|child| {
-                    let (result, outcome) = if child.cancelled() {
+                    let result = if child.cancelled() {
                         let msg = child.cancel_message().unwrap_or_else(|| Rc::from(""));
-                        (Err(Exc::cancelled(Some(msg))), Outcome::Cancelled)
+                        Err(Exc::cancelled(Some(msg)))
                     } else {
-                        let result = child.result().expect("every child is done");
-                        let outcome = match &result {
-                            Ok(_) => Outcome::Ok,
-                            Err(e) => Outcome::Error(e.clone()),
-                        };
-                        (result, outcome)
+                        child.result().expect("every child is done")
                     };
                     if self.record_items {
+                        let outcome = match &result {
+                            Ok(_) => Outcome::Ok,
+                            Err(e) if e.is_cancelled() => Outcome::Cancelled,
+                            Err(e) => Outcome::Error(e.clone()),
+                        };
                         items.push(Item {
                             from: child.future_ref(),
                             outcome,

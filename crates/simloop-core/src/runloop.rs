@@ -44,6 +44,8 @@ pub(crate) struct LoopInner {
     /// The scheduler can answer other than 0: ask it at every choice point
     /// (else only count them).
     asks: bool,
+    /// Its [`Scheduler::max_latency`], asked once.
+    max_latency: Tick,
     choice_points: Cell<u64>,
     /// Every answer the scheduler gave, by choice point (empty when it is
     /// not asked).
@@ -96,6 +98,7 @@ impl Sim {
     /// (`config.policy` is then only a description, for reports).
     pub fn with_scheduler(config: Config, scheduler: Box<dyn Scheduler>) -> Sim {
         let asks = scheduler.deviates();
+        let max_latency = scheduler.max_latency();
         let trace = config.trace;
         Sim(Rc::new_cyclic(|me| LoopInner {
             config,
@@ -112,6 +115,7 @@ impl Sim {
             next_scope: Cell::new(0),
             scheduler: RefCell::new(scheduler),
             asks,
+            max_latency,
             choice_points: Cell::new(0),
             choices: RefCell::new(Vec::new()),
             trace: RefCell::new(Trace::new(trace)),
@@ -166,7 +170,7 @@ impl Sim {
     /// `event` is only called then, so that a hash-only run builds nothing.
     pub fn trace_scope(&self, event: impl FnOnce() -> ScopeEvent) {
         if self.keeps_scopes() {
-            self.trace(Event::Scope(event()));
+            self.0.trace.borrow_mut().push_scope(self.time(), event());
         }
     }
 
@@ -293,8 +297,7 @@ impl Sim {
         if delay == 0 {
             return 0;
         }
-        let max = self.0.scheduler.borrow().max_latency();
-        delay.saturating_add(self.choose(ChoicePoint::Latency, max))
+        delay.saturating_add(self.choose(ChoicePoint::Latency, self.0.max_latency))
     }
 
     /// Put a set's members in the order asyncio iterates them: creation

@@ -97,7 +97,8 @@ pub trait Scheduler {
     fn choose(&mut self, point: ChoicePoint, max: u64) -> u64;
 
     /// The most extra latency this scheduler may add to a sleep (the `max`
-    /// of [`ChoicePoint::Latency`]). Default 0.
+    /// of [`ChoicePoint::Latency`]), asked once when the loop is made.
+    /// Default 0.
     fn max_latency(&self) -> Tick {
         0
     }
