@@ -115,7 +115,15 @@ class _CountingTask(asyncio.Task):
         if register:
             run.registry[self.sim_name] = self
         run.live += 1
-        super().__init__(coro, loop=loop, **kwargs)   # an eager task's first step runs here
+        try:
+            super().__init__(coro, loop=loop, **kwargs)   # an eager task's first step runs here
+        except BaseException:
+            # Not a task after all (Task.__init__ refused an argument): undo.
+            run.tasks.remove(self)
+            if register:
+                del run.registry[self.sim_name]
+            run.live -= 1
+            raise
         if self.sim_name is None:   # not created by a step (none is, so far)
             self.sim_name = self.get_name()
         self.add_done_callback(run._on_task_done)
