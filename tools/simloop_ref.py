@@ -6,12 +6,15 @@
 
 The scenario and outcome formats are docs/scenario-format.md (version 1);
 docs/scenario-semantics.md gives the Python program behind every step, and
-this file is that program. Standard library only; CPython 3.11 to 3.13.
+this file is that program. Standard library only; CPython 3.11 to 3.14 (3.14
+under Pyodide: tools/pyodide/).
 """
 
 import argparse
 import asyncio
+import inspect
 import json
+import platform
 import sys
 import types
 from asyncio import base_events
@@ -55,8 +58,9 @@ class _VirtualSelector:
 class VirtualClockLoop(asyncio.BaseEventLoop):
     """An event loop without I/O whose time() is an integer tick count from 0."""
 
-    def __init__(self):
+    def __init__(self, run):
         super().__init__()
+        self.run = run        # the _Run, for the tasks' bookkeeping
         self._now = 0
         # _run_once runs a timer when `when < time() + _clock_resolution`.
         # Deadlines and times are integers, so a resolution of 1 makes a timer
@@ -83,12 +87,46 @@ class _CountingTask(asyncio.Task):
     asyncio calls these methods by name wherever it cancels or uncancels a task
     (Task.cancel on the task being awaited, gather, TaskGroup, timeout), so the
     overrides see every call. cancel() also catches cancel cycles.
+
+    The run's bookkeeping (parent, name, creation order, registry) is done in
+    __init__ before Task.__init__, because an eager task (eager_start=True,
+    or the eager task factory) runs its first step inside Task.__init__: it
+    may create tasks of its own, and finish, before its constructor returns.
     """
 
     cancel_requests = 0
     uncancels = 0
     in_cancel_cycle = False
     _cancelling_now = False
+
+    def __init__(self, coro, *, loop, **kwargs):
+        run = loop.run
+        self.parent = asyncio.current_task(loop)
+        # The scenario's name for the task. Task.get_name() is not it yet
+        # while an eager first step runs on 3.12 and 3.13: there
+        # loop.create_task calls a task factory without the name and sets it
+        # only once the factory has returned.
+        self.sim_name, register = run.next_name or (None, False)
+        run.next_name = None
+        self.children = 0     # tasks it has created, for default names
+        self.created = loop.time()
+        self.done_at = None
+        run.tasks.append(self)
+        if register:
+            run.registry[self.sim_name] = self
+        run.live += 1
+        try:
+            super().__init__(coro, loop=loop, **kwargs)   # an eager task's first step runs here
+        except BaseException:
+            # Not a task after all (Task.__init__ refused an argument): undo.
+            run.tasks.remove(self)
+            if register:
+                del run.registry[self.sim_name]
+            run.live -= 1
+            raise
+        if self.sim_name is None:   # not created by a step (none is, so far)
+            self.sim_name = self.get_name()
+        self.add_done_callback(run._on_task_done)
 
     def cancel(self, msg=None):
         if self._cancelling_now:
@@ -98,7 +136,7 @@ class _CountingTask(asyncio.Task):
             # describe that: flag it for execute(), and unwind the way CPython
             # would.
             self.in_cancel_cycle = True
-            raise _CancelCycle(f"cancelling {self.get_name()} recursed through an await cycle")
+            raise _CancelCycle(f"cancelling {self.sim_name} recursed through an await cycle")
         self._cancelling_now = True
         try:
             requested = super().cancel(msg)
@@ -114,7 +152,7 @@ class _CountingTask(asyncio.Task):
 
 
 class _InsertionOrderedSet:
-    """The part of the set interface TaskGroup uses for its tasks, iterating in insertion order."""
+    """The part of the set interface TaskGroup and as_completed use, iterating in insertion order."""
 
     __slots__ = ("_items",)
 
@@ -126,6 +164,12 @@ class _InsertionOrderedSet:
 
     def discard(self, item):
         self._items.pop(item, None)
+
+    def remove(self, item):
+        del self._items[item]
+
+    def clear(self):
+        self._items.clear()
 
     def __iter__(self):
         return iter(self._items)
@@ -144,6 +188,74 @@ class _OrderedTaskGroup(asyncio.TaskGroup):
     def __init__(self):
         super().__init__()
         self._tasks = _InsertionOrderedSet()
+
+
+# as_completed keeps its pending futures in a set too, and calls
+# add_done_callback on each in that set's order. For a future that is done
+# already, that schedules the callback at once: so the arrival order of the
+# children that were done before the call (eager tasks finishing in their
+# first step; 3.12+) is the set's order, which follows object addresses and
+# reaches the outcome. Without eager tasks no child is done at that point and
+# the order is unobservable. The ordered versions below iterate the futures
+# in the order given (creation order); nothing else changes.
+
+if hasattr(asyncio.tasks, "_AsCompletedIterator"):   # 3.13+
+    class _OrderedAsCompletedIterator(asyncio.tasks._AsCompletedIterator):
+        def __init__(self, aws, timeout):
+            super().__init__((), None)   # the queue and fields, nothing pending
+            loop = asyncio.get_event_loop()
+            todo = _InsertionOrderedSet()
+            for aw in aws:
+                todo.add(asyncio.ensure_future(aw, loop=loop))
+            for f in todo:
+                f.add_done_callback(self._handle_completion)
+            if todo and timeout is not None:
+                self._timeout_handle = loop.call_later(timeout, self._handle_timeout)
+            self._todo = todo
+            self._todo_left = len(todo)
+
+    def _ordered_as_completed(fs, *, timeout=None):
+        return _OrderedAsCompletedIterator(fs, timeout)
+
+elif hasattr(asyncio, "create_eager_task_factory"):   # 3.12: CPython's generator, the set ordered
+    def _ordered_as_completed(fs, *, timeout=None):
+        done = asyncio.Queue()
+        loop = asyncio.get_event_loop()
+        todo = _InsertionOrderedSet()
+        for f in fs:
+            todo.add(asyncio.ensure_future(f, loop=loop))
+        timeout_handle = None
+
+        def _on_timeout():
+            for f in todo:
+                f.remove_done_callback(_on_completion)
+                done.put_nowait(None)  # Queue a dummy value for _wait_for_one().
+            todo.clear()  # Can't do todo.remove(f) in the loop.
+
+        def _on_completion(f):
+            if not todo:
+                return  # _on_timeout() was here first.
+            todo.remove(f)
+            done.put_nowait(f)
+            if not todo and timeout_handle is not None:
+                timeout_handle.cancel()
+
+        async def _wait_for_one():
+            f = await done.get()
+            if f is None:
+                # Dummy value from _on_timeout().
+                raise TimeoutError
+            return f.result()  # May raise f.exception().
+
+        for f in todo:
+            f.add_done_callback(_on_completion)
+        if todo and timeout is not None:
+            timeout_handle = loop.call_later(timeout, _on_timeout)
+        for _ in range(len(todo)):
+            yield _wait_for_one()
+
+else:   # 3.11: no eager tasks, the order cannot be observed
+    _ordered_as_completed = asyncio.as_completed
 
 
 # --- Exceptions and values ----------------------------------------------------
@@ -203,33 +315,31 @@ class _Run:
     each as step(run, *arguments).
     """
 
-    def __init__(self, program, task_group):
+    def __init__(self, program, task_group, as_completed):
         self.program = program
         self.task_group = task_group
-        self.loop = VirtualClockLoop()
-        self.loop.set_task_factory(self._new_task)
+        self.as_completed = as_completed
+        self.loop = VirtualClockLoop(self)
+        if program.task_factory == "eager":
+            # What asyncio.eager_task_factory is, with our task class:
+            # every task the loop creates starts eagerly (3.14: unless
+            # create_task is given eager_start=False).
+            self.loop.set_task_factory(asyncio.create_eager_task_factory(_CountingTask))
+        else:
+            self.loop.set_task_factory(_new_task)
         self.loop.set_exception_handler(_exception_handler)
-        # Every task, in creation order. Also keeps them alive: asyncio holds
-        # tasks only weakly, and a task waiting on a future nobody else
-        # references could be collected in the middle of the run.
+        # Every task, in creation order (the order of the task constructors'
+        # starts). Also keeps them alive: asyncio holds tasks only weakly,
+        # and a task waiting on a future nobody else references could be
+        # collected in the middle of the run.
         self.tasks = []
         self.registry = {}    # task name -> task, for await and cancel
+        self.next_name = None # (name, register) for the next task constructed
         self.escapes = []
         self.live = 0         # tasks whose done-callback has not run yet
         self.semaphores = {name: asyncio.Semaphore(n) for name, n in program.semaphores.items()}
 
     # Task bookkeeping
-
-    def _new_task(self, loop, coro, **kwargs):
-        task = _CountingTask(coro, loop=loop, **kwargs)
-        task.parent = asyncio.current_task(loop)
-        task.children = 0     # tasks it has created, for default names
-        task.created = loop.time()
-        task.done_at = None
-        task.add_done_callback(self._on_task_done)
-        self.tasks.append(task)
-        self.live += 1
-        return task
 
     def _on_task_done(self, task):
         # Done-callbacks run one pass after the task finishes, but a pass with
@@ -244,11 +354,20 @@ class _Run:
 
     def _create_child(self, child, create_task=asyncio.create_task):
         parent = asyncio.current_task()
-        name = child.name or f"{parent.get_name()}.{parent.children}"
+        name = child.name or f"{parent.sim_name}.{parent.children}"
         parent.children += 1
-        task = create_task(self.run_block(child.body), name=name)
-        self.registry[name] = task
-        return task
+        kwargs = {} if child.eager_start is None else {"eager_start": child.eager_start}
+        coro = self.run_block(child.body)
+        self.next_name = (name, True)   # the task registers itself before its first step
+        try:
+            return create_task(coro, name=name, **kwargs)
+        except BaseException:
+            # TaskGroup.create_task of an aborting group raises without
+            # closing the coroutine on 3.12 (3.13+ closes it): close it, or
+            # Python warns that it was never awaited.
+            self.next_name = None
+            coro.close()
+            raise
 
     def _lookup(self, name):
         task = self.registry.get(name)
@@ -260,12 +379,13 @@ class _Run:
         now = self.loop.time()
         for task in tasks:
             if not task.done():
-                self.escapes.append({"scope": scope, "task": task.get_name(), "at": now})
+                self.escapes.append({"scope": scope, "task": task.sim_name, "at": now})
 
     # Phases
 
     def execute(self):
         loop = self.loop
+        self.next_name = ("main", False)
         main = loop.create_task(self.run_block(self.program.main), name="main")
         stalled = False
         try:
@@ -296,7 +416,7 @@ class _Run:
         outcome = self._outcome(main, orphans, end_time)
         for task in self.tasks:
             if task.in_cancel_cycle:
-                raise Invalid(f"await cycle: cancelling {task.get_name()} recurses forever"
+                raise Invalid(f"await cycle: cancelling {task.sim_name} recurses forever"
                               " (CPython raises RecursionError)")
         return outcome
 
@@ -397,7 +517,7 @@ class _Run:
         tasks = [self._create_child(child) for child in children]
         values = []
         try:
-            for next_result in asyncio.as_completed(tasks, timeout=timeout):
+            for next_result in self.as_completed(tasks, timeout=timeout):
                 if len(values) >= take:
                     next_result.close()  # a coroutine never awaited: close it, or Python warns
                     break
@@ -485,11 +605,22 @@ async def _try_star_3(run, body, final, kinds1, do1, kinds2, do2, kinds3, do3):
 _TRY_STAR = {1: _try_star_1, 2: _try_star_2, 3: _try_star_3}
 
 
+def _new_task(loop, coro, **kwargs):
+    """The default task factory, with our task class: loop.create_task without a factory."""
+    return _CountingTask(coro, loop=loop, **kwargs)
+
+
 def _exception_handler(loop, context):
     # A cancel cycle unwinding through a loop callback (a timeout expiring,
     # TaskGroup cancelling its parent) ends up here; the run is rejected anyway.
-    if not isinstance(context.get("exception"), _CancelCycle):
-        loop.default_exception_handler(context)
+    if isinstance(context.get("exception"), _CancelCycle):
+        return
+    # 3.14's shield logs the error of an inner task that fails after the
+    # outer was cancelled ("E exception in shielded future"); 3.11 to 3.13
+    # mark it retrieved silently. The outcome has that task's error anyway.
+    if context.get("message", "").endswith(" exception in shielded future"):
+        return
+    loop.default_exception_handler(context)
 
 
 def _task_record(task):
@@ -528,8 +659,9 @@ def _close_coroutine(coro):
 
 # --- Loading a scenario -------------------------------------------------------
 
-Program = namedtuple("Program", "semaphores main")
-_Child = namedtuple("_Child", "name body")
+Program = namedtuple("Program", "semaphores main task_factory")
+# eager_start: None (absent: create_task is not given the argument), True or False.
+_Child = namedtuple("_Child", "name body eager_start")
 
 _RETURN_WHEN = ("ALL_COMPLETED", "FIRST_COMPLETED", "FIRST_EXCEPTION")
 _ABSENT = object()
@@ -568,12 +700,17 @@ class _Compiler:
 
     def child(self, child, where):
         if isinstance(child, list):
-            return _Child(None, self.block(child, where))
+            return _Child(None, self.block(child, where), None)
         _check(isinstance(child, dict) and "body" in child, where,
-               "a child is a block or {\"name\": ..., \"body\": [...]}")
+               "a child is a block or {\"name\": ..., \"body\": [...], \"eager_start\": ...}")
         name = child.get("name")
         _check(name is None or isinstance(name, str), where, "a child's name must be a string")
-        return _Child(name, self.block(child["body"], f"{where}.body"))
+        eager_start = _optional(child, "eager_start", where, lambda v: type(v) is bool, None,
+                                "true or false")
+        _check(eager_start is None or _HAS_EAGER_START, f"{where}.eager_start",
+               "create_task() has no eager_start parameter before Python 3.14"
+               f" (this is {platform.python_version()}, where it raises TypeError)")
+        return _Child(name, self.block(child["body"], f"{where}.body"), eager_start)
 
     def children(self, children, where):
         _check(isinstance(children, list), where, "expected a list of children")
@@ -713,10 +850,30 @@ _STEP_KINDS = {
 }
 
 
+def _takes_eager_start(function):
+    parameters = inspect.signature(function).parameters.values()
+    return any(p.name == "eager_start" or p.kind is p.VAR_KEYWORD for p in parameters)
+
+
+# create_task(..., eager_start=...): asyncio.create_task, loop.create_task and
+# TaskGroup.create_task all pass it on to the task (3.14+); before, they take
+# only name and context.
+_HAS_EAGER_START = all(map(_takes_eager_start, (asyncio.create_task,
+                                                asyncio.BaseEventLoop.create_task,
+                                                asyncio.TaskGroup.create_task)))
+# asyncio.create_eager_task_factory (3.12+).
+_HAS_EAGER_TASK_FACTORY = hasattr(asyncio, "create_eager_task_factory")
+
+
 def compile_scenario(scenario):
     """A parsed scenario -> Program; raises Invalid."""
     _check(isinstance(scenario, dict), "scenario", "expected an object")
     _check("main" in scenario, "scenario", "missing main")
+    task_factory = _optional(scenario, "task_factory", "scenario", lambda v: v in (None, "eager"),
+                             None, '"eager" or null')
+    _check(task_factory is None or _HAS_EAGER_TASK_FACTORY, "scenario.task_factory",
+           "asyncio.eager_task_factory is new in Python 3.12"
+           f" (this is {platform.python_version()})")
     semaphores = scenario.get("semaphores", {})
     _check(isinstance(semaphores, dict), "semaphores", "expected an object")
     for name, capacity in semaphores.items():
@@ -726,7 +883,7 @@ def compile_scenario(scenario):
         main = _Compiler(semaphores).block(scenario["main"], "main")
     except RecursionError:
         raise Invalid("main: nested too deeply") from None
-    return Program(semaphores, main)
+    return Program(semaphores, main, task_factory)
 
 
 def load_scenario(text):
@@ -740,7 +897,10 @@ def load_scenario(text):
 
 def run_program(program, native_sets=False):
     """Run a Program and return its outcome as a dict, keys in the spec's order."""
-    run = _Run(program, asyncio.TaskGroup if native_sets else _OrderedTaskGroup)
+    if native_sets:
+        run = _Run(program, asyncio.TaskGroup, asyncio.as_completed)
+    else:
+        run = _Run(program, _OrderedTaskGroup, _ordered_as_completed)
     try:
         return run.execute()
     finally:
@@ -762,8 +922,8 @@ def main(argv=None):
     parser.add_argument("scenario",
                         help="a scenario JSON file, or - for one scenario per stdin line")
     parser.add_argument("--native-sets", action="store_true",
-                        help="leave TaskGroup's task set a plain set (address order)"
-                             " instead of pinning it to creation order")
+                        help="leave the task sets of TaskGroup and as_completed plain sets"
+                             " (address order) instead of pinning them to creation order")
     args = parser.parse_args(argv)
 
     if args.scenario == "-":
