@@ -13,6 +13,7 @@ pub mod locks;
 #[doc(hidden)]
 pub mod planted;
 mod queue;
+pub mod runner;
 pub mod shield;
 pub mod taskgroup;
 pub mod timeout;

@@ -179,7 +179,7 @@ impl Slots {
 /// kept, made up from the task records (creations and ends only).
 fn events(run: &Run) -> (Vec<(Tick, Event)>, bool) {
     let trace = run.sim.trace_ref();
-    let hash_only = run.sim.config().trace == TraceMode::HashOnly || trace.records().is_empty();
+    let hash_only = run.sim.config().trace != TraceMode::Full;
     if !hash_only {
         let events = trace
             .records()

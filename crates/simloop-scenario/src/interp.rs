@@ -26,7 +26,7 @@ use simloop_core::{current_task, get_running_loop, sleep, Exc, Sim, Task, TaskId
 
 use crate::format::{Kind, ReturnWhen};
 use crate::observe::{Observations, Observer};
-use crate::outcome::{error_json, Escape};
+use crate::outcome::error_json;
 use crate::plan::{ChildOp, ClauseOp, Op, Plan, Span};
 
 type Value_ = Result<Value, Exc>;
@@ -45,7 +45,6 @@ pub(crate) struct Interp {
     tasks: RefCell<Vec<Task<Value>>>,
     /// Tasks created so far by each task, by id (for `<parent>.<n>` names).
     created_by: RefCell<Vec<u32>>,
-    escapes: RefCell<Vec<Escape>>,
     /// What the invariants need; recording only reads state.
     obs: Observer,
 }
@@ -67,7 +66,6 @@ impl Interp {
             registry: RefCell::new(BTreeMap::new()),
             tasks: RefCell::new(Vec::with_capacity(most)),
             created_by: RefCell::new(Vec::with_capacity(most)),
-            escapes: RefCell::new(Vec::new()),
             obs: Observer::default(),
         })
     }
@@ -85,14 +83,9 @@ impl Interp {
         self.tasks.borrow()[id.0 as usize].clone()
     }
 
-    pub(crate) fn take_escapes(&self) -> Vec<Escape> {
-        std::mem::take(&mut self.escapes.borrow_mut())
-    }
-
     /// The observations of the run, once it is over.
     pub(crate) fn observations(&self) -> Observations {
-        self.obs
-            .finish(&self.tasks.borrow(), &self.escapes.borrow())
+        self.obs.finish(&self.tasks.borrow())
     }
 
     /// `name` is `t`'s, shared rather than copied.
@@ -168,19 +161,6 @@ impl Interp {
             .cloned()
             .ok_or_else(|| Exc::new("KeyError"))
     }
-
-    /// The `finally` of gather/task_group/wait/as_completed.
-    fn record_escapes(&self, scope: &'static str, tasks: &[Task<Value>]) {
-        let at = self.sim.time();
-        let mut escapes = self.escapes.borrow_mut();
-        for t in tasks.iter().filter(|t| !t.done()) {
-            escapes.push(Escape {
-                scope,
-                task: t.name().to_owned(),
-                at,
-            });
-        }
-    }
 }
 
 /// `n` in decimal, as `format!("{n}")` writes it.
@@ -251,7 +231,6 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
             let r = gather(ts.clone(), *return_exceptions).await;
             ix.obs
                 .gather(&ts, *return_exceptions, r.as_ref().ok().cloned());
-            ix.record_escapes("gather", &ts);
             Ok(Value::Array(r?.into_iter().map(item).collect()))
         }
         Op::TaskGroup { children, then } => task_group(ix, *children, *then).await,
@@ -280,7 +259,6 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
                 idx.sort_unstable();
                 Value::from(idx)
             });
-            ix.record_escapes("wait", &ts);
             r
         }
         Op::AsCompleted {
@@ -300,7 +278,6 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
                 *cancel_rest,
             )
             .await;
-            ix.record_escapes("as_completed", &ts);
             r
         }
         Op::Timeout { delay, body } => {
@@ -414,7 +391,6 @@ async fn task_group(ix: &Rc<Interp>, children: Span, then: Span) -> Value_ {
         &ts,
     );
     let r = exit_with(exit, body);
-    ix.record_escapes("task_group", &ts);
     r?;
     Ok(Value::Array(
         ts.iter()

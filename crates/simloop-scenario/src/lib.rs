@@ -62,7 +62,7 @@ pub use observe::{
     UserUncancel,
 };
 pub use outcome::{
-    check_expect, error_json, normalize, Escape, MainOutcome, Outcome, TaskOutcome, TaskRecord,
+    check_expect, error_json, normalize, MainOutcome, Outcome, TaskOutcome, TaskRecord,
 };
 pub use parse::{
     parse_scenario, parse_scenario_with_limits, scenario_from_value,
@@ -71,5 +71,6 @@ pub use parse::{
 pub use pause::{run_until, Paused};
 pub use plan::Prepared;
 pub use run::{run, run_prepared, Run};
+pub use simloop_asyncio::runner::{Escape, EscapeScope};
 pub use timeline::{summary, timeline};
 pub use validate::validate;

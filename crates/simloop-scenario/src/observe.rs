@@ -25,7 +25,7 @@ use simloop_asyncio::taskgroup::TaskGroup;
 use simloop_asyncio::timeout::Timeout;
 use simloop_core::{current_task, Exc, Sim, Task, TaskId, TaskRef, Tick};
 
-use crate::outcome::Escape;
+use simloop_asyncio::runner::Escape;
 
 /// Everything recorded about one run. Built by [`run`](crate::run); the
 /// fields are public so that checks can be tested on hand-made values.
@@ -465,7 +465,7 @@ impl Observer {
 
     /// The observations, once the run is over: every task's end is read
     /// from `tasks` (by id).
-    pub(crate) fn finish(&self, tasks: &[Task<Value>], escapes: &[Escape]) -> Observations {
+    pub(crate) fn finish(&self, tasks: &[Task<Value>]) -> Observations {
         let mut obs = std::mem::take(&mut *self.obs.borrow_mut());
         obs.tasks = tasks
             .iter()
@@ -478,7 +478,6 @@ impl Observer {
         obs.semaphores = std::mem::take(&mut *self.semaphores.borrow_mut())
             .into_values()
             .collect();
-        obs.escapes = escapes.to_vec();
         obs
     }
 }

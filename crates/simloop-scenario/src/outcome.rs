@@ -4,6 +4,7 @@
 //! differential test can compare them. Keys come in the spec's order.
 
 use serde_json::{json, Map, Value};
+use simloop_asyncio::runner::Escape;
 use simloop_core::{Exc, Tick};
 
 /// How `main` ended.
@@ -53,17 +54,6 @@ pub struct TaskRecord {
     pub cancelling: u32,
 }
 
-/// A child still running when the step that created it ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Escape {
-    /// The step: `gather`, `task_group`, `wait` or `as_completed`.
-    pub scope: &'static str,
-    /// The child's name.
-    pub task: String,
-    /// When the step ended.
-    pub at: Tick,
-}
-
 /// The outcome of one scenario run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
@@ -75,7 +65,7 @@ pub struct Outcome {
     pub quiescent_time: Tick,
     /// Tasks still pending when `main` finished, in creation order.
     pub orphans: Vec<String>,
-    /// Children that outlived their scope.
+    /// Children that outlived the step that made them.
     pub scope_escapes: Vec<Escape>,
     /// Every task, `main` first, in creation order.
     pub tasks: Vec<TaskRecord>,
@@ -155,7 +145,7 @@ impl Outcome {
         let escapes: Vec<Value> = self
             .scope_escapes
             .iter()
-            .map(|e| json!({ "scope": e.scope, "task": e.task, "at": e.at }))
+            .map(|e| json!({ "scope": e.kind.name(), "task": e.name, "at": e.at }))
             .collect();
         m.insert("scope_escapes".into(), Value::Array(escapes));
         let tasks: Vec<Value> = self.tasks.iter().map(TaskRecord::to_json).collect();

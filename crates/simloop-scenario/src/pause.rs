@@ -1,12 +1,14 @@
 //! A scenario run stopped at a tick, its tasks still live: what
 //! `simloop pstree` reads the await tree from.
 //!
-//! [`run_until`] drives the same phases as [`run`](crate::run) (main, then
-//! the shutdown that cancels orphans) but stops where the clock would pass
-//! the tick: every handle due at or before it has run, none after.
+//! [`run_until`] drives the same phases as [`run`](crate::run)
+//! (`asyncio.run`'s: main, then the shutdown that cancels orphans) but
+//! stops where the clock would pass the tick: every handle due at or
+//! before it has run, none after.
 
 use std::rc::Rc;
 
+use simloop_asyncio::runner::run_until_time_limit;
 use simloop_core::{Config, RunError, Sim, TaskRef, Tick};
 
 use crate::format::Scenario;
@@ -50,18 +52,6 @@ pub fn run_until(scenario: &Scenario, config: Config, at: Tick) -> Result<Paused
     let ix = Interp::new(sim.clone(), Rc::new(Plan::new(scenario)));
     let main = ix.spawn_main();
     let paused = Paused { sim, _ix: ix };
-    let stop = |r: Result<(), RunError>| match r {
-        Ok(()) => Ok(false),
-        Err(RunError::TimeLimit { .. } | RunError::Stalled(_)) => Ok(true),
-        Err(e) => Err(e),
-    };
-    if stop(paused.sim.run_until_complete(main.any()))? {
-        return Ok(paused);
-    }
-    // asyncio.run's shutdown, as `run` does it.
-    for t in paused.sim.all_tasks().iter().filter(|t| !t.done()) {
-        t.cancel(None);
-    }
-    stop(paused.sim.run_until_tasks_done())?;
+    run_until_time_limit(&paused.sim, &main)?;
     Ok(paused)
 }

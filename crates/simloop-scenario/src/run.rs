@@ -8,7 +8,8 @@
 use std::rc::Rc;
 
 use serde_json::Value;
-use simloop_core::{Config, RunError, Sim, Tick};
+use simloop_asyncio::runner::{run_task, MainOutcome as Main, RunReport};
+use simloop_core::{Config, RunError, Sim, TraceMode};
 
 use crate::format::Scenario;
 use crate::interp::Interp;
@@ -16,20 +17,25 @@ use crate::observe::Observations;
 use crate::outcome::{MainOutcome, Outcome, TaskOutcome, TaskRecord};
 use crate::plan::Prepared;
 
-/// A finished run: its outcome, what the invariants need, and the loop,
-/// for its trace.
+/// A finished run: its outcome, what the invariants need, and the run
+/// report of `asyncio.run` (its trace, its tasks).
 pub struct Run {
     /// The outcome JSON's content.
     pub outcome: Outcome,
     /// What the interpreter recorded for the invariants (scopes, cancel
     /// counts, semaphores, gathers...), read without changing the run.
     pub observations: Observations,
+    /// `asyncio.run`'s report; its loop is closed.
+    pub report: RunReport<Value>,
     /// The loop after the run (its trace, its time); closed.
     pub sim: Sim,
 }
 
-/// Run `scenario` under `config`. Errors are the run limits of `config`
-/// (a stall is not an error: it is part of the outcome).
+/// Run `scenario` under `config`, as `asyncio.run(main())`
+/// ([`simloop_asyncio::runner`]). Errors are the run limits of `config`
+/// (a stall is not an error: it is part of the outcome). The outcome's
+/// scope escapes are read from the trace's scope events, so a
+/// [`TraceMode::HashOnly`] config runs with [`TraceMode::Structure`].
 pub fn run(scenario: &Scenario, config: Config) -> Result<Run, RunError> {
     run_prepared(&Prepared::new(scenario), config)
 }
@@ -37,58 +43,40 @@ pub fn run(scenario: &Scenario, config: Config) -> Result<Run, RunError> {
 /// [`run`] on a scenario compiled beforehand, to run it more than once
 /// without compiling it each time.
 pub fn run_prepared(scenario: &Prepared, config: Config) -> Result<Run, RunError> {
+    let config = match config.trace {
+        TraceMode::HashOnly => config.trace(TraceMode::Structure),
+        _ => config,
+    };
     let sim = Sim::new(config);
     let ix = Interp::new(sim.clone(), scenario.0.clone());
     let main = ix.spawn_main();
-    let result = drive(&sim, &main);
-    let observations = ix.observations();
-    let outcome = result.map(|(end_time, quiescent_time, orphans, stalled)| {
-        let main = match (stalled, main.result()) {
-            (_, Some(Ok(v))) => MainOutcome::Ok(v),
-            (_, Some(Err(e))) if e.is_cancelled() => MainOutcome::Cancelled,
-            (_, Some(Err(e))) => MainOutcome::Error(e),
-            (_, None) => MainOutcome::Stalled,
+    let report = run_task(&sim, &main);
+    let mut observations = ix.observations();
+    let run = report.map(|report| {
+        observations.escapes = report.escapes.clone();
+        let main = match &report.main {
+            Main::Returned(v) => MainOutcome::Ok(v.clone()),
+            Main::Raised(e) => MainOutcome::Error(e.clone()),
+            Main::Cancelled => MainOutcome::Cancelled,
+            Main::Stalled => MainOutcome::Stalled,
         };
-        Outcome {
+        let outcome = Outcome {
             main,
-            end_time,
-            quiescent_time,
-            orphans,
-            scope_escapes: ix.take_escapes(),
+            end_time: report.end_time,
+            quiescent_time: report.quiescent_time,
+            orphans: report.names(&report.orphans),
+            scope_escapes: report.escapes.clone(),
             tasks: records(&sim, &ix),
+        };
+        Run {
+            outcome,
+            observations,
+            report,
+            sim: sim.clone(),
         }
     });
-    sim.close();
     drop(ix);
-    outcome.map(|outcome| Run {
-        outcome,
-        observations,
-        sim,
-    })
-}
-
-/// The three phases; returns end time, quiescent time, orphans, stalled.
-fn drive(
-    sim: &Sim,
-    main: &simloop_core::Task<Value>,
-) -> Result<(Tick, Tick, Vec<String>, bool), RunError> {
-    match sim.run_until_complete(main.any()) {
-        Ok(()) => {}
-        Err(RunError::Stalled(r)) => return Ok((r.at, r.at, Vec::new(), true)),
-        Err(e) => return Err(e),
-    }
-    let end_time = sim.time();
-    let orphans: Vec<_> = sim.all_tasks().into_iter().filter(|t| !t.done()).collect();
-    for t in &orphans {
-        t.cancel(None);
-    }
-    let quiescent_time = match sim.run_until_tasks_done() {
-        Ok(()) => sim.time(),
-        Err(RunError::Stalled(r)) => r.at,
-        Err(e) => return Err(e),
-    };
-    let names = orphans.iter().map(|t| t.name().to_owned()).collect();
-    Ok((end_time, quiescent_time, names, false))
+    run
 }
 
 fn records(sim: &Sim, ix: &Rc<Interp>) -> Vec<TaskRecord> {

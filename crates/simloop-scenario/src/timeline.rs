@@ -95,11 +95,7 @@ pub fn summary(o: &Outcome) -> String {
         );
     }
     for e in &o.scope_escapes {
-        let _ = write!(
-            s,
-            "\n  scope escape: {} outlived its {} at {}",
-            e.task, e.scope, e.at
-        );
+        let _ = write!(s, "\n  scope escape: {e}");
     }
     let stuck: Vec<&str> = o
         .tasks

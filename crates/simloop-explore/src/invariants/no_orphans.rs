@@ -32,10 +32,10 @@ pub(super) fn no_orphans(obs: &Observations, r: &mut Report) {
             );
         }
     }
-    for e in obs.escapes.iter().filter(|e| e.scope != "task_group") {
+    for e in obs.escapes.iter().filter(|e| !e.kind.owns_children()) {
         r.findings.push(Finding {
             invariant: Invariant::NoOrphans,
-            message: format!("{} outlived its {} at {}", e.task, e.scope, e.at),
+            message: e.to_string(),
         });
     }
 }

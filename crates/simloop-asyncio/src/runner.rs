@@ -1,0 +1,328 @@
+//! `asyncio.run(main())` (`Lib/asyncio/runners.py`): run a main coroutine to
+//! its end, cancel what it left behind, and report.
+//!
+//! [`run`] (or [`run_task`] for a `main` already spawned) does what
+//! `asyncio.run` does, on simloop's loop:
+//!
+//! 1. `run_until_complete(main)`. The tick it ends at is the run's
+//!    `end_time`. If nothing can run before `main` is done, the loop has
+//!    *stalled*: `main` never finishes, and every task not done is stuck.
+//! 2. The tasks still pending are the *orphans*; they are cancelled in
+//!    creation order (`_cancel_all_tasks`).
+//! 3. The loop runs until every task is done (`quiescent_time`); a task
+//!    that can never finish is *stuck* (that phase stalls).
+//! 4. `loop.close()`: pending handles, timers and task bodies are dropped,
+//!    so that nothing a run made outlives it.
+//!
+//! The [`RunReport`] says how `main` ended, the times, the orphans, the
+//! stuck tasks, the scope escapes (children still running when the
+//! `gather`, `wait`, `as_completed` or `TaskGroup` that made them handed
+//! control back, read from the trace's scope events) and keeps the loop for
+//! its trace and tasks. [`Sim::run_main`] stays the low-level entry: it
+//! runs until `main` is done, with no shutdown.
+//!
+//! ```
+//! use simloop_asyncio::gather::gather;
+//! use simloop_asyncio::runner::{run, MainOutcome};
+//! use simloop_core::{sleep, spawn, Config, Profile, Sim, Exc};
+//!
+//! let sim = Sim::new(Config::new(Profile::Py313));
+//! let report = run(&sim, "main", async {
+//!     let slow = spawn("slow", async { sleep(100).await });
+//!     let boom = spawn("boom", async { sleep(5).await?; Err::<(), _>(Exc::new("Boom")) });
+//!     let r = gather(vec![slow, boom], false).await; // raises Boom at 5...
+//!     Ok(r.is_err())                                  // ...and leaves `slow` running
+//! })
+//! .unwrap();
+//! assert!(matches!(report.main, MainOutcome::Returned(true)));
+//! assert_eq!(report.end_time, 5);
+//! assert_eq!(report.names(&report.orphans), ["slow"]); // cancelled at shutdown
+//! assert_eq!(report.escapes[0].to_string(), "slow outlived its gather at 5");
+//! ```
+
+use std::fmt;
+use std::future::Future as StdFuture;
+
+use simloop_core::scope::{Combinator, ScopeEvent, ScopeId};
+use simloop_core::{Event, Exc, RunError, Sim, StallReport, Task, TaskId, TaskRef, Tick};
+
+/// How `main` ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MainOutcome<T> {
+    /// It returned this value.
+    Returned(T),
+    /// It raised.
+    Raised(Exc),
+    /// It ended cancelled.
+    Cancelled,
+    /// The loop stalled before it finished: nothing could ever run again.
+    Stalled,
+}
+
+impl<T> MainOutcome<T> {
+    /// The outcome of a finished task's result (`None`: not finished).
+    pub fn of(result: Option<Result<T, Exc>>) -> MainOutcome<T> {
+        match result {
+            None => MainOutcome::Stalled,
+            Some(Ok(v)) => MainOutcome::Returned(v),
+            Some(Err(e)) if e.is_cancelled() => MainOutcome::Cancelled,
+            Some(Err(e)) => MainOutcome::Raised(e),
+        }
+    }
+
+    /// Did the loop stall before `main` finished?
+    pub fn is_stalled(&self) -> bool {
+        matches!(self, MainOutcome::Stalled)
+    }
+}
+
+/// The combinators whose children can outlive them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EscapeScope {
+    /// `asyncio.gather`.
+    Gather,
+    /// `asyncio.wait`.
+    Wait,
+    /// `asyncio.as_completed`.
+    AsCompleted,
+    /// `asyncio.TaskGroup` (never in CPython).
+    TaskGroup,
+}
+
+impl EscapeScope {
+    /// How it is written: `gather`, `wait`, `as_completed`, `task_group`.
+    pub fn name(self) -> &'static str {
+        match self {
+            EscapeScope::Gather => "gather",
+            EscapeScope::Wait => "wait",
+            EscapeScope::AsCompleted => "as_completed",
+            EscapeScope::TaskGroup => "task_group",
+        }
+    }
+
+    /// Do its children belong to it? A `TaskGroup`'s do; a child escaping
+    /// one breaks structured concurrency. The others never promised it.
+    pub fn owns_children(self) -> bool {
+        self == EscapeScope::TaskGroup
+    }
+}
+
+impl fmt::Display for EscapeScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A child still running when the combinator that made it handed control
+/// back to its caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Escape {
+    /// Which combinator.
+    pub kind: EscapeScope,
+    /// Its scope in the trace.
+    pub scope: ScopeId,
+    /// The child.
+    pub task: TaskId,
+    /// Its name.
+    pub name: String,
+    /// When the combinator handed control back.
+    pub at: Tick,
+}
+
+impl fmt::Display for Escape {
+    /// `slow outlived its gather at 5`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} outlived its {} at {}", self.name, self.kind, self.at)
+    }
+}
+
+/// What [`run`] found.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct RunReport<T> {
+    /// How `main` ended.
+    pub main: MainOutcome<T>,
+    /// When `main` finished, or the loop stalled.
+    pub end_time: Tick,
+    /// When the last task finished after the orphans were cancelled (or
+    /// that phase stalled).
+    pub quiescent_time: Tick,
+    /// Tasks still pending when `main` finished, in creation order:
+    /// `asyncio.run` cancelled them.
+    pub orphans: Vec<TaskId>,
+    /// Tasks that never finished, in creation order.
+    pub stuck: Vec<TaskId>,
+    /// Where and why the loop stalled, if it did.
+    pub stall: Option<StallReport>,
+    /// Children that outlived their `gather`, `wait`, `as_completed` or
+    /// `TaskGroup`, in the order those handed control back. Read from the
+    /// trace: empty when it keeps no scope events
+    /// ([`TraceMode::HashOnly`](simloop_core::TraceMode::HashOnly)).
+    pub escapes: Vec<Escape>,
+    /// The loop, closed: its trace, its tasks, its time.
+    pub sim: Sim,
+}
+
+impl<T> RunReport<T> {
+    /// Every task of the run, `main` first, in creation order.
+    pub fn tasks(&self) -> Vec<TaskRef> {
+        self.sim.all_tasks()
+    }
+
+    /// The names of `tasks`.
+    pub fn names(&self, tasks: &[TaskId]) -> Vec<String> {
+        let all = self.sim.all_tasks();
+        tasks
+            .iter()
+            .map(|t| all.get(t.0 as usize).map_or("?", |t| t.name()).to_owned())
+            .collect()
+    }
+
+    /// The same report with `main`'s value mapped by `f`.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> RunReport<U> {
+        RunReport {
+            main: match self.main {
+                MainOutcome::Returned(v) => MainOutcome::Returned(f(v)),
+                MainOutcome::Raised(e) => MainOutcome::Raised(e),
+                MainOutcome::Cancelled => MainOutcome::Cancelled,
+                MainOutcome::Stalled => MainOutcome::Stalled,
+            },
+            end_time: self.end_time,
+            quiescent_time: self.quiescent_time,
+            orphans: self.orphans,
+            stuck: self.stuck,
+            stall: self.stall,
+            escapes: self.escapes,
+            sim: self.sim,
+        }
+    }
+}
+
+/// `asyncio.run(body)`, with `body` as the task `name`, on `sim`. Errors are
+/// `sim`'s run limits (a stall is not an error: it is in the report).
+pub fn run<T, F>(sim: &Sim, name: &str, body: F) -> Result<RunReport<T>, RunError>
+where
+    T: Clone + 'static,
+    F: StdFuture<Output = Result<T, Exc>> + 'static,
+{
+    let main = sim.spawn(name, body);
+    run_task(sim, &main)
+}
+
+/// [`run`] for a `main` task already created on `sim` (and not yet run).
+pub fn run_task<T: Clone + 'static>(sim: &Sim, main: &Task<T>) -> Result<RunReport<T>, RunError> {
+    let phases = drive(sim, main.any(), false);
+    let report = phases.map(|p| RunReport {
+        main: MainOutcome::of(main.result()),
+        end_time: p.end_time,
+        quiescent_time: p.quiescent_time,
+        orphans: p.orphans,
+        stuck: sim
+            .all_tasks()
+            .iter()
+            .filter(|t| !t.done())
+            .map(TaskRef::id)
+            .collect(),
+        stall: p.stall,
+        escapes: escapes(sim),
+        sim: sim.clone(),
+    });
+    sim.close();
+    report
+}
+
+/// [`run_task`]'s phases, stopped where the clock would pass `sim`'s time
+/// limit (every handle due at or before it has run): the run's tasks stay
+/// as they are, to be looked at (`pstree`), and the loop is not closed. A
+/// run that stalls or ends earlier stops there. Errors are the run limits
+/// other than the time limit.
+pub fn run_until_time_limit<T: Clone + 'static>(sim: &Sim, main: &Task<T>) -> Result<(), RunError> {
+    drive(sim, main.any(), true).map(drop)
+}
+
+/// What the phases found.
+struct Phases {
+    end_time: Tick,
+    quiescent_time: Tick,
+    orphans: Vec<TaskId>,
+    stall: Option<StallReport>,
+}
+
+/// The three phases of `asyncio.run`. With `pause`, the time limit ends
+/// the run quietly, as a stall does.
+fn drive(sim: &Sim, main: &TaskRef, pause: bool) -> Result<Phases, RunError> {
+    let stopped = |r: Result<(), RunError>| -> Result<Option<StallReport>, RunError> {
+        match r {
+            Ok(()) => Ok(None),
+            Err(RunError::Stalled(s)) => Ok(Some(s)),
+            Err(RunError::TimeLimit { .. }) if pause => Ok(Some(StallReport {
+                at: sim.time(),
+                blocked: Vec::new(),
+            })),
+            Err(e) => Err(e),
+        }
+    };
+    if let Some(stall) = stopped(sim.run_until_complete(main))? {
+        return Ok(Phases {
+            end_time: stall.at,
+            quiescent_time: stall.at,
+            orphans: Vec::new(),
+            stall: Some(stall),
+        });
+    }
+    let end_time = sim.time();
+    let orphans: Vec<TaskRef> = sim.all_tasks().into_iter().filter(|t| !t.done()).collect();
+    for t in &orphans {
+        t.cancel(None);
+    }
+    let stall = stopped(sim.run_until_tasks_done())?;
+    Ok(Phases {
+        end_time,
+        quiescent_time: stall.as_ref().map_or(sim.time(), |s| s.at),
+        orphans: orphans.iter().map(TaskRef::id).collect(),
+        stall,
+    })
+}
+
+/// The scope escapes, from the trace's scope events, in trace order.
+fn escapes(sim: &Sim) -> Vec<Escape> {
+    let trace = sim.trace_ref();
+    let tasks = sim.all_tasks();
+    let mut kinds = std::collections::BTreeMap::new();
+    let mut out = Vec::new();
+    for r in trace.records() {
+        let Event::Scope(e) = &r.event else {
+            continue;
+        };
+        let (kind, scope, pending) = match e {
+            ScopeEvent::Start(s) => {
+                let kind = match s.combinator {
+                    Combinator::Gather { .. } => EscapeScope::Gather,
+                    Combinator::Wait { .. } => EscapeScope::Wait,
+                    Combinator::AsCompleted { .. } => EscapeScope::AsCompleted,
+                };
+                kinds.insert(s.scope, kind);
+                continue;
+            }
+            ScopeEvent::End(end) => match kinds.get(&end.scope) {
+                Some(&kind) => (kind, end.scope, &end.pending),
+                None => continue,
+            },
+            ScopeEvent::TaskGroupExit(x) => (EscapeScope::TaskGroup, x.scope, &x.pending),
+            _ => continue,
+        };
+        for &task in pending {
+            out.push(Escape {
+                kind,
+                scope,
+                task,
+                name: tasks
+                    .get(task.0 as usize)
+                    .map_or("?", |t| t.name())
+                    .to_owned(),
+                at: r.tick,
+            });
+        }
+    }
+    out
+}
