@@ -6,14 +6,16 @@
 //!   object model (futures, tasks, handles, cancellation counting);
 //! - [`asyncio`]: the combinators (`gather`, `wait`, `as_completed`,
 //!   `TaskGroup`, `timeout`, `shield`, `Semaphore`, `except*`) per profile;
+//! - [`check`]: the structured-concurrency invariants, on any run;
 //! - [`scenario`]: the task-tree scenario format, its interpreter and the
 //!   outcome JSON;
-//! - [`explore`]: random trees, invariants, shrinking and replay;
+//! - [`explore`]: random trees, shrinking and replay;
 //! - [`render`]: pictures of a run (SVG/HTML timeline, the await tree).
 //!
 //! The `simloop` binary is a thin layer over these.
 
 pub use simloop_asyncio as asyncio;
+pub use simloop_check as check;
 pub use simloop_core as core;
 pub use simloop_explore as explore;
 pub use simloop_render as render;

@@ -18,11 +18,11 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Map, Value};
+use simloop::check::Invariant;
 use simloop::core::Profile;
 use simloop::explore::explore::{
     replay_scenario, shrink_failures, sweep_with, ExploreConfig, Failure, SeedRun, Summary,
 };
-use simloop::explore::invariants::Invariant;
 use simloop::explore::shrink::size;
 use simloop::explore::GenConfig;
 

@@ -5,9 +5,9 @@
 //! Exit codes: 0 no violation; 1 an invariant was violated or the run hit
 //! a limit; 2 bad input (an unreadable or invalid scenario file).
 
+use simloop::check::Invariant;
 use simloop::core::Profile;
 use simloop::explore::explore::{replay, replay_scenario, Replay};
-use simloop::explore::invariants::Invariant;
 use simloop::explore::GenConfig;
 use simloop::scenario::{parse_scenario, timeline};
 

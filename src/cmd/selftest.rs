@@ -12,9 +12,9 @@ use std::io::Write;
 use std::time::Duration;
 
 use simloop::asyncio::planted::Bug;
+use simloop::check::Invariant::CancelBalance;
 use simloop::core::Profile;
 use simloop::explore::explore::ExploreConfig;
-use simloop::explore::invariants::Invariant::CancelBalance;
 use simloop::explore::selftest::{control, hunt, BugRow, Control, MAX_STEPS};
 
 use crate::cli::SelftestArgs;

@@ -124,6 +124,16 @@ fn register<F: FutureLike>(
     // todo = {ensure_future(f) for f in set(fs)}
     let mut todo = distinct(fs);
     sim.set_order(&mut todo);
+    if let Some(scope) = scope {
+        sim.trace_scope(|| ScopeEvent::Registered {
+            scope,
+            done: todo
+                .iter()
+                .filter(|f| f.done())
+                .map(FutureLike::future_ref)
+                .collect(),
+        });
+    }
     let shared = Rc::new(Shared {
         done: Queue::new(),
         todo: RefCell::new(Vec::new()),

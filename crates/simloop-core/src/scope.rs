@@ -228,6 +228,16 @@ pub enum ScopeEvent {
     TimeoutExit(Box<ScopeExit>),
     /// A `gather`, `wait` or `as_completed` was called.
     Start(Box<Start>),
+    /// `as_completed` registered its callbacks (on 3.13 when it is made,
+    /// before on its first `next()`): the children already done then are
+    /// handed out first, in set order, before any other in completion
+    /// order.
+    Registered {
+        /// The `as_completed`.
+        scope: ScopeId,
+        /// The children already done.
+        done: Vec<FutureRef>,
+    },
     /// `as_completed` handed out its next child (`None`: the timeout's
     /// `TimeoutError`).
     Next {
@@ -282,6 +292,7 @@ impl ScopeEvent {
             ScopeEvent::TaskGroupChild { .. }
             | ScopeEvent::TimeoutReschedule { .. }
             | ScopeEvent::Next { .. }
+            | ScopeEvent::Registered { .. }
             | ScopeEvent::SemaphoreNew { .. } => None,
             ScopeEvent::TaskGroupExit(x) | ScopeEvent::TimeoutExit(x) => Some(x.owner),
             ScopeEvent::TimeoutFired { task, .. } => Some(*task),

@@ -459,6 +459,13 @@ impl Trace {
                     children.join(", ")
                 )
             }
+            ScopeEvent::Registered { scope, done } => {
+                let done: Vec<String> = done.iter().map(|&c| self.future_name(c)).collect();
+                format!(
+                    "as_completed {scope} registered, done: [{}]",
+                    done.join(", ")
+                )
+            }
             ScopeEvent::Next { scope, child } => match child {
                 Some(c) => format!("as_completed {scope} next {}", self.future_name(*c)),
                 None => format!("as_completed {scope} next timeout"),

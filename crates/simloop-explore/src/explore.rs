@@ -17,7 +17,7 @@
 //! ```
 //! use simloop_core::Profile;
 //! use simloop_explore::explore::{explore, ExploreConfig};
-//! use simloop_explore::invariants::Invariant;
+//! use simloop_check::Invariant;
 //!
 //! let cfg = ExploreConfig::new(Profile::Py311).seeds(200).jobs(2);
 //! let summary = explore(&cfg, &|_| {});
@@ -39,9 +39,9 @@ use simloop_core::{Config, Policy, Profile, RunError, TraceMode};
 use simloop_scenario::{run, run_prepared, timeline, Prepared, Run, Scenario};
 
 use crate::gen::{generate, GenConfig};
-use crate::invariants::{check, Invariant, Report};
 use crate::ordered;
 use crate::shrink::{shrink_with, DEFAULT_MAX_CALLS};
+use simloop_check::{check, Checks, Invariant, Report};
 
 /// `K/M`: the `K`-th of `M` interleaved parts of a sweep. Part `K` runs
 /// seeds `start + i` for the `i` in `0..seeds` with `i % M == K`, so the
@@ -251,7 +251,8 @@ pub fn check_scenario(
     let prepared = Prepared::new(scenario);
     let first = run_prepared(&prepared, config(seed, profile, TraceMode::HashOnly))?;
     let second = run_prepared(&prepared, config(seed, profile, TraceMode::HashOnly))?;
-    let report = check(&first, Some(second.sim.trace_ref().hash()));
+    let checks = Checks::new().rerun_hash(second.sim.trace_ref().hash());
+    let report = check(&first.report, &checks);
     Ok((first, report))
 }
 
@@ -616,7 +617,8 @@ pub fn replay_scenario(
 ) -> Result<Replay, RunError> {
     let run = run(&scenario, config(seed, profile, TraceMode::Full))?;
     let again = simloop_scenario::run(&scenario, config(seed, profile, TraceMode::HashOnly))?;
-    let report = check(&run, Some(again.sim.trace_ref().hash()));
+    let checks = Checks::new().rerun_hash(again.sim.trace_ref().hash());
+    let report = check(&run.report, &checks);
     Ok(Replay {
         seed,
         profile,

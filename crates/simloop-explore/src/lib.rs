@@ -4,9 +4,8 @@
 //!
 //! - [`gen`]: [`generate`] a valid [`Scenario`](simloop_scenario::Scenario)
 //!   from a `u64` seed and a [`GenConfig`], the same one forever.
-//! - [`invariants`]: the named rules ([`Invariant`](invariants::Invariant))
-//!   and [`check`](invariants::check), a run to a report of violations and
-//!   findings.
+//! - The invariants themselves are `simloop_check`'s: explore checks every
+//!   run with [`simloop_check::check`].
 //! - [`explore`](mod@explore): seeds to checked runs on several threads
 //!   ([`explore()`](explore::explore)), shrunk
 //!   [`Failure`](explore::Failure)s with their replay command, and
@@ -37,7 +36,6 @@
 
 pub mod explore;
 pub mod gen;
-pub mod invariants;
 mod ordered;
 pub mod selftest;
 pub mod shrink;

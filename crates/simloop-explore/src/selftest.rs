@@ -14,7 +14,7 @@
 //! use simloop_asyncio::planted::Bug;
 //! use simloop_core::Profile;
 //! use simloop_explore::explore::ExploreConfig;
-//! use simloop_explore::invariants::Invariant;
+//! use simloop_check::Invariant;
 //! use simloop_explore::selftest::{hunt, MAX_STEPS};
 //!
 //! let cfg = ExploreConfig::new(Profile::Py313).seeds(10_000).jobs(2);
@@ -38,8 +38,8 @@ use simloop_scenario::Scenario;
 
 use crate::explore::{check_scenario, run_seed, sweep, sweep_with, ExploreConfig, Shard, Summary};
 use crate::gen::generate;
-use crate::invariants::Invariant;
 use crate::shrink::{shrink_with, steps};
+use simloop_check::Invariant;
 
 /// The most steps a shrunk failure may have for the self-test to pass.
 pub const MAX_STEPS: usize = 8;

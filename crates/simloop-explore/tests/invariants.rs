@@ -19,9 +19,9 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
+use simloop_check::{Invariant, Report};
 use simloop_core::Profile;
 use simloop_explore::explore::check_scenario;
-use simloop_explore::invariants::{Invariant, Report};
 use simloop_explore::{scenarios, GenConfig, StepWeights};
 use simloop_scenario::{Scenario, Step};
 

@@ -2,10 +2,8 @@
 //! program in `docs/scenario-semantics.md`, in the same order, so that the
 //! run agrees with the CPython reference runner event for event.
 //!
-//! Along the way it tells its [`Observer`] what the invariants need (scope
-//! entries and exits, `uncancel` steps, semaphore calls, gather and
-//! as_completed results); the observer only reads state, so the run is the
-//! same with or without it.
+//! What the invariants need (scopes, cancel requests, semaphores, results)
+//! the combinators record in the trace themselves, as for any program.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -25,7 +23,6 @@ use simloop_asyncio::wait::{wait, ReturnWhen as AReturnWhen};
 use simloop_core::{current_task, get_running_loop, sleep, Exc, Sim, Task, TaskId};
 
 use crate::format::{Kind, ReturnWhen};
-use crate::observe::{Observations, Observer};
 use crate::outcome::error_json;
 use crate::plan::{ChildOp, ClauseOp, Op, Plan, Span};
 
@@ -45,8 +42,6 @@ pub(crate) struct Interp {
     tasks: RefCell<Vec<Task<Value>>>,
     /// Tasks created so far by each task, by id (for `<parent>.<n>` names).
     created_by: RefCell<Vec<u32>>,
-    /// What the invariants need; recording only reads state.
-    obs: Observer,
 }
 
 impl Interp {
@@ -54,7 +49,7 @@ impl Interp {
         let semaphores = plan
             .semaphores
             .iter()
-            .map(|&(_, n)| Semaphore::new(n as usize))
+            .map(|(name, n)| Semaphore::named(name, *n as usize))
             .collect();
         // Each step runs at most once, so each child at most once: `main`
         // and the children are all the tasks a run can have.
@@ -66,7 +61,6 @@ impl Interp {
             registry: RefCell::new(BTreeMap::new()),
             tasks: RefCell::new(Vec::with_capacity(most)),
             created_by: RefCell::new(Vec::with_capacity(most)),
-            obs: Observer::default(),
         })
     }
 
@@ -81,11 +75,6 @@ impl Interp {
 
     pub(crate) fn task(&self, id: TaskId) -> Task<Value> {
         self.tasks.borrow()[id.0 as usize].clone()
-    }
-
-    /// The observations of the run, once it is over.
-    pub(crate) fn observations(&self) -> Observations {
-        self.obs.finish(&self.tasks.borrow())
     }
 
     /// `name` is `t`'s, shared rather than copied.
@@ -219,7 +208,6 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
             Ok(Value::Null)
         }
         Op::Uncancel => {
-            ix.obs.user_uncancel(&ix.sim);
             current_task().expect("in a task").uncancel();
             Ok(Value::Null)
         }
@@ -228,9 +216,7 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
             return_exceptions,
         } => {
             let ts = ix.create_children(*children);
-            let r = gather(ts.clone(), *return_exceptions).await;
-            ix.obs
-                .gather(&ts, *return_exceptions, r.as_ref().ok().cloned());
+            let r = gather(ts, *return_exceptions).await;
             Ok(Value::Array(r?.into_iter().map(item).collect()))
         }
         Op::TaskGroup { children, then } => task_group(ix, *children, *then).await,
@@ -270,7 +256,6 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
         } => {
             let ts = ix.create_children(*children);
             let r = as_completed(
-                ix,
                 &ts,
                 take.unwrap_or(ts.len()),
                 *timeout,
@@ -283,17 +268,8 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
         Op::Timeout { delay, body } => {
             let cm = timeout(*delay);
             cm.enter().await?;
-            let scope = ix.obs.enter_timeout(&ix.sim, &cm);
             let r = block(ix, *body).await;
             let exit = cm.exit(r.as_ref().err().cloned()).await;
-            let (body_error, exit_error) = (r.as_ref().err(), exit.as_ref().err());
-            ix.obs.exit(
-                &ix.sim,
-                scope,
-                body_error.cloned(),
-                exit_error.cloned(),
-                &[],
-            );
             exit_with(exit, r)
         }
         Op::Shield(child) => {
@@ -302,13 +278,10 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
         }
         Op::Acquire { sem, body } => {
             let i = sem.expect("validated");
-            let ((name, limit), sem) = (&ix.plan.semaphores[i], &ix.semaphores[i]);
-            let call = ix.obs.sem_call(&ix.sim, name, *limit);
+            let sem = &ix.semaphores[i];
             sem.acquire().await?;
-            ix.obs.sem_acquired(&ix.sim, name, call);
             let r = block(ix, *body).await;
             sem.release();
-            ix.obs.sem_released(&ix.sim, name);
             r
         }
         Op::Try {
@@ -363,15 +336,11 @@ async fn finally_then(ix: &Rc<Interp>, finally: Span, r: Value_) -> Value_ {
 async fn task_group(ix: &Rc<Interp>, children: Span, then: Span) -> Value_ {
     let tg = TaskGroup::new();
     tg.enter().await?;
-    let scope = ix.obs.enter_task_group(&ix.sim, &tg);
     let mut ts = Vec::new();
     let mut body = Ok(Value::Null);
     for c in ix.plan.children(children) {
         match ix.create_in_group(&tg, c) {
-            Ok(t) => {
-                ix.obs.task_group_child(scope, t.id());
-                ts.push(t);
-            }
+            Ok(t) => ts.push(t),
             Err(e) => {
                 body = Err(e);
                 break;
@@ -382,14 +351,6 @@ async fn task_group(ix: &Rc<Interp>, children: Span, then: Span) -> Value_ {
         body = block(ix, then).await;
     }
     let exit = tg.exit(body.as_ref().err().cloned()).await;
-    let (body_error, exit_error) = (body.as_ref().err(), exit.as_ref().err());
-    ix.obs.exit(
-        &ix.sim,
-        scope,
-        body_error.cloned(),
-        exit_error.cloned(),
-        &ts,
-    );
     let r = exit_with(exit, body);
     r?;
     Ok(Value::Array(
@@ -400,24 +361,19 @@ async fn task_group(ix: &Rc<Interp>, children: Span, then: Span) -> Value_ {
 }
 
 async fn as_completed(
-    ix: &Rc<Interp>,
     ts: &[Task<Value>],
     take: usize,
     timeout: Option<u64>,
     skip_errors: bool,
     cancel_rest: bool,
 ) -> Value_ {
-    let step = ix.obs.as_completed(ts);
     let mut values = Vec::new();
     for next in AsCompleted::new(ts.to_vec(), timeout) {
         if values.len() >= take {
             break;
         }
         match next.await {
-            Ok(v) => {
-                ix.obs.as_completed_value(step, &v);
-                values.push(v);
-            }
+            Ok(v) => values.push(v),
             Err(e) if skip_errors && e.is_exception() => continue,
             Err(e) => return Err(e),
         }

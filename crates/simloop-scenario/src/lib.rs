@@ -20,9 +20,9 @@
 //!   tick with its tasks live, to look at them ([`Paused`]);
 //!   [`run_prepared`] runs a scenario compiled once ([`Prepared`]) as often
 //!   as needed.
-//! - [`Observations`] (on every [`Run`]): what structured-concurrency
-//!   invariants need (scopes with their owners' cancel counts, semaphores,
-//!   gathers, as_completed), recorded by reading state only.
+//! - Every [`Run`] carries `asyncio.run`'s report
+//!   ([`simloop_asyncio::runner::RunReport`]), which `simloop_check` checks
+//!   the invariants on.
 //!
 //! A step object is identified by the first kind key it has in the spec's
 //! table order (so `{"wait": [...], "timeout": 5}` is a `wait` with a
@@ -43,7 +43,6 @@ mod format;
 mod interp;
 mod limits;
 mod names;
-mod observe;
 mod outcome;
 mod parse;
 mod path;
@@ -57,10 +56,6 @@ mod validate;
 pub use error::{ErrorKind, ScenarioError};
 pub use format::{Block, Child, Clause, Kind, ReturnWhen, Scenario, Step};
 pub use limits::Limits;
-pub use observe::{
-    AsCompletedObs, GatherObs, Observations, ScopeKind, ScopeObs, SemCall, SemaphoreObs, TaskObs,
-    UserUncancel,
-};
 pub use outcome::{
     check_expect, error_json, normalize, MainOutcome, Outcome, TaskOutcome, TaskRecord,
 };

@@ -13,18 +13,14 @@ use simloop_core::{Config, RunError, Sim, TraceMode};
 
 use crate::format::Scenario;
 use crate::interp::Interp;
-use crate::observe::Observations;
 use crate::outcome::{MainOutcome, Outcome, TaskOutcome, TaskRecord};
 use crate::plan::Prepared;
 
-/// A finished run: its outcome, what the invariants need, and the run
-/// report of `asyncio.run` (its trace, its tasks).
+/// A finished run: its outcome and the run report of `asyncio.run` (its
+/// trace, its tasks, what the invariants read).
 pub struct Run {
     /// The outcome JSON's content.
     pub outcome: Outcome,
-    /// What the interpreter recorded for the invariants (scopes, cancel
-    /// counts, semaphores, gathers...), read without changing the run.
-    pub observations: Observations,
     /// `asyncio.run`'s report; its loop is closed.
     pub report: RunReport<Value>,
     /// The loop after the run (its trace, its time); closed.
@@ -51,9 +47,7 @@ pub fn run_prepared(scenario: &Prepared, config: Config) -> Result<Run, RunError
     let ix = Interp::new(sim.clone(), scenario.0.clone());
     let main = ix.spawn_main();
     let report = run_task(&sim, &main);
-    let mut observations = ix.observations();
     let run = report.map(|report| {
-        observations.escapes = report.escapes.clone();
         let main = match &report.main {
             Main::Returned(v) => MainOutcome::Ok(v.clone()),
             Main::Raised(e) => MainOutcome::Error(e.clone()),
@@ -70,7 +64,6 @@ pub fn run_prepared(scenario: &Prepared, config: Config) -> Result<Run, RunError
         };
         Run {
             outcome,
-            observations,
             report,
             sim: sim.clone(),
         }

@@ -5,11 +5,11 @@
 //! Its own module because it is the largest rule: it compares multisets of
 //! exceptions and describes each one lost, duplicated or invented.
 
-use simloop_core::{Exc, TaskId};
-use simloop_scenario::{Observations, ScopeKind};
+use simloop_core::{Exc, Outcome, TaskId};
 
-use super::observed::{exc_text, exited, name, scope_name};
+use super::observed::{exc_text, exited, scope_name};
 use super::{Invariant, Report};
+use crate::observe::{Observations, ScopeKind};
 
 /// `SystemExit` or `KeyboardInterrupt`, which a TaskGroup raises alone.
 fn is_base_error(e: &Exc) -> bool {
@@ -25,24 +25,22 @@ pub(super) fn errors_collected(obs: &Observations, r: &mut Report) {
             continue;
         };
         r.checked(Invariant::ErrorsCollected);
-        if s.raised.as_ref().is_some_and(is_base_error) {
+        if s.raised().is_some_and(is_base_error) {
             continue;
         }
         // Each error with the child that raised it (`None`: the body).
         // Described only for a violation: most scopes have none.
         let mut expected: Vec<(&Exc, Option<TaskId>)> = Vec::new();
         for &c in children {
-            if let Some(Some(Err(e))) = obs.tasks.get(c.0 as usize).map(|t| t.result.as_ref()) {
-                if !e.is_cancelled() {
-                    expected.push((e, Some(c)));
-                }
+            if let Some(Some(Outcome::Error(e))) = obs.tasks.get(c.0 as usize).map(|t| &t.outcome) {
+                expected.push((e, Some(c)));
             }
         }
         if let Some(e) = s.body_error.as_ref().filter(|e| !e.is_cancelled()) {
             expected.push((e, None));
         }
         let desc = |&(e, from): &(&Exc, Option<TaskId>)| match from {
-            Some(c) => format!("{} from child {}", exc_text(e), name(obs, c)),
+            Some(c) => format!("{} from child {}", exc_text(e), obs.name(c)),
             None => format!("{} from the body", exc_text(e)),
         };
         let group = s.exit_error.as_ref().filter(|e| e.members().is_some());
@@ -51,10 +49,7 @@ pub(super) fn errors_collected(obs: &Observations, r: &mut Report) {
             None if expected.is_empty() => {}
             None => {
                 let lost: Vec<String> = expected.iter().map(desc).collect();
-                let raised = s
-                    .raised
-                    .as_ref()
-                    .map_or_else(|| "nothing".to_owned(), exc_text);
+                let raised = s.raised().map_or_else(|| "nothing".to_owned(), exc_text);
                 r.violation(
                     Invariant::ErrorsCollected,
                     format!(

@@ -6,10 +6,9 @@
 //! uncancels, and tells a violation (CPython 3.11/3.12's leak) from a
 //! finding (an `uncancel()` that took back the machinery's request).
 
-use simloop_scenario::Observations;
-
-use super::observed::{exited, scope_name};
+use super::observed::{exited, plural, scope_name};
 use super::{Finding, Invariant, Report};
+use crate::observe::Observations;
 
 /// [`Invariant::CancelBalance`].
 pub(super) fn cancel_balance(obs: &Observations, r: &mut Report) {
@@ -54,14 +53,5 @@ pub(super) fn cancel_balance(obs: &Observations, r: &mut Report) {
                 r.violation(Invariant::CancelBalance, message);
             }
         }
-    }
-}
-
-/// `1 request`, `2 requests`.
-fn plural(n: u32, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
     }
 }

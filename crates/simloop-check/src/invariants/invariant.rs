@@ -11,11 +11,12 @@ use std::str::FromStr;
 /// A named rule about a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Invariant {
-    /// `no-orphans`: when a `task_group` scope exits (its `__aexit__`
+    /// `no-orphans`: when a `TaskGroup` scope exits (its `__aexit__`
     /// returns or raises), every child created with `tg.create_task` is
     /// done. Children of `gather`, `wait` and `as_completed` still running
-    /// when their step ends are *findings*, not violations: those
-    /// combinators do not own their children.
+    /// when those hand control back are *findings*, not violations (those
+    /// combinators do not own their children), unless findings are denied
+    /// ([`Checks::deny_findings`](crate::Checks::deny_findings)).
     NoOrphans,
     /// `errors-collected`: when a `task_group` scope exits, let E be the
     /// multiset of exceptions, by identity ([`Exc::same`](simloop_core::Exc::same)), made of each
@@ -50,10 +51,11 @@ pub enum Invariant {
     /// timeout's `__aexit__` consumes a TaskGroup's abort).
     CancelBalance,
     /// `deadline`: a `timeout` that fires (its `_on_timeout` runs) fires at
-    /// exactly its deadline tick (entry tick + delay), never earlier or
-    /// later; and a `TimeoutError` that the `timeout` step raises and that
-    /// is not the body's own exception (the one `__aexit__` raises) means
-    /// it fired.
+    /// exactly the tick its deadline was due (entry tick + delay, or the
+    /// deadline of its last `reschedule`; a deadline already past when set
+    /// is due at once), never earlier or later; and a `TimeoutError` that
+    /// the `async with` raises and that is not the body's own exception
+    /// (the one `__aexit__` raises) means it fired.
     Deadline,
     /// `semaphore-bound`: the number of holders of a semaphore (`acquire`
     /// steps between a successful `acquire()` and their `release()`) never
@@ -62,13 +64,20 @@ pub enum Invariant {
     /// ahead of an earlier one that also succeeds).
     SemaphoreBound,
     /// `result-order`: a `gather` that returns gives one item per child in
-    /// input order, item *i* being child *i*'s outcome (its value; with
-    /// `return_exceptions`, the very exception it raised, or a
-    /// `CancelledError` if it was cancelled). The values an `as_completed`
-    /// step takes are a prefix of the values of its children that returned
-    /// a value, in the order those children finished
-    /// ([`TaskRef::done_index`](simloop_core::TaskRef::done_index)).
+    /// input order, item *i* being child *i*'s outcome (the gather records
+    /// which child each item came from; with `return_exceptions`, the very
+    /// exception it raised, or a cancellation if it was cancelled). An
+    /// `as_completed` hands out its task children in the order they
+    /// finished ([`TaskRef::done_index`](simloop_core::TaskRef::done_index)),
+    /// except that those already done when it registered its callbacks come
+    /// first, in any order.
     ResultOrder,
+    /// `no-deadlock`: the run ends with every task done. A loop that stalls
+    /// (nothing ready, no timer left) while `main` runs, or after the
+    /// shutdown cancelled the orphans, breaks it, naming each task that
+    /// could never finish and what it waits on. Off for explore's
+    /// generated trees (they hang on purpose); on for users' programs.
+    NoDeadlock,
     /// `determinism`: running the same scenario with the same seed and
     /// profile again gives the same trace hash (and so, byte for byte, the
     /// same trace).
@@ -77,13 +86,14 @@ pub enum Invariant {
 
 impl Invariant {
     /// Every invariant, in the order of the report table.
-    pub const ALL: [Invariant; 7] = [
+    pub const ALL: [Invariant; 8] = [
         Invariant::NoOrphans,
         Invariant::ErrorsCollected,
         Invariant::CancelBalance,
         Invariant::Deadline,
         Invariant::SemaphoreBound,
         Invariant::ResultOrder,
+        Invariant::NoDeadlock,
         Invariant::Determinism,
     ];
 
@@ -96,6 +106,7 @@ impl Invariant {
             Invariant::Deadline => "deadline",
             Invariant::SemaphoreBound => "semaphore-bound",
             Invariant::ResultOrder => "result-order",
+            Invariant::NoDeadlock => "no-deadlock",
             Invariant::Determinism => "determinism",
         }
     }
@@ -117,6 +128,7 @@ impl Invariant {
             Invariant::ResultOrder => {
                 "gather in input order; as_completed in completion order"
             }
+            Invariant::NoDeadlock => "every task finishes: the loop never stalls",
             Invariant::Determinism => "the same seed gives the same trace hash",
         }
     }

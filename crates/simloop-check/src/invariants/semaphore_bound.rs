@@ -4,10 +4,8 @@
 //! Its own module as the one rule about semaphores: it reads the recorded
 //! holders and calls, not the scopes.
 
-use simloop_scenario::Observations;
-
-use super::observed::name;
 use super::{Invariant, Report};
+use crate::observe::Observations;
 
 /// [`Invariant::SemaphoreBound`].
 pub(super) fn semaphore_bound(obs: &Observations, r: &mut Report) {
@@ -24,7 +22,8 @@ pub(super) fn semaphore_bound(obs: &Observations, r: &mut Report) {
         }
         let call = |i: usize| {
             let c = &s.calls[i];
-            format!("call #{i} by {} at {}", name(obs, c.task), c.at)
+            let who = c.task.map_or("a callback", |t| obs.name(t));
+            format!("call #{i} by {who} at {}", c.at)
         };
         if let Some(w) = s.acquired.windows(2).find(|w| w[0] > w[1]) {
             r.violation(

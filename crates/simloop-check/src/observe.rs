@@ -1,0 +1,519 @@
+//! What the invariants read, derived from a run's trace and report: the
+//! scopes with their owners' cancel counts, the gathers' items, what each
+//! `as_completed` handed out, the semaphores' holders, every task's end.
+//!
+//! [`Observations::of`] walks the trace's structure events once (scope
+//! events, cancel requests, uncancels; see
+//! [`Event::is_structure`](simloop_core::Event::is_structure)), so it works
+//! on the run of any program written with `simloop::asyncio`, not only on
+//! scenarios. The fields are public so that checks can be tested on
+//! hand-altered values.
+
+use std::collections::BTreeMap;
+
+use simloop_asyncio::runner::{Escape, RunReport};
+use simloop_core::scope::{Combinator, FutureRef, Item, ScopeEvent, ScopeExit, ScopeId};
+use simloop_core::{Event, Exc, Outcome, StallReport, TaskId, Tick};
+
+/// Everything the invariants read about one run.
+#[derive(Clone, Debug, Default)]
+pub struct Observations {
+    /// Every task, by id (`main` is usually 0), at the end of the run.
+    pub tasks: Vec<TaskObs>,
+    /// Every `TaskGroup` and `timeout` scope, in the order entered.
+    pub scopes: Vec<ScopeObs>,
+    /// Every `gather`, in the order called.
+    pub gathers: Vec<GatherObs>,
+    /// Every `as_completed`, in the order called.
+    pub as_completed: Vec<AsCompletedObs>,
+    /// Every semaphore used, in the order first used.
+    pub semaphores: Vec<SemaphoreObs>,
+    /// Children that outlived their `gather`, `wait`, `as_completed` or
+    /// `TaskGroup`, as the run report gives them.
+    pub escapes: Vec<Escape>,
+    /// Why the loop stalled, if it did, and whether `main` was still
+    /// running then.
+    pub stall: Option<(StallReport, bool)>,
+    /// Tasks that never finished.
+    pub stuck: Vec<TaskId>,
+}
+
+/// How a task ended, and when among the others.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskObs {
+    /// Its name.
+    pub name: String,
+    /// Its position in the order tasks finished; `None` if it never did.
+    pub done_index: Option<u32>,
+    /// How it ended; `None` if it never did.
+    pub outcome: Option<Outcome>,
+}
+
+/// What kind of scope, with what only that kind has.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScopeKind {
+    /// `async with asyncio.TaskGroup() as tg`.
+    TaskGroup {
+        /// The tasks created with `tg.create_task`, in creation order.
+        children: Vec<TaskId>,
+        /// Those not done when `__aexit__` returned (never any in CPython).
+        pending_at_exit: Vec<TaskId>,
+    },
+    /// `async with asyncio.timeout(delay)`.
+    Timeout {
+        /// Its deadline, after any `reschedule` (`None`: never).
+        deadline: Option<Tick>,
+        /// The tick its timer is due: the deadline, or the tick the
+        /// deadline was set if that was later (a deadline in the past
+        /// fires at once, with `call_soon`).
+        due: Option<Tick>,
+        /// When `_on_timeout` ran and cancelled the owner, if it did, and
+        /// the tick its timer was due then.
+        fired: Option<(Tick, Option<Tick>)>,
+    },
+}
+
+/// A `uncancel()` the owner of an open scope made itself (not a scope's
+/// machinery).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UserUncancel {
+    /// When it ran.
+    pub at: Tick,
+    /// Cancel requests on the owner since the scope was entered that did
+    /// not come from its machinery, counted when this `uncancel()` ran.
+    pub outside_before: u32,
+    /// The owner's `cancelling()` just before (0: the `uncancel()` was a
+    /// no-op).
+    pub cancelling_before: u32,
+}
+
+/// One `TaskGroup` or `timeout` scope of a run.
+///
+/// *Scope machinery* means the cancel requests such a scope makes on its
+/// own owner: a TaskGroup's `parent.cancel()` (when a child fails, and
+/// 3.13's re-cancel in `__aexit__`) and a timeout's `task.cancel()` at its
+/// deadline; the trace attributes them to their scope.
+/// [`machinery_requests`](ScopeObs::machinery_requests) counts those of
+/// this scope and of the scopes nested in it in the same task.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScopeObs {
+    /// Its id in the trace.
+    pub id: ScopeId,
+    /// TaskGroup or timeout, with their own details.
+    pub kind: ScopeKind,
+    /// The task that entered it.
+    pub owner: TaskId,
+    /// The tick of `__aenter__`.
+    pub entered_at: Tick,
+    /// The tick `__aexit__` returned, `None` if it never did.
+    pub exited_at: Option<Tick>,
+    /// The owner's `cancelling()` right after `__aenter__`.
+    pub cancelling_at_entry: u32,
+    /// The owner's `cancelling()` right after `__aexit__`.
+    pub cancelling_at_exit: Option<u32>,
+    /// Cancel requests on the owner from entry to exit, whoever made them.
+    pub requests: u32,
+    /// Of [`requests`](ScopeObs::requests), those made by scope machinery:
+    /// this scope's own and its nested scopes' (same owner).
+    pub machinery_requests: u32,
+    /// The owner's own `uncancel()` calls while the scope was open.
+    pub user_uncancels: Vec<UserUncancel>,
+    /// The exception the scope's body ended with, if any.
+    pub body_error: Option<Exc>,
+    /// What `__aexit__` raised, if anything.
+    pub exit_error: Option<Exc>,
+}
+
+impl ScopeObs {
+    /// A scope entered by `owner` at `entered_at`, not exited, with no
+    /// cancel activity: a start for hand-made observations.
+    pub fn new(id: ScopeId, kind: ScopeKind, owner: TaskId, entered_at: Tick) -> ScopeObs {
+        ScopeObs {
+            id,
+            kind,
+            owner,
+            entered_at,
+            exited_at: None,
+            cancelling_at_entry: 0,
+            cancelling_at_exit: None,
+            requests: 0,
+            machinery_requests: 0,
+            user_uncancels: Vec::new(),
+            body_error: None,
+            exit_error: None,
+        }
+    }
+
+    /// The exception the whole `async with` raised: `__aexit__`'s, else
+    /// the body's.
+    pub fn raised(&self) -> Option<&Exc> {
+        self.exit_error.as_ref().or(self.body_error.as_ref())
+    }
+
+    /// `task_group` or `timeout`.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            ScopeKind::TaskGroup { .. } => "task_group",
+            ScopeKind::Timeout { .. } => "timeout",
+        }
+    }
+}
+
+/// One `gather` call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GatherObs {
+    /// The task that called it.
+    pub owner: Option<TaskId>,
+    /// The children, in argument order.
+    pub children: Vec<FutureRef>,
+    /// `return_exceptions`.
+    pub return_exceptions: bool,
+    /// What its await returned, item by item with the child each came
+    /// from; `None` if it raised or was never awaited to the end.
+    pub items: Option<Vec<Item>>,
+}
+
+/// One `as_completed` call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AsCompletedObs {
+    /// The task that called it.
+    pub owner: Option<TaskId>,
+    /// The children, in argument order.
+    pub children: Vec<FutureRef>,
+    /// The children already done when it registered its callbacks.
+    pub done_at_registration: Vec<FutureRef>,
+    /// What it handed out, in order (`None`: the timeout's `TimeoutError`).
+    pub handed: Vec<Option<FutureRef>>,
+}
+
+/// One `acquire()` call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SemCall {
+    /// The task that called.
+    pub task: Option<TaskId>,
+    /// When.
+    pub at: Tick,
+}
+
+/// One semaphore, as the run used it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SemaphoreObs {
+    /// Its name, or `#N` (its scope id).
+    pub name: String,
+    /// Its initial value: the most holders.
+    pub limit: u64,
+    /// Every `acquire()` call, in call order.
+    pub calls: Vec<SemCall>,
+    /// The calls that succeeded, as indexes into `calls`, in the order they
+    /// acquired.
+    pub acquired: Vec<usize>,
+    /// `release()` calls.
+    pub releases: u32,
+    /// `(tick, holders)` after every acquisition and release.
+    pub holders: Vec<(Tick, u64)>,
+}
+
+/// A scope being walked.
+struct Open {
+    /// Index in `scopes`.
+    index: usize,
+}
+
+impl Observations {
+    /// The observations of `report`'s run.
+    ///
+    /// # Panics
+    /// If the run's trace kept only its hash
+    /// ([`TraceMode::HashOnly`](simloop_core::TraceMode::HashOnly)): its
+    /// scope events were never recorded, so nothing could be checked. Use
+    /// [`TraceMode::Structure`](simloop_core::TraceMode::Structure) (or
+    /// `Full`).
+    pub fn of<T>(report: &RunReport<T>) -> Observations {
+        let mode = report.sim.config().trace;
+        assert!(
+            mode.keeps_scopes(),
+            "checking invariants needs the trace's scope events: run with \
+             TraceMode::Structure or TraceMode::Full, not {mode:?}"
+        );
+        let tasks = report
+            .tasks()
+            .iter()
+            .map(|t| TaskObs {
+                name: t.name().to_owned(),
+                done_index: t.done_index(),
+                outcome: t.outcome(),
+            })
+            .collect();
+        let mut w = Walk {
+            obs: Observations {
+                tasks,
+                escapes: report.escapes.clone(),
+                stall: report.stall.clone().map(|s| (s, report.main.is_stalled())),
+                stuck: report.stuck.clone(),
+                ..Observations::default()
+            },
+            ..Walk::default()
+        };
+        for r in report.sim.trace_ref().records() {
+            w.event(r.tick, &r.event);
+        }
+        w.obs.semaphores = w.sems.into_values().map(|s| s.obs).collect();
+        w.obs
+    }
+
+    /// A task's name (`?` if unknown).
+    pub fn name(&self, id: TaskId) -> &str {
+        self.tasks
+            .get(id.0 as usize)
+            .map_or("?", |t| t.name.as_str())
+    }
+
+    /// A child's name: a task's, or `future #N`.
+    pub fn future_name(&self, f: FutureRef) -> String {
+        match f {
+            FutureRef::Task(t) => self.name(t).to_owned(),
+            FutureRef::Future(id) => format!("future #{id}"),
+        }
+    }
+}
+
+/// A semaphore being walked.
+struct Sem {
+    obs: SemaphoreObs,
+    /// The call each task is waiting on.
+    waiting: BTreeMap<Option<TaskId>, usize>,
+}
+
+#[derive(Default)]
+struct Walk {
+    obs: Observations,
+    /// Open scopes of each task, innermost last.
+    open: BTreeMap<TaskId, Vec<Open>>,
+    /// Each task group's and timeout's index in `obs.scopes`.
+    scope_index: BTreeMap<ScopeId, usize>,
+    gathers: BTreeMap<ScopeId, usize>,
+    as_completed: BTreeMap<ScopeId, usize>,
+    sems: BTreeMap<ScopeId, Sem>,
+    /// Each task's `cancelling()` as the events left it.
+    cancelling: BTreeMap<TaskId, u32>,
+}
+
+impl Walk {
+    fn enter(&mut self, id: ScopeId, kind: ScopeKind, owner: TaskId, at: Tick, cancelling: u32) {
+        let index = self.obs.scopes.len();
+        let mut s = ScopeObs::new(id, kind, owner, at);
+        s.cancelling_at_entry = cancelling;
+        self.obs.scopes.push(s);
+        self.scope_index.insert(id, index);
+        self.open.entry(owner).or_default().push(Open { index });
+    }
+
+    fn exit(&mut self, x: &ScopeExit, at: Tick) -> Option<usize> {
+        let index = *self.scope_index.get(&x.scope)?;
+        if let Some(stack) = self.open.get_mut(&x.owner) {
+            if let Some(k) = stack.iter().rposition(|o| o.index == index) {
+                stack.remove(k);
+            }
+        }
+        let s = &mut self.obs.scopes[index];
+        s.exited_at = Some(at);
+        s.cancelling_at_exit = Some(x.cancelling);
+        s.body_error = x.body_error.clone();
+        s.exit_error = x.exit_error.clone();
+        Some(index)
+    }
+
+    fn event(&mut self, at: Tick, e: &Event) {
+        match e {
+            Event::CancelRequested {
+                task, count, scope, ..
+            } => {
+                self.cancelling.insert(*task, *count);
+                // The requesting scope, if one of `task`'s: every scope of
+                // the task open since it was entered counts it as its own.
+                let machinery = scope
+                    .and_then(|s| self.scope_index.get(&s).copied())
+                    .filter(|&i| self.obs.scopes[i].owner == *task);
+                for o in self.open.get(task).into_iter().flatten() {
+                    let s = &mut self.obs.scopes[o.index];
+                    s.requests += 1;
+                    if machinery.is_some_and(|m| m >= o.index) {
+                        s.machinery_requests += 1;
+                    }
+                }
+            }
+            Event::Uncancel {
+                task,
+                remaining,
+                scope,
+            } => {
+                let before = self.cancelling.insert(*task, *remaining).unwrap_or(0);
+                if scope.is_none() {
+                    for o in self.open.get(task).into_iter().flatten() {
+                        let s = &mut self.obs.scopes[o.index];
+                        s.user_uncancels.push(UserUncancel {
+                            at,
+                            outside_before: s.requests.saturating_sub(s.machinery_requests),
+                            cancelling_before: before,
+                        });
+                    }
+                }
+            }
+            Event::Scope(e) => self.scope(at, e),
+            _ => {}
+        }
+    }
+
+    fn scope(&mut self, at: Tick, e: &ScopeEvent) {
+        match e {
+            ScopeEvent::TaskGroupEnter {
+                group,
+                owner,
+                cancelling,
+            } => {
+                let kind = ScopeKind::TaskGroup {
+                    children: Vec::new(),
+                    pending_at_exit: Vec::new(),
+                };
+                self.enter(*group, kind, *owner, at, *cancelling);
+            }
+            ScopeEvent::TaskGroupChild { group, task } => {
+                if let Some(&i) = self.scope_index.get(group) {
+                    if let ScopeKind::TaskGroup { children, .. } = &mut self.obs.scopes[i].kind {
+                        children.push(*task);
+                    }
+                }
+            }
+            ScopeEvent::TaskGroupExit(x) => {
+                if let Some(i) = self.exit(x, at) {
+                    if let ScopeKind::TaskGroup {
+                        pending_at_exit, ..
+                    } = &mut self.obs.scopes[i].kind
+                    {
+                        pending_at_exit.clone_from(&x.pending);
+                    }
+                }
+            }
+            ScopeEvent::TimeoutEnter {
+                timeout,
+                owner,
+                deadline,
+                cancelling,
+            } => {
+                let kind = ScopeKind::Timeout {
+                    deadline: *deadline,
+                    due: deadline.map(|d| d.max(at)),
+                    fired: None,
+                };
+                self.enter(*timeout, kind, *owner, at, *cancelling);
+            }
+            ScopeEvent::TimeoutReschedule { timeout, deadline } => {
+                if let Some(&i) = self.scope_index.get(timeout) {
+                    if let ScopeKind::Timeout {
+                        deadline: d, due, ..
+                    } = &mut self.obs.scopes[i].kind
+                    {
+                        *d = *deadline;
+                        *due = deadline.map(|d| d.max(at));
+                    }
+                }
+            }
+            ScopeEvent::TimeoutFired { timeout, .. } => {
+                if let Some(&i) = self.scope_index.get(timeout) {
+                    if let ScopeKind::Timeout { due, fired, .. } = &mut self.obs.scopes[i].kind {
+                        *fired = Some((at, *due));
+                    }
+                }
+            }
+            ScopeEvent::TimeoutExit(x) => {
+                self.exit(x, at);
+            }
+            ScopeEvent::Start(s) => match s.combinator {
+                Combinator::Gather { return_exceptions } => {
+                    self.gathers.insert(s.scope, self.obs.gathers.len());
+                    self.obs.gathers.push(GatherObs {
+                        owner: s.owner,
+                        children: s.children.clone(),
+                        return_exceptions,
+                        items: None,
+                    });
+                }
+                Combinator::AsCompleted { .. } => {
+                    self.as_completed
+                        .insert(s.scope, self.obs.as_completed.len());
+                    self.obs.as_completed.push(AsCompletedObs {
+                        owner: s.owner,
+                        children: s.children.clone(),
+                        done_at_registration: Vec::new(),
+                        handed: Vec::new(),
+                    });
+                }
+                Combinator::Wait { .. } => {}
+            },
+            ScopeEvent::End(end) => {
+                if let Some(&i) = self.gathers.get(&end.scope) {
+                    self.obs.gathers[i].items.clone_from(&end.items);
+                }
+            }
+            ScopeEvent::Registered { scope, done } => {
+                if let Some(&i) = self.as_completed.get(scope) {
+                    self.obs.as_completed[i]
+                        .done_at_registration
+                        .clone_from(done);
+                }
+            }
+            ScopeEvent::Next { scope, child } => {
+                if let Some(&i) = self.as_completed.get(scope) {
+                    self.obs.as_completed[i].handed.push(*child);
+                }
+            }
+            ScopeEvent::SemaphoreNew { sem, value, name } => {
+                let name = name
+                    .as_deref()
+                    .map_or_else(|| sem.to_string(), str::to_owned);
+                self.sems.insert(
+                    *sem,
+                    Sem {
+                        obs: SemaphoreObs {
+                            name,
+                            limit: *value,
+                            calls: Vec::new(),
+                            acquired: Vec::new(),
+                            releases: 0,
+                            holders: Vec::new(),
+                        },
+                        waiting: BTreeMap::new(),
+                    },
+                );
+            }
+            ScopeEvent::SemaphoreCall { sem, task, .. } => {
+                if let Some(s) = self.sems.get_mut(sem) {
+                    s.waiting.insert(*task, s.obs.calls.len());
+                    s.obs.calls.push(SemCall { task: *task, at });
+                }
+            }
+            ScopeEvent::SemaphoreAcquired { sem, task } => {
+                if let Some(s) = self.sems.get_mut(sem) {
+                    if let Some(call) = s.waiting.remove(task) {
+                        s.obs.acquired.push(call);
+                    }
+                    let held = s.obs.holders.last().map_or(0, |&(_, n)| n) + 1;
+                    s.obs.holders.push((at, held));
+                }
+            }
+            ScopeEvent::SemaphoreReleased { sem, .. } => {
+                if let Some(s) = self.sems.get_mut(sem) {
+                    s.obs.releases += 1;
+                    let held = s
+                        .obs
+                        .holders
+                        .last()
+                        .map_or(0, |&(_, n)| n)
+                        .saturating_sub(1);
+                    s.obs.holders.push((at, held));
+                }
+            }
+            _ => {}
+        }
+    }
+}
