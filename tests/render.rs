@@ -26,6 +26,16 @@ use simloop::core::{Config, Event, Profile};
 use simloop::render::{pstree, render_html, render_svg};
 use simloop::scenario::{parse_scenario, run, run_until, Run, Scenario, TaskOutcome};
 
+/// The SVG of a scenario run, in the scenario's words.
+fn svg_of(r: &Run, title: &str) -> String {
+    render_svg(&r.report, title, &r.words())
+}
+
+/// The HTML page of a scenario run, in the scenario's words.
+fn html_of(r: &Run, title: &str) -> String {
+    render_html(&r.report, title, &r.words())
+}
+
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -60,10 +70,10 @@ fn svg_snapshots() {
         ("semaphore-bounds-gather", Profile::Py313),
     ] {
         let scenario = load(stem);
-        let svg = render_svg(&go(&scenario, profile), stem);
+        let svg = svg_of(&go(&scenario, profile), stem);
         assert_eq!(
             svg,
-            render_svg(&go(&scenario, profile), stem),
+            svg_of(&go(&scenario, profile), stem),
             "{stem}: two renders differ"
         );
         let mut settings = insta::Settings::clone_current();
@@ -78,7 +88,7 @@ fn svg_snapshots() {
 #[test]
 fn the_readme_picture_is_current() {
     let scenario = load("timeout-around-taskgroup");
-    let svg = render_svg(&go(&scenario, Profile::Py313), "timeout-around-taskgroup");
+    let svg = svg_of(&go(&scenario, Profile::Py313), "timeout-around-taskgroup");
     let committed = std::fs::read_to_string(root().join("docs/timeline.svg")).unwrap();
     assert!(
         committed == svg,
@@ -240,11 +250,7 @@ fn every_scenario_draws_a_well_formed_timeline() {
         let scenario = load(&stem);
         for profile in Profile::ALL {
             let r = go(&scenario, profile);
-            check_picture(
-                &render_svg(&r, &stem),
-                &r,
-                &format!("{stem} under {profile}"),
-            );
+            check_picture(&svg_of(&r, &stem), &r, &format!("{stem} under {profile}"));
         }
     }
 }
@@ -258,7 +264,7 @@ fn a_stuck_task_runs_off_the_axis() {
         .tasks
         .iter()
         .any(|t| t.outcome == TaskOutcome::Stuck));
-    let svg = render_svg(&r, "stuck");
+    let svg = svg_of(&r, "stuck");
     check_picture(&svg, &r, "stuck");
     assert!(svg.contains("stuck: never finished"));
 }
@@ -266,13 +272,13 @@ fn a_stuck_task_runs_off_the_axis() {
 #[test]
 fn the_html_page_has_the_svg_and_hover_details() {
     let r = go(&load("gather-ghost"), Profile::Py313);
-    let html = render_html(&r, "gather-ghost");
+    let html = html_of(&r, "gather-ghost");
     assert!(html.starts_with("<!DOCTYPE html>"));
-    assert!(html.contains(&render_svg(&r, "gather-ghost")));
+    assert!(html.contains(&svg_of(&r, "gather-ghost")));
     assert!(html.contains("id=\"details\""));
     assert!(html.contains("main.0 cancel requested (cancelling=1)"));
     // Every bar and mark carries the text the details box shows.
-    let svg = render_svg(&r, "gather-ghost");
+    let svg = svg_of(&r, "gather-ghost");
     let doc = roxmltree::Document::parse(&svg).unwrap();
     for n in doc
         .descendants()
@@ -306,7 +312,7 @@ fn pstree_snapshots() {
         ("gather-ghost", Profile::Py313, 500),
     ] {
         let paused = run_until(&load(stem), Config::new(profile), at).unwrap();
-        let tree = pstree(&paused);
+        let tree = pstree(paused.sim());
         let mut settings = insta::Settings::clone_current();
         settings.set_description(format!("pstree of {stem} under {profile} at tick {at}"));
         settings.set_omit_expression(true);
@@ -370,7 +376,7 @@ fn render_writes_svg_or_html_by_extension() {
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let text = std::fs::read_to_string(&svg).unwrap();
     let r = go(&load("gather-ghost"), Profile::Py313);
-    assert_eq!(text, render_svg(&r, "gather-ghost"));
+    assert_eq!(text, svg_of(&r, "gather-ghost"));
 
     let html = dir.join("t.html");
     let out = simloop(&[
@@ -446,7 +452,7 @@ fn chromium_draws_the_timeline() {
     let png = dir.join("out.png");
     let profile = dir.join("profile");
     let r = go(&load("gather-ghost"), Profile::Py313);
-    std::fs::write(&page, render_html(&r, "gather-ghost")).unwrap();
+    std::fs::write(&page, html_of(&r, "gather-ghost")).unwrap();
 
     let (status, _, stderr) = headless(
         &chromium,
@@ -494,7 +500,7 @@ fn chromium_draws_the_timeline() {
     }
 
     // Pointing at the shutdown's cancel arrow shows its details.
-    let html = render_html(&r, "gather-ghost");
+    let html = html_of(&r, "gather-ghost");
     let hover = "<script>document.querySelector('.mark.cancel line')\
                  .dispatchEvent(new MouseEvent('mouseover', {bubbles: true}));</script></body>";
     let hovered = dir.join("hovered.html");

@@ -17,7 +17,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use simloop::core::{Config, Profile};
-use simloop::scenario::{check_expect, parse_scenario, run, timeline, Scenario};
+use simloop::scenario::{check_expect, parse_scenario, run, Scenario};
 
 /// `scenarios/*.json`, sorted by file name.
 fn scenario_files() -> Vec<PathBuf> {
@@ -54,12 +54,12 @@ fn outcome(file: &Path, scenario: &Scenario, profile: Profile) -> serde_json::Va
         .to_json()
 }
 
-/// What a snapshot holds: the timeline, then the pretty-printed outcome.
+/// What a snapshot holds: the then the pretty-printed outcome.
 fn snapshot_text(file: &Path, scenario: &Scenario, profile: Profile) -> String {
     let r = run(scenario, Config::new(profile))
         .unwrap_or_else(|e| panic!("{} under {profile}: run error: {e}", file.display()));
     let json = serde_json::to_string_pretty(&r.outcome.to_json()).expect("outcome serializes");
-    let tl = timeline(&r.sim.trace_ref(), &r.outcome);
+    let tl = r.timeline();
     format!("{tl}\n{json}\n")
 }
 

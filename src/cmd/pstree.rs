@@ -29,6 +29,6 @@ pub(crate) fn main(args: PstreeArgs) -> u8 {
         args.at,
         config.profile
     );
-    print!("{}", pstree(&paused));
+    print!("{}", pstree(paused.sim()));
     0
 }

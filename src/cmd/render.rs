@@ -39,8 +39,8 @@ impl Format {
 /// Draw `run` in `format` and write it to `out`; the error is printed.
 pub(crate) fn write_picture(run: &Run, title: &str, format: Format, out: &Path) -> Result<(), u8> {
     let picture = match format {
-        Format::Svg => render_svg(run, title),
-        Format::Html => render_html(run, title),
+        Format::Svg => render_svg(&run.report, title, &run.words()),
+        Format::Html => render_html(&run.report, title, &run.words()),
     };
     std::fs::write(out, picture).map_err(|e| {
         eprintln!("error: cannot write {}: {e}", out.display());

@@ -1,5 +1,5 @@
 //! `simloop replay`: run one explored seed again, bit for bit, and print
-//! its scenario, timeline, invariant results and trace hash; with
+//! its scenario, invariant results and trace hash; with
 //! `--render OUT`, also its picture.
 //!
 //! Exit codes: 0 no violation; 1 an invariant was violated or the run hit
@@ -9,7 +9,7 @@ use simloop::check::Invariant;
 use simloop::core::Profile;
 use simloop::explore::explore::{replay, replay_scenario, Replay};
 use simloop::explore::GenConfig;
-use simloop::scenario::{parse_scenario, timeline};
+use simloop::scenario::parse_scenario;
 
 use crate::cli::ReplayArgs;
 use crate::cmd::render::{write_picture, Format};
@@ -71,7 +71,7 @@ pub(crate) fn main(args: ReplayArgs) -> u8 {
 fn render(title: &str, r: &Replay) -> String {
     let mut out = format!("== {title}\n");
     out.push_str(&format!("scenario: {}\n", r.scenario.to_json_string()));
-    out.push_str(&timeline(&r.run.sim.trace_ref(), &r.run.outcome));
+    out.push_str(&r.run.timeline());
     out.push_str("invariants:\n");
     for inv in Invariant::ALL {
         let checked = r.report.checked.get(&inv).copied().unwrap_or(0);

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde_json::json;
 use simloop::core::{Config, RunError};
-use simloop::scenario::{check_expect, parse_scenario, run, timeline};
+use simloop::scenario::{check_expect, parse_scenario, run};
 
 use crate::cli::RunArgs;
 
@@ -56,7 +56,7 @@ fn one(file: &Path, config: Config, as_json: bool) -> u8 {
     } else {
         let title = scenario.name.as_deref().unwrap_or("scenario");
         println!("== {title} ({}, {})", file.display(), config.profile);
-        print!("{}", timeline(&r.sim.trace_ref(), &r.outcome));
+        print!("{}", r.timeline());
     }
     let profile = config.profile.name();
     let mut checked = false;

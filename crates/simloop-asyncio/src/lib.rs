@@ -16,5 +16,6 @@ mod queue;
 pub mod runner;
 pub mod shield;
 pub mod taskgroup;
+pub mod timeline;
 pub mod timeout;
 pub mod wait;

@@ -142,6 +142,8 @@ impl fmt::Display for Escape {
 pub struct RunReport<T> {
     /// How `main` ended.
     pub main: MainOutcome<T>,
+    /// The `main` task.
+    pub main_task: TaskId,
     /// When `main` finished, or the loop stalled.
     pub end_time: Tick,
     /// When the last task finished after the orphans were cancelled (or
@@ -187,6 +189,7 @@ impl<T> RunReport<T> {
                 MainOutcome::Cancelled => MainOutcome::Cancelled,
                 MainOutcome::Stalled => MainOutcome::Stalled,
             },
+            main_task: self.main_task,
             end_time: self.end_time,
             quiescent_time: self.quiescent_time,
             orphans: self.orphans,
@@ -214,6 +217,7 @@ pub fn run_task<T: Clone + 'static>(sim: &Sim, main: &Task<T>) -> Result<RunRepo
     let phases = drive(sim, main.any(), false);
     let report = phases.map(|p| RunReport {
         main: MainOutcome::of(main.result()),
+        main_task: main.id(),
         end_time: p.end_time,
         quiescent_time: p.quiescent_time,
         orphans: p.orphans,

@@ -5,6 +5,7 @@ use std::fmt;
 use crate::config::Tick;
 use crate::scheduler::ChoicePoint;
 use crate::trace::TaskId;
+use crate::waiting::Waiting;
 
 /// A task that could never run again.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,8 +14,8 @@ pub struct Blocked {
     pub task: TaskId,
     /// Its name.
     pub name: String,
-    /// What it waits on, e.g. `future #3 (hang)` or `task main.0`.
-    pub waiting_on: Option<String>,
+    /// What it waits on (printed `future #3 (hang)` or `task main.0`).
+    pub waiting_on: Option<Waiting>,
 }
 
 /// Nothing is ready and no timer is left: nothing can ever run again.

@@ -12,6 +12,7 @@ use crate::handle::{self, Call};
 use crate::runloop::{LoopInner, Sim};
 use crate::task::{self, Stepper};
 use crate::trace::{Event, Outcome};
+use crate::waiting::Waiting;
 
 /// A done-callback. Waking a task is the common case and needs no box.
 pub(crate) enum Callback {
@@ -211,7 +212,8 @@ pub(crate) trait Waitable {
     fn add_wakeup(&self, task: Rc<dyn Stepper>);
     /// The `CancelledError` it ended with, if it was cancelled.
     fn cancelled_exc(&self) -> Option<Exc>;
-    fn describe(&self) -> String;
+    /// What a task suspended on it waits on.
+    fn waiting(&self) -> Waiting;
 }
 
 /// A `cancel` that replaces `Future.cancel`, as a subclass overriding it.
@@ -263,8 +265,11 @@ impl<T: Clone + 'static> Waitable for FutureCell<T> {
     fn cancelled_exc(&self) -> Option<Exc> {
         self.core.cancelled_exc()
     }
-    fn describe(&self) -> String {
-        format!("future #{} ({})", self.id, self.label)
+    fn waiting(&self) -> Waiting {
+        Waiting::Future {
+            id: self.id,
+            label: self.label,
+        }
     }
 }
 
@@ -308,7 +313,7 @@ impl<T: Clone + 'static> Future<T> {
         assert!(
             !self.done(),
             "InvalidStateError: {} is done",
-            self.0.describe()
+            self.0.waiting()
         );
         self.0.core.finish(State::Done(Ok(value)));
         self.0.trace_done();
@@ -319,7 +324,7 @@ impl<T: Clone + 'static> Future<T> {
         assert!(
             !self.done(),
             "InvalidStateError: {} is done",
-            self.0.describe()
+            self.0.waiting()
         );
         self.0.core.finish(State::Done(Err(exc)));
         self.0.trace_done();

@@ -40,6 +40,7 @@ pub mod scope;
 mod sleep;
 mod task;
 mod trace;
+mod waiting;
 
 pub use config::{Config, Limits, Policy, Profile, Tick, TraceMode};
 pub use error::{Blocked, RunError, StallReport};
@@ -52,3 +53,4 @@ pub use scope::{FutureRef, ScopeEvent, ScopeId};
 pub use sleep::{sleep, Sleep};
 pub use task::{current_task, yield_now, Task, TaskRef, YieldNow};
 pub use trace::{Event, Outcome, Record, TaskId, Trace};
+pub use waiting::Waiting;

@@ -22,6 +22,7 @@ use crate::future::{Source, Waitable};
 use crate::runloop::{get_running_loop, Sim};
 use crate::task::{take_throw, yield_now, yield_to_step, Stepper, Yield, YieldNow};
 use crate::trace::{Event, Outcome};
+use crate::waiting::Waiting;
 
 /// A sleep's future (`loop.create_future()`) and its `TimerHandle`.
 ///
@@ -166,8 +167,11 @@ impl Waitable for SleepCell {
         self.cancelled_with.set(e.clone());
         e
     }
-    fn describe(&self) -> String {
-        format!("future #{} ({})", self.id, Self::LABEL)
+    fn waiting(&self) -> Waiting {
+        Waiting::Future {
+            id: self.id,
+            label: Self::LABEL,
+        }
     }
 }
 

@@ -23,6 +23,7 @@ use crate::handle;
 use crate::runloop::Sim;
 use crate::scope::ScopeId;
 use crate::trace::{Event, Outcome, TaskId};
+use crate::waiting::Waiting;
 
 type Body<T> = Pin<Box<dyn StdFuture<Output = Result<T, Exc>>>>;
 
@@ -339,8 +340,11 @@ impl<T: Clone + 'static> Waitable for TaskCell<T> {
     fn cancelled_exc(&self) -> Option<Exc> {
         self.core.cancelled_exc()
     }
-    fn describe(&self) -> String {
-        format!("task {}", self.hdr.name)
+    fn waiting(&self) -> Waiting {
+        Waiting::Task {
+            id: self.hdr.id,
+            name: self.hdr.name.clone(),
+        }
     }
 }
 
@@ -566,8 +570,8 @@ impl TaskRef {
     }
 
     /// What it waits on (`_fut_waiter`), if suspended on a future or task.
-    pub fn waiting_on(&self) -> Option<String> {
-        self.0.header().fut_waiter().map(|w| w.describe())
+    pub fn waiting_on(&self) -> Option<Waiting> {
+        self.0.header().fut_waiter().map(|w| w.waiting())
     }
 
     /// `add_done_callback`; runs via `call_soon` once the task is done.

@@ -20,7 +20,12 @@ fn a_stall_reports_every_blocked_task_and_what_it_waits_on() {
     let lines: Vec<_> = report
         .blocked
         .iter()
-        .map(|b| (b.name.as_str(), b.waiting_on.clone()))
+        .map(|b| {
+            (
+                b.name.as_str(),
+                b.waiting_on.as_ref().map(ToString::to_string),
+            )
+        })
         .collect();
     assert_eq!(
         lines,

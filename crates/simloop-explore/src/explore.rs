@@ -36,7 +36,7 @@ use std::str::FromStr;
 
 use simloop_asyncio::planted::{self, Bug};
 use simloop_core::{Config, Policy, Profile, RunError, TraceMode};
-use simloop_scenario::{run, run_prepared, timeline, Prepared, Run, Scenario};
+use simloop_scenario::{run, run_prepared, Prepared, Run, Scenario};
 
 use crate::gen::{generate, GenConfig};
 use crate::ordered;
@@ -365,7 +365,7 @@ pub fn shrink_failure(
     let shrunk_message =
         violation_of(&shrunk, seed, profile, invariant).expect("the shrunk scenario still fails");
     let r = run(&shrunk, config(seed, profile, TraceMode::Full)).expect("it ran");
-    let timeline = timeline(&r.sim.trace_ref(), &r.outcome);
+    let timeline = r.timeline();
     Failure {
         seed,
         profile,

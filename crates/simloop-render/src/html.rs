@@ -1,7 +1,8 @@
 //! The timeline as a web page: the SVG inline, a box that shows the details
 //! of whatever the pointer is over, and the text timeline.
 
-use simloop_scenario::{timeline, Run};
+use simloop_asyncio::runner::RunReport;
+use simloop_asyncio::timeline::Words;
 
 use crate::svg::render_svg;
 use crate::text::esc;
@@ -11,9 +12,9 @@ use crate::text::esc;
 /// bar or mark under the pointer (a few lines of inline script; without
 /// script the browser's own tooltips still work), and the text timeline of
 /// `simloop run` under it. No external assets.
-pub fn render_html(run: &Run, title: &str) -> String {
-    let svg = render_svg(run, title);
-    let text = timeline(&run.sim.trace_ref(), &run.outcome);
+pub fn render_html<T>(report: &RunReport<T>, title: &str, words: &dyn Words) -> String {
+    let svg = render_svg(report, title, words);
+    let text = report.timeline(words);
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\

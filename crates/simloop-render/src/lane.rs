@@ -3,37 +3,33 @@
 
 use std::fmt::Write;
 
-use simloop_scenario::TaskOutcome;
-
-use simloop_core::ScopeId;
+use simloop_core::{Outcome, ScopeId};
 
 use crate::model::{Cancel, Fate, Lane, MarkKind, Model, Requester, SpanKind};
 use crate::svg::{
     colour, fate_colour, Picture, BAR_H, BAR_TOP, INDENT, LANE_PAD, NAME_SIZE, NOTE_SIZE,
     SCOPE_ROW, SEM_ROW,
 };
-use crate::text::{clip, esc, exc_short, value_short};
+use crate::text::{clip, esc, exc_short};
 
 /// What is written after a task's bar.
 pub(crate) fn ending(lane: &Lane) -> String {
     let r = &lane.record;
-    let what = match &r.outcome {
-        TaskOutcome::Ok(serde_json::Value::Null) => "returned".to_owned(),
-        TaskOutcome::Ok(v) => format!("returned {}", value_short(v)),
-        TaskOutcome::Error(e) => format!("raised {}", clip(&exc_short(e), 48)),
-        TaskOutcome::Cancelled => "cancelled".to_owned(),
-        TaskOutcome::Stuck => "stuck: never finished".to_owned(),
+    let what = match (&r.outcome, &r.value) {
+        (Some(Outcome::Ok), None) => "returned".to_owned(),
+        (Some(Outcome::Ok), Some(v)) => format!("returned {v}"),
+        (Some(Outcome::Error(e)), _) => format!("raised {}", clip(&exc_short(e), 48)),
+        (Some(Outcome::Cancelled), _) => "cancelled".to_owned(),
+        (None, _) => "stuck: never finished".to_owned(),
     };
     let mut s = match lane.fate {
-        Fate::Orphaned if r.outcome == TaskOutcome::Cancelled => {
-            "orphan: cancelled at shutdown".to_owned()
-        }
+        Fate::Orphaned if r.cancelled() => "orphan: cancelled at shutdown".to_owned(),
         Fate::Orphaned => format!("orphan: {what} after the shutdown cancel"),
         _ => what,
     };
     // A count left over by a task that did not end cancelled is worth
     // seeing (3.11/3.12's TaskGroup leak); cancelled tasks all have one.
-    if r.cancelling > 0 && r.outcome != TaskOutcome::Cancelled {
+    if r.cancelling > 0 && !r.cancelled() {
         let _ = write!(s, " · cancelling()={}", r.cancelling);
     }
     s

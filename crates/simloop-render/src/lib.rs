@@ -1,7 +1,8 @@
 //! Pictures of a run, for people who would rather look at a schedule than
 //! read it.
 //!
-//! - [`render_svg`]: the timeline of a finished [`Run`] as one
+//! - [`render_svg`]: the timeline of a finished run (`asyncio.run`'s
+//!   [`RunReport`], with the program's [`Words`] for its values) as one
 //!   self-contained SVG (no scripts, no external fonts or images): one lane
 //!   per task, nested under its creator; a bar from creation to end coloured
 //!   by how the task ended; arrows for cancel requests; marks for uncancels,
@@ -9,9 +10,11 @@
 //!   blocks; a time axis and a legend.
 //! - [`render_html`]: the same SVG inline in a page that shows the details
 //!   of whatever the pointer is over, with the text timeline below it.
-//! - [`pstree`]: the await tree of a run paused at a tick
-//!   ([`simloop_scenario::run_until`]), like CPython 3.14's
-//!   `python -m asyncio pstree`.
+//! - [`pstree`]: the await tree of a loop's tasks (a run paused at a tick),
+//!   like CPython 3.14's `python -m asyncio pstree`.
+//!
+//! Everything is read from the run report and the trace's typed events, so
+//! any program written with `simloop::asyncio` can be drawn.
 //!
 //! The time axis is a hybrid (module `scale`): every tick in
 //! which something happened gets a shaded column wide enough to show its
@@ -26,19 +29,20 @@
 //! let s = parse_scenario(r#"{"main": [{"task_group": [[{"sleep": 5}], [{"sleep": 9}]]}]}"#)
 //!     .unwrap();
 //! let r = run(&s, Config::new(Profile::Py313)).unwrap();
-//! let svg = simloop_render::render_svg(&r, "two sleepers");
+//! let svg = simloop_render::render_svg(&r.report, "two sleepers", &r.words());
 //! assert_eq!(svg.matches(r#"<g class="lane""#).count(), 3);
 //!
 //! let at_5 = run_until(&s, Config::new(Profile::Py313), 5).unwrap();
 //! assert_eq!(
-//!     simloop_render::pstree(&at_5),
+//!     simloop_render::pstree(at_5.sim()),
 //!     "main        awaits TaskGroup.__aexit__ (waits for its tasks)  cancelling()=0\n\
 //!      └── main.1  awaits sleep                                      cancelling()=0\n\
 //!      finished: main.0 returned at 5\n"
 //! );
 //! ```
 //!
-//! [`Run`]: simloop_scenario::Run
+//! [`RunReport`]: simloop_asyncio::runner::RunReport
+//! [`Words`]: simloop_asyncio::timeline::Words
 
 mod html;
 mod lane;

@@ -8,8 +8,50 @@
 
 use std::collections::BTreeMap;
 
-use simloop_core::{Event, ScopeEvent, ScopeId, TaskId, Tick, TraceMode};
-use simloop_scenario::{Run, TaskOutcome, TaskRecord};
+use simloop_asyncio::runner::RunReport;
+use simloop_asyncio::timeline::Words;
+use simloop_core::{Event, Outcome, ScopeEvent, ScopeId, TaskId, TaskRef, Tick, TraceMode};
+
+/// What the picture knows of a task: its `TaskRef`'s facts, and the
+/// program's short words for what it returned.
+#[derive(Clone, Debug)]
+pub(crate) struct Facts {
+    pub(crate) name: String,
+    /// Its creator's name.
+    pub(crate) parent: Option<String>,
+    pub(crate) created: Tick,
+    pub(crate) done: Option<Tick>,
+    /// How it ended; `None`: stuck.
+    pub(crate) outcome: Option<Outcome>,
+    pub(crate) cancel_requests: u32,
+    pub(crate) uncancels: u32,
+    pub(crate) cancelling: u32,
+    /// What it returned, in the program's words (`None`: nothing to say).
+    pub(crate) value: Option<String>,
+}
+
+impl Facts {
+    fn of(t: &TaskRef, all: &[TaskRef], words: &dyn Words) -> Facts {
+        Facts {
+            name: t.name().to_owned(),
+            parent: t
+                .parent()
+                .and_then(|p| all.get(p.0 as usize))
+                .map(|p| p.name().to_owned()),
+            created: t.created(),
+            done: t.done_at(),
+            outcome: t.outcome(),
+            cancel_requests: t.cancel_requests(),
+            uncancels: t.uncancels(),
+            cancelling: t.cancelling(),
+            value: words.short_value(t.id()),
+        }
+    }
+
+    pub(crate) fn cancelled(&self) -> bool {
+        matches!(self.outcome, Some(Outcome::Cancelled))
+    }
+}
 
 /// A place on the time axis: a tick, and the event's rank among the shown
 /// events of that tick.
@@ -113,7 +155,7 @@ pub(crate) struct Lane {
     pub(crate) depth: usize,
     /// The lane of its creator.
     pub(crate) parent: Option<usize>,
-    pub(crate) record: TaskRecord,
+    pub(crate) record: Facts,
     pub(crate) fate: Fate,
     pub(crate) created: Pos,
     pub(crate) done: Option<Pos>,
@@ -175,12 +217,12 @@ impl Slots {
     }
 }
 
-/// The events the model reads, from the trace or, when the trace was not
-/// kept, made up from the task records (creations and ends only).
-fn events(run: &Run) -> (Vec<(Tick, Event)>, bool) {
-    let trace = run.sim.trace_ref();
-    let hash_only = run.sim.config().trace != TraceMode::Full;
-    if !hash_only {
+/// The events the model reads, from the trace or, when the trace did not
+/// keep the scheduling events, made up from the tasks (creations and ends
+/// only).
+fn events(sim: &simloop_core::Sim, tasks: &[Facts]) -> (Vec<(Tick, Event)>, bool) {
+    let trace = sim.trace_ref();
+    if sim.config().trace == TraceMode::Full {
         let events = trace
             .records()
             .iter()
@@ -188,29 +230,22 @@ fn events(run: &Run) -> (Vec<(Tick, Event)>, bool) {
             .collect();
         return (events, false);
     }
-    let ids: BTreeMap<&str, u32> = run
-        .outcome
-        .tasks
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.name.as_str(), i as u32))
-        .collect();
+    let all = sim.all_tasks();
     // (tick, 0 = created / 1 = done, id)
     let mut keyed = Vec::new();
-    for (i, t) in run.outcome.tasks.iter().enumerate() {
-        let id = simloop_core::TaskId(i as u32);
-        let parent = t
-            .parent
-            .as_deref()
-            .and_then(|p| ids.get(p))
-            .map(|&p| simloop_core::TaskId(p));
-        keyed.push((t.created, 0, i, Event::TaskCreated { task: id, parent }));
-        if let Some(done) = t.done {
-            let outcome = match &t.outcome {
-                TaskOutcome::Error(e) => simloop_core::Outcome::Error(e.clone()),
-                TaskOutcome::Cancelled => simloop_core::Outcome::Cancelled,
-                _ => simloop_core::Outcome::Ok,
-            };
+    for (i, (t, f)) in all.iter().zip(tasks).enumerate() {
+        let id = TaskId(i as u32);
+        keyed.push((
+            f.created,
+            0,
+            i,
+            Event::TaskCreated {
+                task: id,
+                parent: t.parent(),
+            },
+        ));
+        if let (Some(done), Some(outcome)) = (f.done, &f.outcome) {
+            let outcome = outcome.clone();
             keyed.push((done, 1, i, Event::TaskDone { task: id, outcome }));
         }
     }
@@ -219,10 +254,13 @@ fn events(run: &Run) -> (Vec<(Tick, Event)>, bool) {
 }
 
 impl Model {
-    pub(crate) fn new(run: &Run) -> Model {
-        let tasks = &run.outcome.tasks;
+    pub(crate) fn new<T>(report: &RunReport<T>, words: &dyn Words) -> Model {
+        let all = report.tasks();
+        let tasks: Vec<Facts> = all.iter().map(|t| Facts::of(t, &all, words)).collect();
+        let tasks = &tasks;
         let n = tasks.len();
-        let (events, hash_only) = events(run);
+        let (events, hash_only) = events(&report.sim, tasks);
+        let has_orphans = !report.orphans.is_empty();
 
         let mut slots = Slots::default();
         let mut created = vec![None; n];
@@ -254,11 +292,11 @@ impl Model {
                 }
                 Event::TaskDone { task, .. } if in_range(task.0) => {
                     let t = task.0 as usize;
-                    main_done |= t == 0;
+                    main_done |= TaskId(t as u32) == report.main_task;
                     let at = slots.next(tick);
                     end_wait(&mut spans[t], &mut interrupted[t], at);
                     done[t] = Some(at);
-                    if t == 0 && !run.outcome.orphans.is_empty() {
+                    if TaskId(t as u32) == report.main_task && has_orphans {
                         shutdown = Some(at);
                     }
                 }
@@ -324,11 +362,11 @@ impl Model {
             .map(|&(task, depth)| {
                 let record = tasks[task].clone();
                 let fate = match &record.outcome {
-                    TaskOutcome::Stuck => Fate::Stuck,
-                    _ if run.outcome.orphans.contains(&record.name) => Fate::Orphaned,
-                    TaskOutcome::Ok(_) => Fate::Returned,
-                    TaskOutcome::Error(_) => Fate::Raised,
-                    TaskOutcome::Cancelled => Fate::Cancelled,
+                    None => Fate::Stuck,
+                    _ if report.orphans.contains(&TaskId(task as u32)) => Fate::Orphaned,
+                    Some(Outcome::Ok) => Fate::Returned,
+                    Some(Outcome::Error(_)) => Fate::Raised,
+                    Some(Outcome::Cancelled) => Fate::Cancelled,
                 };
                 let parent = record
                     .parent
@@ -453,7 +491,7 @@ fn mark(spans: &mut Vec<Span>, marks: &mut Vec<Mark>, shown: Shown, at: Pos) {
 
 /// Task ids with their depth, each task after its creator, siblings in
 /// creation order; a task whose creator is unknown is a root.
-fn tree_order(tasks: &[TaskRecord]) -> Vec<(usize, usize)> {
+fn tree_order(tasks: &[Facts]) -> Vec<(usize, usize)> {
     let index: BTreeMap<&str, usize> = tasks
         .iter()
         .enumerate()

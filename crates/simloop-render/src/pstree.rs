@@ -10,33 +10,9 @@
 
 use std::fmt::Write;
 
-use simloop_core::{Outcome, TaskRef};
-use simloop_scenario::Paused;
+use simloop_core::{Outcome, Sim, Waiting};
 
 use crate::text::exc_short;
-
-/// What a task is suspended on.
-enum Waits {
-    Task(String),
-    Future(String),
-    Nothing,
-}
-
-/// `TaskRef::waiting_on` reads `task NAME` or `future #N (LABEL)`.
-fn waits(t: &TaskRef) -> Waits {
-    match t.waiting_on() {
-        None => Waits::Nothing,
-        Some(w) => match w.strip_prefix("task ") {
-            Some(name) => Waits::Task(name.to_owned()),
-            None => {
-                let label = w
-                    .split_once(" (")
-                    .map_or(w.as_str(), |(_, l)| l.strip_suffix(')').unwrap_or(l));
-                Waits::Future(label.to_owned())
-            }
-        },
-    }
-}
 
 /// Words for a future's label (the name simloop gave the future).
 fn future_words(label: &str) -> String {
@@ -52,14 +28,14 @@ fn future_words(label: &str) -> String {
     }
 }
 
-/// The await tree of `paused` at its tick, box-drawing lines like
-/// `pstree`, then the tasks already finished.
-pub fn pstree(paused: &Paused) -> String {
-    let tasks = paused.tasks();
+/// The await tree of the tasks of `sim` (a run paused at a tick, say by
+/// `simloop_scenario::run_until`), box-drawing lines like `pstree`, then
+/// the tasks already finished.
+pub fn pstree(sim: &Sim) -> String {
+    let tasks = sim.all_tasks();
     let n = tasks.len();
     let live: Vec<bool> = tasks.iter().map(|t| !t.done()).collect();
-    let id_of = |name: &str| tasks.iter().position(|t| t.name() == name);
-    let waits: Vec<Waits> = tasks.iter().map(waits).collect();
+    let waits: Vec<Option<Waiting>> = tasks.iter().map(|t| t.waiting_on()).collect();
 
     // Creator first (when pending), then the awaiting task where that
     // does not make a cycle.
@@ -72,10 +48,11 @@ pub fn pstree(paused: &Paused) -> String {
         })
         .collect();
     for t in (0..n).filter(|&t| live[t]) {
-        if let Waits::Task(name) = &waits[t] {
-            let Some(u) = id_of(name).filter(|&u| live[u]) else {
+        if let Some(Waiting::Task { id, .. }) = &waits[t] {
+            let u = id.0 as usize;
+            if !live[u] {
                 continue;
-            };
+            }
             let mut a = Some(t);
             let mut cycle = false;
             while let Some(x) = a {
@@ -115,9 +92,9 @@ pub fn pstree(paused: &Paused) -> String {
             }
         }
         let what = match &waits[t] {
-            Waits::Task(u) => format!("awaits task {u}"),
-            Waits::Future(label) => format!("awaits {}", future_words(label)),
-            Waits::Nothing => "ready to run".to_owned(),
+            Some(Waiting::Task { name, .. }) => format!("awaits task {name}"),
+            Some(Waiting::Future { label, .. }) => format!("awaits {}", future_words(label)),
+            None => "ready to run".to_owned(),
         };
         rows.push((name, what, task.cancelling()));
         let kids = &children[t];

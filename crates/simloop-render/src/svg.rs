@@ -18,8 +18,9 @@
 
 use std::fmt::Write;
 
+use simloop_asyncio::runner::RunReport;
+use simloop_asyncio::timeline::Words;
 use simloop_core::Policy;
-use simloop_scenario::{summary, Run};
 
 use crate::lane::{ending, lane_height};
 use crate::legend;
@@ -74,16 +75,17 @@ pub(crate) fn fate_colour(f: Fate) -> &'static str {
 /// (e.g. the scenario's name). The subtitle names the CPython profile and
 /// the policy of the run and summarises its outcome.
 ///
-/// The run needs its full trace ([`simloop_core::TraceMode::Full`], the
-/// default); with only a trace hash, the picture shows task lifetimes and
-/// says that the rest was not recorded.
-pub fn render_svg(run: &Run, title: &str) -> String {
-    Picture::new(run, title).svg()
+/// `words` says what tasks returned (and prints exceptions in the
+/// summary). The run needs its full trace
+/// ([`simloop_core::TraceMode::Full`], the default); without it, the
+/// picture shows task lifetimes and says that the rest was not recorded.
+pub fn render_svg<T>(report: &RunReport<T>, title: &str, words: &dyn Words) -> String {
+    Picture::new(report, words, title).svg()
 }
 
 /// Text lines under the title.
-fn subtitle(run: &Run, model: &Model) -> Vec<String> {
-    let config = run.sim.config();
+fn subtitle<T>(report: &RunReport<T>, words: &dyn Words, model: &Model) -> Vec<String> {
+    let config = report.sim.config();
     let policy = match &config.policy {
         Policy::Asyncio => "asyncio policy (CPython's own order)".to_owned(),
         Policy::Seeded { seed, jitter: 0 } => format!("seeded policy, seed {seed}"),
@@ -98,7 +100,8 @@ fn subtitle(run: &Run, model: &Model) -> Vec<String> {
         config.profile.name()
     )];
     lines.extend(
-        summary(&run.outcome)
+        report
+            .summary(words)
             .lines()
             .map(|l| l.trim().trim_start_matches("outcome: ").to_owned()),
     );
@@ -129,9 +132,9 @@ pub(crate) struct Picture<'a> {
 }
 
 impl<'a> Picture<'a> {
-    fn new(run: &Run, title: &'a str) -> Picture<'a> {
-        let model = Model::new(run);
-        let subtitle = subtitle(run, &model);
+    fn new<T>(report: &RunReport<T>, words: &dyn Words, title: &'a str) -> Picture<'a> {
+        let model = Model::new(report, words);
+        let subtitle = subtitle(report, words, &model);
         let names_w = model
             .lanes
             .iter()
@@ -380,15 +383,23 @@ const DEFS: &str = "<defs>\
 
 /// Ticks of the run that have a column (for tests of the layout).
 #[cfg(test)]
-pub(crate) fn column_ticks(run: &Run) -> Vec<simloop_core::Tick> {
-    Model::new(run).columns.iter().map(|c| c.0).collect()
+pub(crate) fn column_ticks(run: &simloop_scenario::Run) -> Vec<simloop_core::Tick> {
+    Model::new(&run.report, &run.words())
+        .columns
+        .iter()
+        .map(|c| c.0)
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use simloop_core::{Config, Profile};
-    use simloop_scenario::{parse_scenario, run};
+    use simloop_scenario::{parse_scenario, run, Run};
+
+    fn render(r: &Run, title: &str) -> String {
+        render_svg(&r.report, title, &r.words())
+    }
 
     fn go(json: &str) -> Run {
         run(&parse_scenario(json).unwrap(), Config::new(Profile::Py313)).unwrap()
@@ -397,7 +408,7 @@ mod tests {
     #[test]
     fn same_run_same_bytes() {
         let s = r#"{"main": [{"gather": [[{"sleep": 5}], [{"raise": "Boom"}]]}]}"#;
-        assert_eq!(render_svg(&go(s), "x"), render_svg(&go(s), "x"));
+        assert_eq!(render(&go(s), "x"), render(&go(s), "x"));
     }
 
     #[test]
@@ -411,7 +422,7 @@ mod tests {
         let s = r#"{"main": [{"gather": [[{"sleep": 5}], [{"raise": "Boom"}]]}]}"#;
         let config = Config::new(Profile::Py313).trace(simloop_core::TraceMode::HashOnly);
         let r = run(&parse_scenario(s).unwrap(), config).unwrap();
-        let svg = render_svg(&r, "hash only");
+        let svg = render(&r, "hash only");
         assert_eq!(svg.matches("<g class=\"lane\"").count(), 3);
         assert!(svg.contains("only the trace hash was kept"));
         assert_eq!(column_ticks(&r), [0]);
@@ -419,7 +430,7 @@ mod tests {
 
     #[test]
     fn a_title_is_escaped() {
-        let svg = render_svg(&go(r#"{"main": [{"return": "<&>"}]}"#), "a <b> & c");
+        let svg = render(&go(r#"{"main": [{"return": "<&>"}]}"#), "a <b> & c");
         assert!(svg.contains("a &lt;b&gt; &amp; c"));
         assert!(svg.contains("returned &quot;&lt;&amp;&gt;&quot;"));
     }

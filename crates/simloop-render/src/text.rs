@@ -1,7 +1,6 @@
-//! Words for the picture: XML escaping, short labels for values and
-//! exceptions, and text widths for layout.
+//! Words for the picture: XML escaping, short labels for exceptions, and
+//! text widths for layout.
 
-use serde_json::Value;
 use simloop_core::Exc;
 
 /// `s` with `& < > " '` escaped, for XML text and attribute values.
@@ -40,11 +39,6 @@ pub(crate) fn exc_short(e: &Exc) -> String {
         }
         None => e.class_name().to_owned(),
     }
-}
-
-/// A returned value as compact JSON, clipped.
-pub(crate) fn value_short(v: &Value) -> String {
-    clip(&v.to_string(), 28)
 }
 
 /// Width in pixels of `s` in the monospace font at `size` px: every font

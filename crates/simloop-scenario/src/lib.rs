@@ -15,7 +15,8 @@
 //! - [`run`]: run a scenario like `asyncio.run(main())` on simloop's loop
 //!   (the Python program behind each step is in `docs/scenario-semantics.md`),
 //!   giving an [`Outcome`] that prints as the spec's outcome JSON;
-//!   [`timeline`] renders the run for a reader, [`check_expect`] compares an
+//!   [`Run::timeline`] renders the run for a reader (in the words of
+//!   [`JsonWords`]), [`check_expect`] compares an
 //!   outcome with a scenario's `expect`; [`run_until`] stops a run at a
 //!   tick with its tasks live, to look at them ([`Paused`]);
 //!   [`run_prepared`] runs a scenario compiled once ([`Prepared`]) as often
@@ -67,5 +68,5 @@ pub use pause::{run_until, Paused};
 pub use plan::Prepared;
 pub use run::{run, run_prepared, Run};
 pub use simloop_asyncio::runner::{Escape, EscapeScope};
-pub use timeline::{summary, timeline};
+pub use timeline::JsonWords;
 pub use validate::validate;
