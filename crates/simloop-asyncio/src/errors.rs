@@ -31,69 +31,9 @@
 //! it caught, raise a new exception, or raise an existing one it awaited).
 
 use std::fmt;
-use std::rc::Rc;
 
 use simloop_core::Exc;
-
-/// One class of an `except` clause's class tuple.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ExcKind {
-    /// The class with this name: matches a plain exception (not a group)
-    /// whose `type(e).__name__` is the name. Scenario user classes have no
-    /// hierarchy between them, so this is an exact match. Covers
-    /// `CancelledError`, `TimeoutError`, `KeyboardInterrupt`, ...
-    Class(Rc<str>),
-    /// `Exception`: every exception deriving from it, including
-    /// `ExceptionGroup`s and `TimeoutError`, but not `CancelledError`,
-    /// `BaseException`-only classes or a `BaseExceptionGroup`.
-    Exception,
-    /// `BaseException`: everything.
-    BaseException,
-    /// `BaseExceptionGroup` (spelled `ExceptionGroup` in scenarios): every
-    /// exception group. Not allowed in `except*`.
-    ExceptionGroup,
-}
-
-impl ExcKind {
-    /// The kind a scenario names: the reserved names `Exception`,
-    /// `BaseException` and `ExceptionGroup`, else a class name.
-    pub fn from_name(name: &str) -> ExcKind {
-        match name {
-            "Exception" => ExcKind::Exception,
-            "BaseException" => ExcKind::BaseException,
-            "ExceptionGroup" => ExcKind::ExceptionGroup,
-            _ => ExcKind::Class(name.into()),
-        }
-    }
-
-    /// `isinstance(exc, K)`.
-    pub fn matches(&self, exc: &Exc) -> bool {
-        match self {
-            ExcKind::Class(name) => exc.members().is_none() && exc.class_name() == &**name,
-            ExcKind::Exception => exc.is_exception(),
-            ExcKind::BaseException => true,
-            ExcKind::ExceptionGroup => exc.members().is_some(),
-        }
-    }
-}
-
-/// [`ExcKind::from_name`].
-impl From<&str> for ExcKind {
-    fn from(name: &str) -> ExcKind {
-        ExcKind::from_name(name)
-    }
-}
-
-impl fmt::Display for ExcKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ExcKind::Class(name) => f.write_str(name),
-            ExcKind::Exception => f.write_str("Exception"),
-            ExcKind::BaseException => f.write_str("BaseException"),
-            ExcKind::ExceptionGroup => f.write_str("ExceptionGroup"),
-        }
-    }
-}
+pub use simloop_core::ExcKind;
 
 /// The class tuple of an `except (K1, K2, ...)` or `except* (K1, ...)` clause.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -102,8 +42,8 @@ pub struct Matcher {
 }
 
 impl Matcher {
-    /// A clause catching any of `kinds`: [`ExcKind`]s, or names as
-    /// scenarios spell them (see [`ExcKind::from_name`]).
+    /// A clause catching any of `kinds`: [`ExcKind`]s, or names (see
+    /// [`ExcKind::from_name`]).
     pub fn new<K: Into<ExcKind>>(kinds: impl IntoIterator<Item = K>) -> Matcher {
         Matcher {
             kinds: kinds.into_iter().map(Into::into).collect(),

@@ -106,7 +106,7 @@ fn kinds_from_names() {
         ExcKind::from_name("ExceptionGroup"),
         ExcKind::ExceptionGroup
     );
-    assert_eq!(ExcKind::from_name("Boom"), ExcKind::Class("Boom".into()));
+    assert_eq!(ExcKind::from_name("Boom"), ExcKind::User("Boom".into()));
     assert_eq!(m(&["A"]).to_string(), "A");
     assert_eq!(m(&["A", "Exception"]).to_string(), "(A, Exception)");
 }

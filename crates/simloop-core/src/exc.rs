@@ -10,12 +10,13 @@ use std::rc::Rc;
 use crate::fold;
 
 /// A raised Python exception: `CancelledError`, an exception of a named class,
-/// or an exception group.
+/// or an exception group. Which classes an `except` clause names, and which
+/// a scenario raises, is an [`ExcKind`].
 #[derive(Clone)]
 pub struct Exc(Rc<Inner>);
 
 struct Inner {
-    kind: Kind,
+    shape: Shape,
     message: Option<Rc<str>>,
     /// [`Exc::is_exception`], worked out once: a group's answer depends on
     /// every member, and asking at every level of a nested group would cost
@@ -29,13 +30,13 @@ struct Inner {
 
 impl Inner {
     fn fingerprint(&self) -> u64 {
-        let h = match &self.kind {
-            Kind::Cancelled => fold::word(fold::SEED, 0),
-            Kind::Class { name, base_only } => fold::word(
+        let h = match &self.shape {
+            Shape::Cancelled => fold::word(fold::SEED, 0),
+            Shape::Class { name, base_only } => fold::word(
                 fold::text(fold::word(fold::SEED, 1), name),
                 u64::from(*base_only),
             ),
-            Kind::Group { members } => members.iter().fold(
+            Shape::Group { members } => members.iter().fold(
                 fold::word(fold::word(fold::SEED, 2), members.len() as u64),
                 |h, m| fold::word(h, m.0.fingerprint),
             ),
@@ -47,10 +48,9 @@ impl Inner {
     }
 }
 
-/// What an exception is.
+/// What an exception is made of.
 #[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum Kind {
+enum Shape {
     /// `asyncio.CancelledError` (a `BaseException`).
     Cancelled,
     /// An instance of the class with this name. `base_only` marks classes that
@@ -73,13 +73,13 @@ pub enum Kind {
 impl Exc {
     /// `CancelledError(msg)`.
     pub fn cancelled(message: Option<Rc<str>>) -> Exc {
-        Exc::with(Kind::Cancelled, message)
+        Exc::with(Shape::Cancelled, message)
     }
 
     /// An instance of the (`Exception`-derived) class `name`.
     pub fn new(name: &str) -> Exc {
         Exc::with(
-            Kind::Class {
+            Shape::Class {
                 name: name.into(),
                 base_only: false,
             },
@@ -90,7 +90,7 @@ impl Exc {
     /// An instance of class `name` with a message, e.g. `RuntimeError("...")`.
     pub fn with_message(name: &str, message: &str) -> Exc {
         Exc::with(
-            Kind::Class {
+            Shape::Class {
                 name: name.into(),
                 base_only: false,
             },
@@ -101,7 +101,7 @@ impl Exc {
     /// An instance of a `BaseException`-only class such as `KeyboardInterrupt`.
     pub fn base(name: &str) -> Exc {
         Exc::with(
-            Kind::Class {
+            Shape::Class {
                 name: name.into(),
                 base_only: true,
             },
@@ -118,21 +118,21 @@ impl Exc {
     /// is not an `Exception`; see [`Exc::is_exception`]).
     pub fn group(message: &str, members: Vec<Exc>) -> Exc {
         Exc::with(
-            Kind::Group {
+            Shape::Group {
                 members: members.into(),
             },
             Some(message.into()),
         )
     }
 
-    fn with(kind: Kind, message: Option<Rc<str>>) -> Exc {
-        let is_exception = match &kind {
-            Kind::Cancelled => false,
-            Kind::Class { base_only, .. } => !base_only,
-            Kind::Group { members } => members.iter().all(Exc::is_exception),
+    fn with(shape: Shape, message: Option<Rc<str>>) -> Exc {
+        let is_exception = match &shape {
+            Shape::Cancelled => false,
+            Shape::Class { base_only, .. } => !base_only,
+            Shape::Group { members } => members.iter().all(Exc::is_exception),
         };
         let mut e = Inner {
-            kind,
+            shape,
             message,
             is_exception,
             fingerprint: 0,
@@ -148,11 +148,6 @@ impl Exc {
         self.0.fingerprint
     }
 
-    /// What this exception is.
-    pub fn kind(&self) -> &Kind {
-        &self.0.kind
-    }
-
     /// The message (`str(exc)` for a leaf, `eg.message` for a group).
     pub fn message(&self) -> Option<&str> {
         self.0.message.as_deref()
@@ -160,23 +155,23 @@ impl Exc {
 
     /// Is it a `CancelledError`?
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.0.kind, Kind::Cancelled)
+        matches!(self.0.shape, Shape::Cancelled)
     }
 
     /// The class name as `type(e).__name__` gives it.
     pub fn class_name(&self) -> &str {
-        match &self.0.kind {
-            Kind::Cancelled => "CancelledError",
-            Kind::Class { name, .. } => name,
-            Kind::Group { .. } if self.is_exception() => "ExceptionGroup",
-            Kind::Group { .. } => "BaseExceptionGroup",
+        match &self.0.shape {
+            Shape::Cancelled => "CancelledError",
+            Shape::Class { name, .. } => name,
+            Shape::Group { .. } if self.is_exception() => "ExceptionGroup",
+            Shape::Group { .. } => "BaseExceptionGroup",
         }
     }
 
     /// The members of a group, `None` for a leaf.
     pub fn members(&self) -> Option<&[Exc]> {
-        match &self.0.kind {
-            Kind::Group { members } => Some(members),
+        match &self.0.shape {
+            Shape::Group { members } => Some(members),
             _ => None,
         }
     }
@@ -227,6 +222,103 @@ impl fmt::Display for Exc {
             (Some(msg), None) => write!(f, "({msg:?})"),
             (None, None) => Ok(()),
         }
+    }
+}
+
+/// An exception class as a program names it, in `raise K` and in
+/// `except K` / `except* K` clauses: the one vocabulary of exception kinds
+/// that the core, the combinators' matchers and the scenario format share.
+///
+/// Every name that is not reserved names a class deriving from `Exception`
+/// ([`ExcKind::User`]), with no hierarchy between such classes (a user
+/// `ValueError` is not Python's builtin).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExcKind {
+    /// `asyncio.CancelledError`: a cancellation (a `BaseException`).
+    CancelledError,
+    /// The builtin `TimeoutError`, raised by `asyncio.timeout`.
+    TimeoutError,
+    /// `Exception`: matches every exception deriving from it, groups of
+    /// them included, but not a cancellation.
+    Exception,
+    /// `BaseException`: matches everything. Cannot be raised.
+    BaseException,
+    /// `BaseExceptionGroup` (spelled `ExceptionGroup` in scenarios):
+    /// matches any exception group. Cannot be raised, nor caught by
+    /// `except*`.
+    ExceptionGroup,
+    /// A class deriving from `Exception`, by name.
+    User(std::sync::Arc<str>),
+}
+
+impl ExcKind {
+    /// The reserved names, which never make an [`ExcKind::User`].
+    pub const RESERVED: [&'static str; 5] = [
+        "CancelledError",
+        "TimeoutError",
+        "Exception",
+        "BaseException",
+        "ExceptionGroup",
+    ];
+
+    /// The kind `name` means: a reserved variant, or [`ExcKind::User`] for
+    /// anything else (not checked to be a Python identifier).
+    pub fn from_name(name: &str) -> ExcKind {
+        match name {
+            "CancelledError" => ExcKind::CancelledError,
+            "TimeoutError" => ExcKind::TimeoutError,
+            "Exception" => ExcKind::Exception,
+            "BaseException" => ExcKind::BaseException,
+            "ExceptionGroup" => ExcKind::ExceptionGroup,
+            _ => ExcKind::User(name.into()),
+        }
+    }
+
+    /// The class name, as written in scenarios and outcomes.
+    pub fn name(&self) -> &str {
+        match self {
+            ExcKind::CancelledError => "CancelledError",
+            ExcKind::TimeoutError => "TimeoutError",
+            ExcKind::Exception => "Exception",
+            ExcKind::BaseException => "BaseException",
+            ExcKind::ExceptionGroup => "ExceptionGroup",
+            ExcKind::User(name) => name,
+        }
+    }
+
+    /// `isinstance(exc, K)`. A named class matches a plain exception (not
+    /// a group) of exactly that class.
+    pub fn matches(&self, exc: &Exc) -> bool {
+        match self {
+            ExcKind::Exception => exc.is_exception(),
+            ExcKind::BaseException => true,
+            ExcKind::ExceptionGroup => exc.members().is_some(),
+            ExcKind::CancelledError => exc.is_cancelled(),
+            named => exc.members().is_none() && exc.class_name() == named.name(),
+        }
+    }
+
+    /// A new instance, as `raise K()` makes it; `None` for the kinds that
+    /// cannot be raised (`BaseException`, `ExceptionGroup`).
+    pub fn instance(&self) -> Option<Exc> {
+        match self {
+            ExcKind::CancelledError => Some(Exc::cancelled(None)),
+            ExcKind::BaseException | ExcKind::ExceptionGroup => None,
+            named => Some(Exc::new(named.name())),
+        }
+    }
+}
+
+/// [`ExcKind::from_name`].
+impl From<&str> for ExcKind {
+    fn from(name: &str) -> ExcKind {
+        ExcKind::from_name(name)
+    }
+}
+
+impl fmt::Display for ExcKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 

@@ -44,7 +44,7 @@ mod waiting;
 
 pub use config::{Config, Limits, Policy, Profile, Tick, TraceMode};
 pub use error::{Blocked, RunError, StallReport};
-pub use exc::{Exc, Kind};
+pub use exc::{Exc, ExcKind};
 pub use future::{Await, CallbackId, Future, WeakFuture};
 pub use handle::Handle;
 pub use runloop::{get_running_loop, spawn, Sim};

@@ -52,24 +52,44 @@ impl FutureRef {
 }
 
 /// `asyncio.wait`'s `return_when`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum ReturnWhen {
-    /// `FIRST_COMPLETED`.
-    FirstCompleted,
-    /// `FIRST_EXCEPTION`.
-    FirstException,
-    /// `ALL_COMPLETED`.
+    /// `ALL_COMPLETED`, the default: return when all are done.
+    #[default]
     AllCompleted,
+    /// `FIRST_COMPLETED`: return when any child finishes or is cancelled.
+    FirstCompleted,
+    /// `FIRST_EXCEPTION`: return when any child raises (not when one is
+    /// cancelled), or when all are done.
+    FirstException,
 }
 
 impl ReturnWhen {
-    /// CPython's constant: `FIRST_COMPLETED`...
-    pub fn name(self) -> &'static str {
+    /// Every value.
+    pub const ALL: [ReturnWhen; 3] = [
+        ReturnWhen::AllCompleted,
+        ReturnWhen::FirstCompleted,
+        ReturnWhen::FirstException,
+    ];
+
+    /// CPython's constant: `ALL_COMPLETED`...
+    pub fn as_str(self) -> &'static str {
         match self {
+            ReturnWhen::AllCompleted => "ALL_COMPLETED",
             ReturnWhen::FirstCompleted => "FIRST_COMPLETED",
             ReturnWhen::FirstException => "FIRST_EXCEPTION",
-            ReturnWhen::AllCompleted => "ALL_COMPLETED",
         }
+    }
+
+    /// The value named `name`, if any.
+    pub fn from_name(name: &str) -> Option<ReturnWhen> {
+        ReturnWhen::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+}
+
+impl fmt::Display for ReturnWhen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -8,8 +8,6 @@
 //! rejects them, and the parsers call it, so a parsed scenario is valid.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -315,109 +313,10 @@ pub struct Clause {
     pub body: Block,
 }
 
-/// An exception kind, as named in `raise` and in `except` clauses.
-///
-/// Every identifier that is not reserved names a fresh user class deriving
-/// from `Exception`, with no hierarchy between user classes (a user
-/// `ValueError` is not Python's builtin).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Kind {
-    /// `asyncio.CancelledError`: a cancellation (a `BaseException`).
-    CancelledError,
-    /// The builtin `TimeoutError`, raised by `asyncio.timeout`.
-    TimeoutError,
-    /// Matches every non-cancellation error.
-    Exception,
-    /// Matches everything. Cannot be raised.
-    BaseException,
-    /// Matches any exception group. Cannot be raised, nor caught by
-    /// `except*`.
-    ExceptionGroup,
-    /// A user class deriving from `Exception`; the name is a Python
-    /// identifier that is not reserved.
-    User(Arc<str>),
-}
+/// An exception kind, as named in `raise` and in `except` clauses: the
+/// core's [`ExcKind`](simloop_core::ExcKind), under the format's name.
+pub use simloop_core::ExcKind as Kind;
 
-impl Kind {
-    /// The reserved names, which never make a [`Kind::User`].
-    pub const RESERVED: [&'static str; 5] = [
-        "CancelledError",
-        "TimeoutError",
-        "Exception",
-        "BaseException",
-        "ExceptionGroup",
-    ];
-
-    /// The kind a scenario means by `name`: a reserved variant, or
-    /// [`Kind::User`] for anything else (not checked to be an identifier;
-    /// [`validate`](crate::validate) does that).
-    pub fn from_name(name: &str) -> Kind {
-        match name {
-            "CancelledError" => Kind::CancelledError,
-            "TimeoutError" => Kind::TimeoutError,
-            "Exception" => Kind::Exception,
-            "BaseException" => Kind::BaseException,
-            "ExceptionGroup" => Kind::ExceptionGroup,
-            _ => Kind::User(Arc::from(name)),
-        }
-    }
-
-    /// The class name, as written in scenarios and outcomes (`{"kind": K}`).
-    pub fn name(&self) -> &str {
-        match self {
-            Kind::CancelledError => "CancelledError",
-            Kind::TimeoutError => "TimeoutError",
-            Kind::Exception => "Exception",
-            Kind::BaseException => "BaseException",
-            Kind::ExceptionGroup => "ExceptionGroup",
-            Kind::User(name) => name,
-        }
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// `asyncio.wait(..., return_when=...)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum ReturnWhen {
-    /// `ALL_COMPLETED`, the default.
-    #[default]
-    AllCompleted,
-    /// `FIRST_COMPLETED`.
-    FirstCompleted,
-    /// `FIRST_EXCEPTION`.
-    FirstException,
-}
-
-impl ReturnWhen {
-    /// Every value, in the spec's order.
-    pub const ALL: [ReturnWhen; 3] = [
-        ReturnWhen::AllCompleted,
-        ReturnWhen::FirstCompleted,
-        ReturnWhen::FirstException,
-    ];
-
-    /// The asyncio constant's name, as written in scenarios.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReturnWhen::AllCompleted => "ALL_COMPLETED",
-            ReturnWhen::FirstCompleted => "FIRST_COMPLETED",
-            ReturnWhen::FirstException => "FIRST_EXCEPTION",
-        }
-    }
-
-    /// The value named `name`, if any.
-    pub fn from_name(name: &str) -> Option<ReturnWhen> {
-        ReturnWhen::ALL.into_iter().find(|r| r.as_str() == name)
-    }
-}
-
-impl fmt::Display for ReturnWhen {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// `asyncio.wait(..., return_when=...)`: the core's
+/// [`ReturnWhen`](simloop_core::scope::ReturnWhen).
+pub use simloop_core::scope::ReturnWhen;

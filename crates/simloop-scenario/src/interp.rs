@@ -19,10 +19,10 @@ use simloop_asyncio::locks::Semaphore;
 use simloop_asyncio::shield::shield;
 use simloop_asyncio::taskgroup::TaskGroup;
 use simloop_asyncio::timeout::timeout;
-use simloop_asyncio::wait::{wait, ReturnWhen as AReturnWhen};
+use simloop_asyncio::wait::wait;
 use simloop_core::{current_task, get_running_loop, sleep, Exc, Sim, Task, TaskId};
 
-use crate::format::{Kind, ReturnWhen};
+use crate::format::Kind;
 use crate::outcome::error_json;
 use crate::plan::{ChildOp, ClauseOp, Op, Plan, Span};
 
@@ -160,12 +160,10 @@ fn push_decimal(s: &mut String, n: u32) {
     s.push(char::from(b'0' + (n % 10) as u8));
 }
 
-/// The exception `{"raise": K}` raises.
+/// The exception `{"raise": K}` raises (validation rejects the kinds that
+/// cannot be raised).
 fn raise(kind: &Kind) -> Exc {
-    match kind {
-        Kind::CancelledError => Exc::cancelled(None),
-        other => Exc::new(other.name()),
-    }
+    kind.instance().expect("validated: a raisable kind")
 }
 
 /// A child's result as an item of a list value.
@@ -227,12 +225,7 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
             cancel_pending,
         } => {
             let ts = ix.create_children(*children);
-            let rw = match return_when {
-                ReturnWhen::AllCompleted => AReturnWhen::AllCompleted,
-                ReturnWhen::FirstCompleted => AReturnWhen::FirstCompleted,
-                ReturnWhen::FirstException => AReturnWhen::FirstException,
-            };
-            let r = wait(ts.clone(), rw, *timeout).await;
+            let r = wait(ts.clone(), *return_when, *timeout).await;
             let r = r.map(|(done, pending)| {
                 if *cancel_pending {
                     for t in ts.iter().filter(|t| pending.iter().any(|p| p.same(t))) {
