@@ -3,23 +3,27 @@
 //!
 //! Each [`Bug`] is a small `if planted::on(Bug::X) { ... }` branch at one
 //! place in one combinator, imitating a real mistake (its docs say which).
-//! They are compiled in and off by default; [`enable`] switches one on for
-//! the calling thread only, until the returned [`Guard`] drops, so that
-//! seeds explored on several threads each run with the bug their thread
-//! set (and the loop, being single-threaded, sees one setting for a whole
-//! run). Nothing else switches them on: no environment variable, no
-//! command-line flag but `selftest`.
+//! Only a build with the cargo feature `planted` ([`AVAILABLE`]) can switch
+//! them on: in every other build [`on`] is `false` and the branches compile
+//! away. There, [`enable`] switches one on for the calling thread only,
+//! until the returned [`Guard`] drops, so that seeds explored on several
+//! threads each run with the bug their thread set (and the loop, being
+//! single-threaded, sees one setting for a whole run). Nothing else
+//! switches them on: no environment variable, no command-line flag but
+//! `selftest`.
 //!
 //! ```
 //! use simloop_asyncio::planted::{self, Bug};
 //!
 //! assert!(!planted::on(Bug::SemaphoreReleaseTwice));
+//! # if planted::AVAILABLE {
 //! {
 //!     let _bug = planted::enable(Bug::SemaphoreReleaseTwice);
 //!     assert!(planted::on(Bug::SemaphoreReleaseTwice));
 //!     assert!(!planted::on(Bug::GatherCompletionOrder));
 //! }
 //! assert!(!planted::on(Bug::SemaphoreReleaseTwice));
+//! # }
 //! ```
 //!
 //! Not planted:
@@ -143,6 +147,10 @@ impl FromStr for Bug {
     }
 }
 
+/// Was this build made with the planted bugs (the cargo feature
+/// `planted`)? Without them [`enable`] changes nothing.
+pub const AVAILABLE: bool = cfg!(feature = "planted");
+
 thread_local! {
     /// The bug switched on in this thread, if any.
     static ACTIVE: Cell<Option<Bug>> = const { Cell::new(None) };
@@ -151,19 +159,20 @@ thread_local! {
     static LEAK: Cell<u64> = const { Cell::new(0) };
 }
 
-/// Is `bug` switched on in this thread?
-#[inline]
+/// Is `bug` switched on in this thread? Never in a build without
+/// [`AVAILABLE`] planted bugs.
+#[inline(always)]
 pub fn on(bug: Bug) -> bool {
-    ACTIVE.with(Cell::get) == Some(bug)
+    AVAILABLE && ACTIVE.with(Cell::get) == Some(bug)
 }
 
 /// The bug switched on in this thread, if any.
 pub fn active() -> Option<Bug> {
-    ACTIVE.with(Cell::get)
+    ACTIVE.with(Cell::get).filter(|_| AVAILABLE)
 }
 
 /// Switch `bug` on in this thread (and any other off) until the guard
-/// drops.
+/// drops. Changes nothing unless the build has them ([`AVAILABLE`]).
 pub fn enable(bug: Bug) -> Guard {
     set(Some(bug))
 }
@@ -204,7 +213,7 @@ pub(crate) fn leaked_counter() -> u64 {
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "planted"))]
 mod tests {
     use super::*;
 

@@ -116,7 +116,8 @@ pub struct ExploreConfig {
     pub shrink_calls: usize,
     /// A planted bug switched on in every thread that runs or shrinks a
     /// seed ([`planted`]); `None`, the default, runs the real
-    /// combinators. For `selftest` and tests only.
+    /// combinators. For `selftest` and tests only, in a build with the
+    /// planted bugs (feature `planted`).
     #[doc(hidden)]
     pub planted: Option<Bug>,
 }

@@ -13,8 +13,8 @@
 //! - [`shrink`](mod@shrink): one-edit simplifications ([`shrink::candidates`]),
 //!   a size measure ([`shrink::size`]) and a greedy [`shrink()`].
 //! - [`selftest`]: does exploring catch the bugs planted in the combinators
-//!   ([`hunt`](selftest::hunt)), and is it clean without them
-//!   ([`control`](selftest::control))?
+//!   ([`hunt`](selftest::hunt), in a build with feature `planted`), and is
+//!   it clean without them ([`control`](selftest::control))?
 //! - [`strategy`]: [`scenarios`], a proptest `Strategy` over the generated
 //!   trees that shrinks with the same candidates.
 //!

@@ -141,7 +141,14 @@ fn breaks(scenario: &Scenario, seed: u64, profile: Profile, inv: Invariant, bug:
 /// invariant the real combinators keep on it; then shrink that seed's tree
 /// with `cfg.shrink_calls` runs at most. The row depends only on `cfg`
 /// and `bug` (but its time).
+///
+/// # Panics
+/// In a build without the planted bugs ([`planted::AVAILABLE`]): nothing
+/// would be hunted.
 pub fn hunt(bug: Bug, cfg: &ExploreConfig) -> BugRow {
+    if !planted::AVAILABLE {
+        panic!("selftest::hunt needs a build with the planted bugs (cargo feature `planted`)");
+    }
     let t0 = Instant::now();
     let cfg = cfg.clone().shard(Shard::ALL).planted(Some(bug));
     let profile = cfg.profile;

@@ -37,7 +37,7 @@ fn html_of(r: &Run, title: &str) -> String {
 }
 
 fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
 
 fn load(stem: &str) -> Scenario {

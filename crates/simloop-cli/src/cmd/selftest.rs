@@ -20,6 +20,13 @@ use simloop::explore::selftest::{control, hunt, BugRow, Control, MAX_STEPS};
 use crate::cli::SelftestArgs;
 
 pub(crate) fn main(args: SelftestArgs) -> u8 {
+    if !simloop::asyncio::planted::AVAILABLE {
+        eprintln!(
+            "error: this simloop was built without the planted bugs that selftest hunts; \
+             build it with them: cargo run --release -p simloop-cli --features planted -- selftest"
+        );
+        return 2;
+    }
     let profile: Profile = args.profile.into();
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
