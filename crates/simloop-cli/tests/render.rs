@@ -61,6 +61,42 @@ fn scenario_stems() -> Vec<String> {
     stems
 }
 
+/// FNV-1a, 64 bits: a fingerprint of a picture for the digest snapshot.
+fn digest(s: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// Every bundled scenario's pictures under every profile, as digests, and
+/// its await tree halfway through under py313: a change to any picture
+/// shows in `cargo insta review` as the lines that changed.
+#[test]
+fn every_bundled_scenario_draws_the_same_pictures() {
+    let mut digests = String::new();
+    let mut trees = String::new();
+    for stem in scenario_stems() {
+        let scenario = load(&stem);
+        for profile in Profile::ALL {
+            let r = go(&scenario, profile);
+            digests.push_str(&format!(
+                "{stem} {profile} svg {} html {}\n",
+                digest(&svg_of(&r, &stem)),
+                digest(&html_of(&r, &stem))
+            ));
+            if profile == Profile::Py313 {
+                let at = r.outcome.end_time / 2;
+                let paused = run_until(&scenario, Config::new(profile), at).unwrap();
+                trees.push_str(&format!("== {stem} at {at}\n{}", pstree(paused.sim())));
+            }
+        }
+    }
+    insta::assert_snapshot!("picture_digests", digests);
+    insta::assert_snapshot!("await_trees_halfway", trees);
+}
+
 #[test]
 fn svg_snapshots() {
     for (stem, profile) in [
