@@ -20,3 +20,8 @@ pub use simloop_core as core;
 pub use simloop_explore as explore;
 pub use simloop_render as render;
 pub use simloop_scenario as scenario;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

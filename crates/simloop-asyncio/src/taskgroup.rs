@@ -231,7 +231,7 @@ impl TaskGroup {
         r
     }
 
-    /// The body of [`exit`](TaskGroup::exit), which marks where it ends.
+    /// The body of [`exit`](TaskGroup::exit), which records where it ends.
     async fn aexit(&self, exc: Option<Exc>) -> Result<(), Exc> {
         let s = &self.0;
         let sim = self.sim();
