@@ -21,6 +21,10 @@ pub use simloop_explore as explore;
 pub use simloop_render as render;
 pub use simloop_scenario as scenario;
 
+/// `#[simloop::test(seeds = 500, jitter = 20)]` on an `async fn`: a `#[test]`
+/// that runs it under [`check::Check`] (see `simloop_macros`).
+pub use simloop_macros::test;
+
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -23,6 +23,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod cpython;
 mod fanout;
+mod harness;
 mod nesting;
 mod paired;
 mod scaling;
@@ -70,6 +71,8 @@ fn once(which: &str) {
         "wide_group/tokio" => drop(wide::tokio(wide::W)),
         "explore_scaling/simloop-1-jobs" => drop(scaling::run(scaling::SEEDS, 1)),
         "explore_scaling/simloop-2-jobs" => drop(scaling::run(scaling::SEEDS, 2)),
+        "harness/simloop-bare" => drop(harness::bare(harness::S)),
+        "harness/simloop-check" => drop(harness::checked(harness::S)),
         other => panic!("SIMLOOP_BENCH_ONCE: unknown workload {other:?}"),
     }
 }
@@ -94,5 +97,6 @@ fn main() {
     trees::bench(&mut c);
     scaling::bench(&mut c);
     wide::bench(&mut c);
+    harness::bench(&mut c);
     c.final_summary();
 }

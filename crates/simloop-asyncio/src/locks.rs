@@ -234,6 +234,29 @@ impl Semaphore {
     pub fn release(&self) {
         self.0.release();
     }
+
+    /// `async with sem: body`: acquire, await `body`, release on every way
+    /// out of it (its value, its error, a cancellation thrown into it). A
+    /// cancellation while still waiting to acquire ends here, as
+    /// `acquire()` does, with nothing to release.
+    ///
+    /// ```
+    /// use simloop_asyncio::locks::Semaphore;
+    /// use simloop_core::{sleep, Config, Profile, Sim};
+    ///
+    /// let sim = Sim::new(Config::new(Profile::Py313));
+    /// let r = sim.run_main("main", async {
+    ///     let sem = Semaphore::new(1);
+    ///     sem.with(async { sleep(5).await.map(|_| 7) }).await
+    /// });
+    /// assert_eq!(r.unwrap().unwrap(), 7);
+    /// ```
+    pub async fn with<T>(&self, body: impl StdFuture<Output = Result<T, Exc>>) -> Result<T, Exc> {
+        self.acquire().await?;
+        let r = body.await;
+        self.release();
+        r
+    }
 }
 
 /// `asyncio.BoundedSemaphore(value)`: a [`Semaphore`] whose `release()`

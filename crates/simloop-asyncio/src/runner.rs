@@ -173,7 +173,7 @@ impl<T> RunReport<T> {
 
     /// The names of `tasks`.
     pub fn names(&self, tasks: &[TaskId]) -> Vec<String> {
-        let all = self.sim.all_tasks();
+        let all = self.sim.tasks();
         tasks
             .iter()
             .map(|t| all.get(t.0 as usize).map_or("?", |t| t.name()).to_owned())
@@ -222,7 +222,7 @@ pub fn run_task<T: Clone + 'static>(sim: &Sim, main: &Task<T>) -> Result<RunRepo
         quiescent_time: p.quiescent_time,
         orphans: p.orphans,
         stuck: sim
-            .all_tasks()
+            .tasks()
             .iter()
             .filter(|t| !t.done())
             .map(TaskRef::id)
@@ -291,7 +291,7 @@ fn drive(sim: &Sim, main: &TaskRef, pause: bool) -> Result<Phases, RunError> {
 /// The scope escapes, from the trace's scope events, in trace order.
 fn escapes(sim: &Sim) -> Vec<Escape> {
     let trace = sim.trace_ref();
-    let tasks = sim.all_tasks();
+    let tasks = sim.tasks();
     let mut kinds = std::collections::BTreeMap::new();
     let mut out = Vec::new();
     for r in trace.records() {

@@ -730,3 +730,35 @@ fn semaphore_scope_events() {
         );
     }
 }
+
+/// `async with sem:` releases on every way out: a value, an error, a
+/// cancellation thrown in while holding it; a cancellation while still
+/// queued releases nothing.
+#[test]
+fn with_releases_on_every_way_out() {
+    for p in ALL {
+        let sim = sim(p);
+        sim.run_main("main", async move {
+            let sem = Semaphore::new(1);
+            assert_eq!(sem.with(async { Ok(1) }).await?, 1);
+            assert_eq!(sem.value(), 1);
+            let failed: Result<(), Exc> = sem.with(async { Err(Exc::new("Boom")) }).await;
+            assert_eq!(failed.unwrap_err().class_name(), "Boom");
+            assert_eq!(sem.value(), 1);
+            let (s1, s2) = (sem.clone(), sem.clone());
+            let holder = spawn("holder", async move { s1.with(sleep(10)).await });
+            let queued = spawn("queued", async move { s2.with(sleep(10)).await });
+            sleep(1).await?;
+            assert_eq!(sem.value(), 0);
+            holder.cancel(None);
+            queued.cancel(None);
+            assert!(holder.clone().await.unwrap_err().is_cancelled());
+            assert!(queued.clone().await.unwrap_err().is_cancelled());
+            assert_eq!(sem.value(), 1, "{p}");
+            assert!(!sem.locked());
+            Ok(())
+        })
+        .unwrap()
+        .unwrap();
+    }
+}

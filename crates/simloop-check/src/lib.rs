@@ -7,6 +7,10 @@
 //!   events of its trace.
 //! - [`invariants`]: the named rules ([`Invariant`]), [`check`] and what it
 //!   returns ([`Report`]).
+//! - [`harness`]: [`Check`], the `cargo test` harness: your async body under
+//!   CPython's order and many seeded schedules, on every profile, every
+//!   invariant on every run, a shrunk failure with one line to reproduce
+//!   it.
 //!
 //! ```
 //! use simloop_asyncio::runner::run;
@@ -28,10 +32,14 @@
 //! assert!(leak(Profile::Py313).is_clean());
 //! ```
 
+pub mod harness;
 pub mod invariants;
 mod observe;
 
-pub use invariants::{check, check_observations, Checks, Finding, Invariant, Report, Violation};
+pub use harness::{Check, Failure, Problem, Summary, Verdict};
+pub use invariants::{
+    check, check_observations, Checks, Counts, Finding, Invariant, Report, Violation,
+};
 pub use observe::{
     AsCompletedObs, GatherObs, Observations, ScopeKind, ScopeObs, SemCall, SemaphoreObs, TaskObs,
     UserUncancel,

@@ -9,7 +9,7 @@
 //! scenarios. The fields are public so that checks can be tested on
 //! hand-altered values.
 
-use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use simloop_asyncio::runner::{Escape, RunReport};
 use simloop_core::scope::{Combinator, FutureRef, Item, ScopeEvent, ScopeExit, ScopeId};
@@ -42,7 +42,7 @@ pub struct Observations {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TaskObs {
     /// Its name.
-    pub name: String,
+    pub name: Rc<str>,
     /// Its position in the order tasks finished; `None` if it never did.
     pub done_index: Option<u32>,
     /// How it ended; `None` if it never did.
@@ -213,12 +213,6 @@ pub struct SemaphoreObs {
     pub holders: Vec<(Tick, u64)>,
 }
 
-/// A scope being walked.
-struct Open {
-    /// Index in `scopes`.
-    index: usize,
-}
-
 impl Observations {
     /// The observations of `report`'s run.
     ///
@@ -235,37 +229,41 @@ impl Observations {
             "checking invariants needs the trace's scope events: run with \
              TraceMode::Structure or TraceMode::Full, not {mode:?}"
         );
-        let tasks = report
+        let tasks: Vec<TaskObs> = report
+            .sim
             .tasks()
             .iter()
             .map(|t| TaskObs {
-                name: t.name().to_owned(),
+                name: t.name_rc(),
                 done_index: t.done_index(),
                 outcome: t.outcome(),
             })
             .collect();
+        let n = tasks.len();
         let mut w = Walk {
             obs: Observations {
                 tasks,
                 escapes: report.escapes.clone(),
                 stall: report.stall.clone().map(|s| (s, report.main.is_stalled())),
                 stuck: report.stuck.clone(),
+                scopes: Vec::with_capacity(4),
                 ..Observations::default()
             },
+            open: Vec::with_capacity(n),
+            slots: Vec::with_capacity(16),
+            cancelling: Vec::with_capacity(n),
             ..Walk::default()
         };
         for r in report.sim.trace_ref().records() {
             w.event(r.tick, &r.event);
         }
-        w.obs.semaphores = w.sems.into_values().map(|s| s.obs).collect();
+        w.obs.semaphores = w.sems.into_iter().map(|s| s.obs).collect();
         w.obs
     }
 
     /// A task's name (`?` if unknown).
     pub fn name(&self, id: TaskId) -> &str {
-        self.tasks
-            .get(id.0 as usize)
-            .map_or("?", |t| t.name.as_str())
+        self.tasks.get(id.0 as usize).map_or("?", |t| &*t.name)
     }
 
     /// A child's name: a task's, or `future #N`.
@@ -280,64 +278,107 @@ impl Observations {
 /// A semaphore being walked.
 struct Sem {
     obs: SemaphoreObs,
-    /// The call each task is waiting on.
-    waiting: BTreeMap<Option<TaskId>, usize>,
+    /// The call each task is waiting on (a few at a time: a list).
+    waiting: Vec<(Option<TaskId>, usize)>,
 }
 
+/// What a scope id stands for in the walk.
+#[derive(Clone, Copy, Default)]
+enum Slot {
+    #[default]
+    None,
+    /// A task group or timeout: its index in `obs.scopes`.
+    Scope(usize),
+    Gather(usize),
+    AsCompleted(usize),
+    Sem(usize),
+}
+
+/// One pass over the trace. Scope ids and task ids are dense counters, so
+/// plain vectors index them (a run checks in a few microseconds).
 #[derive(Default)]
 struct Walk {
     obs: Observations,
-    /// Open scopes of each task, innermost last.
-    open: BTreeMap<TaskId, Vec<Open>>,
-    /// Each task group's and timeout's index in `obs.scopes`.
-    scope_index: BTreeMap<ScopeId, usize>,
-    gathers: BTreeMap<ScopeId, usize>,
-    as_completed: BTreeMap<ScopeId, usize>,
-    sems: BTreeMap<ScopeId, Sem>,
-    /// Each task's `cancelling()` as the events left it.
-    cancelling: BTreeMap<TaskId, u32>,
+    /// Open scopes of each task, by task id, innermost last (indexes in
+    /// `obs.scopes`).
+    open: Vec<Vec<usize>>,
+    /// What each scope id is.
+    slots: Vec<Slot>,
+    sems: Vec<Sem>,
+    /// Each task's `cancelling()` as the events left it, by task id.
+    cancelling: Vec<u32>,
+}
+
+fn grown<T: Default>(v: &mut Vec<T>, i: usize) -> &mut T {
+    if v.len() <= i {
+        v.resize_with(i + 1, T::default);
+    }
+    &mut v[i]
 }
 
 impl Walk {
-    fn enter(&mut self, id: ScopeId, kind: ScopeKind, owner: TaskId, at: Tick, cancelling: u32) {
-        let index = self.obs.scopes.len();
-        let mut s = ScopeObs::new(id, kind, owner, at);
-        s.cancelling_at_entry = cancelling;
-        self.obs.scopes.push(s);
-        self.scope_index.insert(id, index);
-        self.open.entry(owner).or_default().push(Open { index });
+    fn slot(&self, id: ScopeId) -> Slot {
+        self.slots.get(id.0 as usize).copied().unwrap_or(Slot::None)
     }
 
-    fn exit(&mut self, x: &ScopeExit, at: Tick) -> Option<usize> {
-        let index = *self.scope_index.get(&x.scope)?;
-        if let Some(stack) = self.open.get_mut(&x.owner) {
-            if let Some(k) = stack.iter().rposition(|o| o.index == index) {
+    fn scope_index(&self, id: ScopeId) -> Option<usize> {
+        match self.slot(id) {
+            Slot::Scope(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    fn enter(
+        &mut self,
+        id: ScopeId,
+        kind: ScopeKind,
+        owner: TaskId,
+        at_tick: Tick,
+        cancelling: u32,
+    ) {
+        let index = self.obs.scopes.len();
+        let mut s = ScopeObs::new(id, kind, owner, at_tick);
+        s.cancelling_at_entry = cancelling;
+        self.obs.scopes.push(s);
+        *grown(&mut self.slots, id.0 as usize) = Slot::Scope(index);
+        grown(&mut self.open, owner.0 as usize).push(index);
+    }
+
+    fn exit(&mut self, x: &ScopeExit, at_tick: Tick) -> Option<usize> {
+        let index = self.scope_index(x.scope)?;
+        if let Some(stack) = self.open.get_mut(x.owner.0 as usize) {
+            if let Some(k) = stack.iter().rposition(|&o| o == index) {
                 stack.remove(k);
             }
         }
         let s = &mut self.obs.scopes[index];
-        s.exited_at = Some(at);
+        s.exited_at = Some(at_tick);
         s.cancelling_at_exit = Some(x.cancelling);
         s.body_error = x.body_error.clone();
         s.exit_error = x.exit_error.clone();
         Some(index)
     }
 
-    fn event(&mut self, at: Tick, e: &Event) {
+    fn open_scopes(&self, task: TaskId) -> &[usize] {
+        self.open.get(task.0 as usize).map_or(&[], Vec::as_slice)
+    }
+
+    fn event(&mut self, at_tick: Tick, e: &Event) {
         match e {
             Event::CancelRequested {
                 task, count, scope, ..
             } => {
-                self.cancelling.insert(*task, *count);
+                *grown(&mut self.cancelling, task.0 as usize) = *count;
                 // The requesting scope, if one of `task`'s: every scope of
                 // the task open since it was entered counts it as its own.
                 let machinery = scope
-                    .and_then(|s| self.scope_index.get(&s).copied())
+                    .and_then(|s| self.scope_index(s))
                     .filter(|&i| self.obs.scopes[i].owner == *task);
-                for o in self.open.get(task).into_iter().flatten() {
-                    let s = &mut self.obs.scopes[o.index];
+                for k in 0..self.open_scopes(*task).len() {
+                    let o = self.open[task.0 as usize][k];
+                    let s = &mut self.obs.scopes[o];
                     s.requests += 1;
-                    if machinery.is_some_and(|m| m >= o.index) {
+                    if machinery.is_some_and(|m| m >= o) {
                         s.machinery_requests += 1;
                     }
                 }
@@ -347,20 +388,29 @@ impl Walk {
                 remaining,
                 scope,
             } => {
-                let before = self.cancelling.insert(*task, *remaining).unwrap_or(0);
+                let c = grown(&mut self.cancelling, task.0 as usize);
+                let before = std::mem::replace(c, *remaining);
                 if scope.is_none() {
-                    for o in self.open.get(task).into_iter().flatten() {
-                        let s = &mut self.obs.scopes[o.index];
+                    for k in 0..self.open_scopes(*task).len() {
+                        let o = self.open[task.0 as usize][k];
+                        let s = &mut self.obs.scopes[o];
                         s.user_uncancels.push(UserUncancel {
-                            at,
+                            at: at_tick,
                             outside_before: s.requests.saturating_sub(s.machinery_requests),
                             cancelling_before: before,
                         });
                     }
                 }
             }
-            Event::Scope(e) => self.scope(at, e),
+            Event::Scope(e) => self.scope(at_tick, e),
             _ => {}
+        }
+    }
+
+    fn sem(&mut self, id: ScopeId) -> Option<&mut Sem> {
+        match self.slot(id) {
+            Slot::Sem(i) => self.sems.get_mut(i),
+            _ => None,
         }
     }
 
@@ -372,13 +422,13 @@ impl Walk {
                 cancelling,
             } => {
                 let kind = ScopeKind::TaskGroup {
-                    children: Vec::new(),
+                    children: Vec::with_capacity(4),
                     pending_at_exit: Vec::new(),
                 };
                 self.enter(*group, kind, *owner, at, *cancelling);
             }
             ScopeEvent::TaskGroupChild { group, task } => {
-                if let Some(&i) = self.scope_index.get(group) {
+                if let Some(i) = self.scope_index(*group) {
                     if let ScopeKind::TaskGroup { children, .. } = &mut self.obs.scopes[i].kind {
                         children.push(*task);
                     }
@@ -408,7 +458,7 @@ impl Walk {
                 self.enter(*timeout, kind, *owner, at, *cancelling);
             }
             ScopeEvent::TimeoutReschedule { timeout, deadline } => {
-                if let Some(&i) = self.scope_index.get(timeout) {
+                if let Some(i) = self.scope_index(*timeout) {
                     if let ScopeKind::Timeout {
                         deadline: d, due, ..
                     } = &mut self.obs.scopes[i].kind
@@ -419,7 +469,7 @@ impl Walk {
                 }
             }
             ScopeEvent::TimeoutFired { timeout, .. } => {
-                if let Some(&i) = self.scope_index.get(timeout) {
+                if let Some(i) = self.scope_index(*timeout) {
                     if let ScopeKind::Timeout { due, fired, .. } = &mut self.obs.scopes[i].kind {
                         *fired = Some((at, *due));
                     }
@@ -430,7 +480,8 @@ impl Walk {
             }
             ScopeEvent::Start(s) => match s.combinator {
                 Combinator::Gather { return_exceptions } => {
-                    self.gathers.insert(s.scope, self.obs.gathers.len());
+                    *grown(&mut self.slots, s.scope.0 as usize) =
+                        Slot::Gather(self.obs.gathers.len());
                     self.obs.gathers.push(GatherObs {
                         owner: s.owner,
                         children: s.children.clone(),
@@ -439,8 +490,8 @@ impl Walk {
                     });
                 }
                 Combinator::AsCompleted { .. } => {
-                    self.as_completed
-                        .insert(s.scope, self.obs.as_completed.len());
+                    *grown(&mut self.slots, s.scope.0 as usize) =
+                        Slot::AsCompleted(self.obs.as_completed.len());
                     self.obs.as_completed.push(AsCompletedObs {
                         owner: s.owner,
                         children: s.children.clone(),
@@ -451,19 +502,19 @@ impl Walk {
                 Combinator::Wait { .. } => {}
             },
             ScopeEvent::End(end) => {
-                if let Some(&i) = self.gathers.get(&end.scope) {
+                if let Slot::Gather(i) = self.slot(end.scope) {
                     self.obs.gathers[i].items.clone_from(&end.items);
                 }
             }
             ScopeEvent::Registered { scope, done } => {
-                if let Some(&i) = self.as_completed.get(scope) {
+                if let Slot::AsCompleted(i) = self.slot(*scope) {
                     self.obs.as_completed[i]
                         .done_at_registration
                         .clone_from(done);
                 }
             }
             ScopeEvent::Next { scope, child } => {
-                if let Some(&i) = self.as_completed.get(scope) {
+                if let Slot::AsCompleted(i) = self.slot(*scope) {
                     self.obs.as_completed[i].handed.push(*child);
                 }
             }
@@ -471,30 +522,33 @@ impl Walk {
                 let name = name
                     .as_deref()
                     .map_or_else(|| sem.to_string(), str::to_owned);
-                self.sems.insert(
-                    *sem,
-                    Sem {
-                        obs: SemaphoreObs {
-                            name,
-                            limit: *value,
-                            calls: Vec::new(),
-                            acquired: Vec::new(),
-                            releases: 0,
-                            holders: Vec::new(),
-                        },
-                        waiting: BTreeMap::new(),
+                *grown(&mut self.slots, sem.0 as usize) = Slot::Sem(self.sems.len());
+                self.sems.push(Sem {
+                    obs: SemaphoreObs {
+                        name,
+                        limit: *value,
+                        calls: Vec::with_capacity(8),
+                        acquired: Vec::with_capacity(8),
+                        releases: 0,
+                        holders: Vec::with_capacity(16),
                     },
-                );
+                    waiting: Vec::with_capacity(4),
+                });
             }
             ScopeEvent::SemaphoreCall { sem, task, .. } => {
-                if let Some(s) = self.sems.get_mut(sem) {
-                    s.waiting.insert(*task, s.obs.calls.len());
+                if let Some(s) = self.sem(*sem) {
+                    let call = s.obs.calls.len();
+                    match s.waiting.iter_mut().find(|(t, _)| t == task) {
+                        Some(w) => w.1 = call,
+                        None => s.waiting.push((*task, call)),
+                    }
                     s.obs.calls.push(SemCall { task: *task, at });
                 }
             }
             ScopeEvent::SemaphoreAcquired { sem, task } => {
-                if let Some(s) = self.sems.get_mut(sem) {
-                    if let Some(call) = s.waiting.remove(task) {
+                if let Some(s) = self.sem(*sem) {
+                    if let Some(k) = s.waiting.iter().position(|(t, _)| t == task) {
+                        let (_, call) = s.waiting.swap_remove(k);
                         s.obs.acquired.push(call);
                     }
                     let held = s.obs.holders.last().map_or(0, |&(_, n)| n) + 1;
@@ -502,7 +556,7 @@ impl Walk {
                 }
             }
             ScopeEvent::SemaphoreReleased { sem, .. } => {
-                if let Some(s) = self.sems.get_mut(sem) {
+                if let Some(s) = self.sem(*sem) {
                     s.obs.releases += 1;
                     let held = s
                         .obs

@@ -64,6 +64,14 @@ pub enum RunError {
         /// The answer given.
         chosen: u64,
     },
+    /// A task's body panicked, or awaited something that is not a simloop
+    /// future: the run stops after that step, the task unfinished.
+    TaskPanicked {
+        /// The task.
+        task: String,
+        /// The panic's message, or what the task did wrong.
+        message: String,
+    },
     /// A task was cancelled while tasks await each other in a cycle: CPython
     /// passes the cancel round the cycle until `RecursionError`.
     AwaitCycle {
@@ -115,6 +123,9 @@ impl fmt::Display for RunError {
                 f,
                 "schedule mismatch: choice point {index} ({point}) allows 0..={max}, the schedule says {chosen}; it was recorded on another program"
             ),
+            RunError::TaskPanicked { task, message } => {
+                write!(f, "task {task} panicked: {message}")
+            }
             RunError::AwaitCycle { task } => write!(
                 f,
                 "await cycle: cancelling {task} recurses forever (CPython raises RecursionError)"

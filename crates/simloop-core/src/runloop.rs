@@ -180,6 +180,12 @@ impl Sim {
         self.0.config.trace.keeps_scopes()
     }
 
+    /// Every task created so far, in creation order, without copying the
+    /// list; no task can be created while it is held.
+    pub fn tasks(&self) -> Ref<'_, [TaskRef]> {
+        Ref::map(self.0.tasks.borrow(), Vec::as_slice)
+    }
+
     /// Every task created so far, in creation order.
     pub fn all_tasks(&self) -> Vec<TaskRef> {
         self.0.tasks.borrow().clone()
@@ -391,6 +397,15 @@ impl Sim {
     pub(crate) fn task_finished(&self) -> u32 {
         self.0.pending_tasks.set(self.0.pending_tasks.get() - 1);
         (self.0.tasks.borrow().len() - self.0.pending_tasks.get() - 1) as u32
+    }
+
+    /// A task's body panicked (or misused the loop): the run ends with
+    /// that error after the current handle.
+    pub(crate) fn task_panicked(&self, task: &str, message: String) {
+        self.limit(RunError::TaskPanicked {
+            task: task.to_owned(),
+            message,
+        });
     }
 
     pub(crate) fn await_cycle(&self, task: &str) {

@@ -12,6 +12,7 @@
 use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::future::Future as StdFuture;
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
@@ -83,6 +84,17 @@ pub fn current_task() -> Option<TaskRef> {
 
 pub(crate) fn current_task_id() -> Option<TaskId> {
     STEP.with(|s| s.current.borrow().as_ref().map(|t| t.header().id))
+}
+
+/// The message of a panic's payload (`panic!` with a literal or a format).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a payload that is not a string".to_owned()
+    }
 }
 
 /// `Tick` and `u32` values meaning "not yet" in [`TaskHeader`].
@@ -297,18 +309,34 @@ impl<T: Clone + 'static> Stepper for TaskCell<T> {
                 s.yielded.take(),
             )
         });
-        let poll = body.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        // A panic in the body ends the run with an error naming the task
+        // (not an unwind through the loop, whose state it would leave
+        // half-changed); the task never finishes.
+        let poll = panic::catch_unwind(AssertUnwindSafe(|| {
+            body.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+        }));
         let (left, yielded) = STEP.with(|s| {
             *s.current.borrow_mut() = prev;
             (s.throw.replace(prev_throw), s.yielded.replace(prev_yielded))
         });
+        let poll = match poll {
+            Ok(poll) => poll,
+            Err(payload) => {
+                sim.task_panicked(&h.name, panic_message(payload.as_ref()));
+                return;
+            }
+        };
         // Back in place: `finish` drops it where it always has.
         self.body.set(Some(body));
-        assert!(
-            left.is_none(),
-            "task {} got a cancellation but is not suspended at a simloop await",
-            h.name
-        );
+        if left.is_some() {
+            sim.task_panicked(
+                &h.name,
+                "it got a cancellation but is not suspended at a simloop await \
+                 (a simloop task can only await simloop futures)"
+                    .to_owned(),
+            );
+            return;
+        }
         match poll {
             Poll::Ready(r) => self.finish(r),
             Poll::Pending => match yielded {
@@ -321,9 +349,11 @@ impl<T: Clone + 'static> Stepper for TaskCell<T> {
                     }
                 }
                 Some(Yield::Bare) => sim.schedule_step(self.clone()),
-                None => panic!(
-                    "task {} is pending on something that is not a simloop future",
-                    h.name
+                None => sim.task_panicked(
+                    &h.name,
+                    "it is pending on something that is not a simloop future \
+                     (a simloop task can only await simloop futures)"
+                        .to_owned(),
                 ),
             },
         }
@@ -475,6 +505,11 @@ impl TaskRef {
     /// Its id (creation order).
     pub fn id(&self) -> TaskId {
         self.0.header().id
+    }
+
+    /// Its name, shared.
+    pub fn name_rc(&self) -> Rc<str> {
+        self.0.header().name.clone()
     }
 
     /// Its name.

@@ -167,9 +167,16 @@ pub struct Trace {
 
 impl Trace {
     pub(crate) fn new(mode: TraceMode) -> Trace {
+        // A small run keeps a few dozen events: room for them up front
+        // saves the doublings (a check of a user's body runs thousands).
+        let capacity = match mode {
+            TraceMode::Full => 128,
+            TraceMode::Structure => 64,
+            TraceMode::HashOnly => 0,
+        };
         Trace {
             mode,
-            records: Vec::new(),
+            records: Vec::with_capacity(capacity),
             names: Vec::new(),
             seq: 0,
             hash: fold::SEED,

@@ -209,3 +209,43 @@ fn close_frees_a_pending_timer_whose_callback_holds_its_handle() {
         "close() dropped the pending timer's callback, and the state with it"
     );
 }
+
+#[test]
+fn a_panicking_task_ends_the_run_with_its_name_and_message() {
+    let sim = Sim::new(Config::new(Profile::Py313));
+    let err = sim
+        .run_main("main", async {
+            let child = spawn("child", async {
+                sleep(3).await?;
+                let v: Vec<u8> = Vec::new();
+                Ok(v[7])
+            });
+            child.await
+        })
+        .unwrap_err();
+    let RunError::TaskPanicked { task, message } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(task, "child");
+    assert!(message.contains("index out of bounds"), "{message}");
+    assert_eq!(sim.time(), 3);
+    assert!(err
+        .to_string()
+        .starts_with("task child panicked: index out of bounds"));
+}
+
+#[test]
+fn awaiting_a_foreign_future_is_an_error_not_a_hang() {
+    let sim = Sim::new(Config::new(Profile::Py313));
+    let err = sim
+        .run_main("main", async {
+            std::future::pending::<()>().await;
+            Ok(())
+        })
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "task main panicked: it is pending on something that is not a simloop future \
+         (a simloop task can only await simloop futures)"
+    );
+}

@@ -134,6 +134,16 @@ impl Invariant {
     }
 }
 
+/// [`Invariant::ALL`] lists the variants in declaration order, so that a
+/// variant's discriminant is its index there.
+const _: () = {
+    let mut i = 0;
+    while i < Invariant::ALL.len() {
+        assert!(Invariant::ALL[i] as usize == i);
+        i += 1;
+    }
+};
+
 impl fmt::Display for Invariant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

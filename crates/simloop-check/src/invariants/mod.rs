@@ -29,7 +29,7 @@ mod tests;
 use simloop_asyncio::runner::RunReport;
 
 pub use invariant::Invariant;
-pub use report::{Finding, Report, Violation};
+pub use report::{Counts, Finding, Report, Violation};
 
 use crate::observe::Observations;
 

@@ -6,9 +6,37 @@
 //! `violation`, `findings`): one report collects them all, in the order
 //! [`check`](super::check) runs them.
 
-use std::collections::BTreeMap;
+use std::ops::Index;
 
 use super::Invariant;
+
+/// A count per invariant (a fixed array: a check makes one per run).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts([u32; Invariant::ALL.len()]);
+
+impl Counts {
+    /// The count of `invariant` (always `Some`).
+    pub fn get(&self, invariant: &Invariant) -> Option<&u32> {
+        self.0.get(*invariant as usize)
+    }
+
+    /// Every invariant with its count, in the order of [`Invariant::ALL`].
+    pub fn iter(&self) -> impl Iterator<Item = (Invariant, u32)> + '_ {
+        Invariant::ALL.into_iter().zip(self.0)
+    }
+
+    /// The counts, in the order of [`Invariant::ALL`].
+    pub fn values(&self) -> impl Iterator<Item = &u32> {
+        self.0.iter()
+    }
+}
+
+impl Index<&Invariant> for Counts {
+    type Output = u32;
+    fn index(&self, invariant: &Invariant) -> &u32 {
+        &self.0[*invariant as usize]
+    }
+}
 
 /// A rule broken.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,7 +62,7 @@ pub struct Finding {
 pub struct Report {
     /// How many instances of each invariant were checked (scopes, steps,
     /// semaphores, runs), for every invariant.
-    pub checked: BTreeMap<Invariant, u32>,
+    pub checked: Counts,
     /// Rules broken, in the order of [`Invariant::ALL`], then of the run.
     pub violations: Vec<Violation>,
     /// Findings, in the same order.
@@ -43,14 +71,11 @@ pub struct Report {
 
 impl Report {
     pub(super) fn new() -> Report {
-        Report {
-            checked: Invariant::ALL.into_iter().map(|i| (i, 0)).collect(),
-            ..Report::default()
-        }
+        Report::default()
     }
 
     pub(super) fn checked(&mut self, invariant: Invariant) {
-        *self.checked.entry(invariant).or_default() += 1;
+        self.checked.0[invariant as usize] += 1;
     }
 
     pub(super) fn violation(&mut self, invariant: Invariant, message: String) {
