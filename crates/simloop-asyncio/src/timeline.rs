@@ -92,6 +92,11 @@ pub fn timeline(trace: &Trace, words: &dyn Words) -> String {
                 Some((task, what)) => format!("{} {what}", name(task)),
                 None => continue,
             },
+            Event::Choice {
+                index,
+                point,
+                chosen,
+            } => format!("(schedule: choice #{index}, {point}, took {chosen}; CPython's takes 0)"),
             _ => continue,
         };
         let _ = writeln!(out, "{:>8}  {line}", r.tick);

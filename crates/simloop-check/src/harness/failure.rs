@@ -160,11 +160,12 @@ impl fmt::Display for Failure {
         if self.schedule.is_empty() {
             writeln!(f, "  schedule: none (CPython's own order){shrunk}")?;
         } else {
+            let n = self.schedule.deviations();
             writeln!(
                 f,
-                "  schedule: {} ({} choices away from CPython's order{shrunk})",
+                "  schedule: {} ({n} choice{} away from CPython's order{shrunk})",
                 self.schedule,
-                self.schedule.deviations()
+                if n == 1 { "" } else { "s" }
             )?;
         }
         writeln!(f, "timeline:")?;
