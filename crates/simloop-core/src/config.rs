@@ -118,6 +118,29 @@ pub struct Limits {
     pub max_tasks: usize,
 }
 
+impl Limits {
+    /// With at most `n` handles run.
+    #[must_use]
+    pub fn max_steps(mut self, n: u64) -> Limits {
+        self.max_steps = n;
+        self
+    }
+
+    /// With the clock allowed up to tick `t`.
+    #[must_use]
+    pub fn max_time(mut self, t: Tick) -> Limits {
+        self.max_time = t;
+        self
+    }
+
+    /// With at most `n` tasks created.
+    #[must_use]
+    pub fn max_tasks(mut self, n: usize) -> Limits {
+        self.max_tasks = n;
+        self
+    }
+}
+
 impl Default for Limits {
     fn default() -> Limits {
         Limits {

@@ -183,7 +183,9 @@ impl<T: Clone + 'static> Check<T> {
     /// Run `n` seeded schedules per profile, besides CPython's own order.
     ///
     /// `SIMLOOP_SEEDS=N` overrides `n` (a nightly job can run more);
-    /// `SIMLOOP_SEED=S` runs seed `S` alone and prints its timeline.
+    /// `SIMLOOP_SEED=S` runs seed `S` alone and prints its timeline;
+    /// `SIMLOOP_SCHEDULE=CHOICES` runs that exact schedule alone (`none`
+    /// for CPython's order) and prints its timeline.
     pub fn seeds(mut self, n: u64) -> Self {
         self.seeds = n;
         self
