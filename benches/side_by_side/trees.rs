@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput};
 use simloop::core::{Config, Profile, TraceMode};
-use simloop::explore::explore::check_scenario;
+use simloop::explore::explore::{check_scenario, SeedRules};
 use simloop::explore::{generate, GenConfig};
 use simloop::scenario::{run, Scenario};
 
@@ -48,7 +48,7 @@ pub(crate) fn simloop_run(trees: &[Scenario]) {
 /// Run and check every tree as `simloop explore` does (seed `i` for tree `i`).
 pub(crate) fn simloop_checked(trees: &[Scenario]) {
     for (seed, s) in trees.iter().enumerate() {
-        let (_, report) = check_scenario(s, seed as u64, Profile::Py313)
+        let (_, report, _) = check_scenario(s, seed as u64, &SeedRules::new(Profile::Py313))
             .expect("generated trees stay within the run limits");
         black_box(report);
     }

@@ -7,6 +7,8 @@
 //!   events of its trace.
 //! - [`invariants`]: the named rules ([`Invariant`]), [`check`] and what it
 //!   returns ([`Report`]).
+//! - [`exhaustive`]: every schedule of a program, depth first, with
+//!   delay bounding for latency.
 //! - [`harness`]: [`Check`], the `cargo test` harness: your async body under
 //!   CPython's order and many seeded schedules, on every profile, every
 //!   invariant on every run, a shrunk failure with one line to reproduce
@@ -32,6 +34,7 @@
 //! assert!(leak(Profile::Py313).is_clean());
 //! ```
 
+pub mod exhaustive;
 pub mod harness;
 pub mod invariants;
 mod observe;

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use simloop::core::{Policy, Profile};
+use simloop::check::harness::parse_allow;
+use simloop::core::{Policy, Profile, Schedule};
+use simloop::explore::explore::SeedRules;
 
 /// Deterministic simulation of asyncio's structured concurrency.
 #[derive(Parser, Debug)]
@@ -27,9 +29,97 @@ pub(crate) enum Command {
     /// Replay one explored seed bit for bit: its scenario, timeline,
     /// invariants and trace hash.
     Replay(ReplayArgs),
+    /// Check scenario files under many schedules: their expectations,
+    /// every invariant, and `expect_always` on every run; shrink a failure
+    /// and print the line that replays it.
+    Check(CheckArgs),
     /// Check that explore finds and shrinks each of the bugs planted in
     /// the combinators (switched on one at a time, only here).
     Selftest(SelftestArgs),
+}
+
+/// One profile, or every one.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub(crate) enum ProfilesArg {
+    /// CPython 3.11.7
+    Py311,
+    /// CPython 3.12.1
+    Py312,
+    /// CPython 3.13.0
+    Py313,
+    /// Every profile.
+    All,
+}
+
+impl ProfilesArg {
+    pub(crate) fn profiles(self) -> Vec<Profile> {
+        match self {
+            ProfilesArg::Py311 => vec![Profile::Py311],
+            ProfilesArg::Py312 => vec![Profile::Py312],
+            ProfilesArg::Py313 => vec![Profile::Py313],
+            ProfilesArg::All => Profile::ALL.to_vec(),
+        }
+    }
+}
+
+/// What `--deny` can deny.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DenyArg {
+    /// A child escaping `gather`, `wait` or `as_completed` fails the run.
+    Findings,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CheckArgs {
+    /// CPython version to check under, or `all`.
+    #[arg(long, value_enum, default_value = "all")]
+    pub(crate) profile: ProfilesArg,
+    /// Seeded schedules per scenario and profile, besides CPython's own
+    /// order (with --pct: PCT-style runs) [default: 100].
+    #[arg(long, value_name = "N")]
+    pub(crate) seeds: Option<u64>,
+    /// Largest extra latency of a sleep, in ticks (with --exhaustive: how
+    /// late a late sleep is) [default: 10].
+    #[arg(long, value_name = "TICKS")]
+    pub(crate) jitter: Option<u64>,
+    /// Run every schedule, depth first, up to --budget.
+    #[arg(long, conflicts_with = "pct")]
+    pub(crate) exhaustive: bool,
+    /// With --exhaustive: the most schedules per scenario and profile
+    /// [default: 100000].
+    #[arg(long, value_name = "K", requires = "exhaustive")]
+    pub(crate) budget: Option<u64>,
+    /// With --exhaustive: the most late sleeps per schedule (delay
+    /// bounding) [default: 1].
+    #[arg(long, value_name = "D", requires = "exhaustive")]
+    pub(crate) delays: Option<usize>,
+    /// PCT-style schedules: CPython's order but at DEPTH random choice
+    /// points per run.
+    #[arg(long, value_name = "DEPTH")]
+    pub(crate) pct: Option<u64>,
+    /// Make findings failures: `--deny findings`.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub(crate) deny: Vec<DenyArg>,
+    /// Accept violations of an invariant (under one profile):
+    /// `--allow cancel-balance@py311`. Repeatable.
+    #[arg(long, value_name = "INVARIANT[@PROFILE]")]
+    pub(crate) allow: Vec<String>,
+    /// Threads checking scenarios [default: the number of cores].
+    #[arg(long)]
+    pub(crate) jobs: Option<usize>,
+    /// Write JUnit XML: a test case per scenario and profile.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) junit: Option<PathBuf>,
+    /// Print one JSON line per scenario instead of the text lines.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Where a failure's shrunk scenario and picture are written [default:
+    /// the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out_dir: Option<PathBuf>,
+    /// Scenario files, or directories (every *.json in them, recursively).
+    #[arg(required = true)]
+    pub(crate) files: Vec<PathBuf>,
 }
 
 /// CPython version to reproduce.
@@ -127,6 +217,40 @@ pub(crate) struct PstreeArgs {
     pub(crate) file: PathBuf,
 }
 
+/// How explored seeds are scheduled and judged, for `explore` and
+/// `replay` alike (a replay command repeats them).
+#[derive(Args, Debug, Clone)]
+pub(crate) struct RulesArgs {
+    /// Largest extra latency of a sleep under a seed's schedule, in ticks.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) jitter: u64,
+    /// PCT-style schedules: CPython's order but at DEPTH random choice
+    /// points per seed, instead of seeded random ones.
+    #[arg(long, value_name = "DEPTH")]
+    pub(crate) pct: Option<u64>,
+    /// Make findings violations: `--deny findings`.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub(crate) deny: Vec<DenyArg>,
+    /// Accept violations of an invariant (under one profile):
+    /// `--allow cancel-balance@py311`. Repeatable.
+    #[arg(long, value_name = "INVARIANT[@PROFILE]")]
+    pub(crate) allow: Vec<String>,
+}
+
+impl RulesArgs {
+    pub(crate) fn rules(&self, profile: Profile) -> Result<SeedRules, String> {
+        let mut rules = SeedRules::new(profile);
+        rules.jitter = self.jitter;
+        rules.pct = self.pct;
+        rules.deny_findings = self.deny.contains(&DenyArg::Findings);
+        for spec in &self.allow {
+            let a = parse_allow(spec).map_err(|e| format!("--allow {spec}: {e}"))?;
+            rules.allow.push(a);
+        }
+        Ok(rules)
+    }
+}
+
 #[derive(Args, Debug)]
 pub(crate) struct ExploreArgs {
     /// How many seeds the sweep has (all shards together).
@@ -151,13 +275,23 @@ pub(crate) struct ExploreArgs {
     /// (shards' reports concatenate).
     #[arg(long, value_name = "FILE")]
     pub(crate) report: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) rules: RulesArgs,
 }
 
 #[derive(Args, Debug)]
 pub(crate) struct ReplayArgs {
     /// The seed: it names the scenario and the schedule.
-    #[arg(long)]
-    pub(crate) seed: u64,
+    #[arg(
+        long,
+        required_unless_present = "schedule",
+        conflicts_with = "schedule"
+    )]
+    pub(crate) seed: Option<u64>,
+    /// Run FILE under this exact schedule (`3:1,17:2`, or `none` for
+    /// CPython's order), as `simloop check` prints it for a failure.
+    #[arg(long, value_name = "CHOICES", requires = "file")]
+    pub(crate) schedule: Option<Schedule>,
     /// CPython version to reproduce.
     #[arg(long, value_enum, default_value = "py313")]
     pub(crate) profile: ProfileArg,
@@ -170,6 +304,8 @@ pub(crate) struct ReplayArgs {
     /// Also draw the run's timeline to this .svg or .html file.
     #[arg(long, value_name = "OUT")]
     pub(crate) render: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) rules: RulesArgs,
 }
 
 #[derive(Args, Debug)]

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         cli::Command::Pstree(a) => cmd::pstree::main(a),
         cli::Command::Explore(a) => cmd::explore::main(a),
         cli::Command::Replay(a) => cmd::replay::main(a),
+        cli::Command::Check(a) => cmd::check::main(a),
         cli::Command::Selftest(a) => cmd::selftest::main(a),
     };
     ExitCode::from(code)

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use simloop::asyncio::planted::{self, Bug};
 use simloop::core::Profile;
-use simloop::explore::explore::{check_scenario, ExploreConfig};
+use simloop::explore::explore::{check_scenario, ExploreConfig, SeedRules};
 use simloop::explore::selftest::{control, hunt, intended, MAX_STEPS};
 
 const MAX_SEEDS: u64 = 10_000;
@@ -42,10 +42,12 @@ fn every_planted_bug_is_caught_by_its_invariant_and_shrinks_to_8_steps() {
             assert!(row.passes(), "{what}");
 
             // The shrunk tree breaks the invariant with the bug only.
-            let (_, without) = check_scenario(&c.shrunk, c.seed, profile).expect("it runs");
+            let (_, without, _) =
+                check_scenario(&c.shrunk, c.seed, &SeedRules::new(profile)).expect("it runs");
             assert!(!without.violates(c.invariant), "{what}");
             let _bug = planted::enable(bug);
-            let (_, with) = check_scenario(&c.shrunk, c.seed, profile).expect("it runs");
+            let (_, with, _) =
+                check_scenario(&c.shrunk, c.seed, &SeedRules::new(profile)).expect("it runs");
             assert!(with.violates(c.invariant), "{what}");
         }
         assert_eq!(planted::active(), None, "hunting leaves the bugs off");

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::scheduler::{CPythonOrder, Replay, Schedule, Scheduler, Seeded};
+use crate::scheduler::{CPythonOrder, Pct, Replay, Schedule, Scheduler, Seeded};
 
 /// Virtual time: integer ticks from 0. Scenarios read a tick as a millisecond.
 pub type Tick = u64;
@@ -81,6 +81,20 @@ pub enum Policy {
     /// The answers of a recorded schedule ([`Replay`]), CPython's order
     /// past its end.
     Replay(Schedule),
+    /// CPython's order but at `depth` of the run's first `points` choice
+    /// points, drawn with `seed` ([`Pct`]); a deviating sleep is
+    /// `1..=jitter` ticks late.
+    Pct {
+        /// The seed of the draws.
+        seed: u64,
+        /// How many choice points deviate.
+        depth: u64,
+        /// How many choice points to draw them from (a run's count in
+        /// CPython's order).
+        points: u64,
+        /// Largest extra latency of a deviating sleep.
+        jitter: Tick,
+    },
 }
 
 impl Policy {
@@ -90,6 +104,12 @@ impl Policy {
             Policy::Asyncio => Box::new(CPythonOrder),
             Policy::Seeded { seed, jitter } => Box::new(Seeded::new(*seed, *jitter)),
             Policy::Replay(schedule) => Box::new(Replay::new(schedule.clone())),
+            Policy::Pct {
+                seed,
+                depth,
+                points,
+                jitter,
+            } => Box::new(Pct::new(*seed, *depth, *points, *jitter)),
         }
     }
 }
@@ -102,6 +122,7 @@ impl fmt::Display for Policy {
             Policy::Seeded { seed, jitter: 0 } => write!(f, "seed {seed}"),
             Policy::Seeded { seed, jitter } => write!(f, "seed {seed}, jitter {jitter}"),
             Policy::Replay(s) => write!(f, "schedule {s}"),
+            Policy::Pct { seed, depth, .. } => write!(f, "pct seed {seed} depth {depth}"),
         }
     }
 }

@@ -373,7 +373,7 @@ impl<T: Clone + 'static> Waitable for TaskCell<T> {
     fn waiting(&self) -> Waiting {
         Waiting::Task {
             id: self.hdr.id,
-            name: self.hdr.name.clone(),
+            name: self.hdr.name.to_string(),
         }
     }
 }

@@ -1,7 +1,6 @@
 //! [`Waiting`]: what a suspended task waits on (its `_fut_waiter`).
 
 use std::fmt;
-use std::rc::Rc;
 
 use crate::trace::TaskId;
 
@@ -13,7 +12,7 @@ pub enum Waiting {
         /// Its id.
         id: TaskId,
         /// Its name.
-        name: Rc<str>,
+        name: String,
     },
     /// A future that is not a task.
     Future {

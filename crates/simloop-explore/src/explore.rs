@@ -35,13 +35,13 @@ use std::fmt;
 use std::str::FromStr;
 
 use simloop_asyncio::planted::{self, Bug};
-use simloop_core::{Config, Policy, Profile, RunError, TraceMode};
+use simloop_core::{Config, Policy, Profile, RunError, Tick, TraceMode};
 use simloop_scenario::{run, run_prepared, Prepared, Run, Scenario};
 
 use crate::gen::{generate, GenConfig};
 use crate::ordered;
 use crate::shrink::{shrink_with, DEFAULT_MAX_CALLS};
-use simloop_check::{check, Checks, Invariant, Report};
+use simloop_check::{check, Checks, Invariant, Report, Violation};
 
 /// `K/M`: the `K`-th of `M` interleaved parts of a sweep. Part `K` runs
 /// seeds `start + i` for the `i` in `0..seeds` with `i % M == K`, so the
@@ -98,8 +98,9 @@ impl FromStr for Shard {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ExploreConfig {
-    /// The CPython profile every run reproduces.
-    pub profile: Profile,
+    /// How every seed is scheduled and judged: the profile, jitter, PCT,
+    /// denied findings, allowances.
+    pub rules: SeedRules,
     /// The first seed of the sweep. Default 0.
     pub start: u64,
     /// How many seeds the sweep has (all shards together). Default 10,000.
@@ -126,7 +127,7 @@ impl ExploreConfig {
     /// Seeds `0..10_000` under `profile`, on one thread, default trees.
     pub fn new(profile: Profile) -> ExploreConfig {
         ExploreConfig {
-            profile,
+            rules: SeedRules::new(profile),
             start: 0,
             seeds: 10_000,
             shard: Shard::ALL,
@@ -135,6 +136,13 @@ impl ExploreConfig {
             shrink_calls: DEFAULT_MAX_CALLS,
             planted: None,
         }
+    }
+
+    /// With these rules.
+    #[must_use]
+    pub fn rules(mut self, rules: SeedRules) -> Self {
+        self.rules = rules;
+        self
     }
 
     /// With this first seed.
@@ -210,12 +218,77 @@ impl ExploreConfig {
     }
 }
 
-/// The run configuration a seed names: `profile`, seeded policy with no
-/// jitter, and the given trace mode.
-pub fn config(seed: u64, profile: Profile, trace: TraceMode) -> Config {
-    Config::new(profile)
-        .policy(Policy::Seeded { seed, jitter: 0 })
-        .trace(trace)
+/// How a seed's run is scheduled and judged, besides its tree: the
+/// profile, the seeded schedule's jitter (or a PCT-style schedule), and
+/// what is denied or allowed. The defaults (`SeedRules::new`) are
+/// explore's from the start: seeded, no jitter, findings allowed,
+/// nothing else.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SeedRules {
+    /// The CPython profile.
+    pub profile: Profile,
+    /// The most extra latency of a sleep, in ticks.
+    pub jitter: Tick,
+    /// A PCT-style schedule of this depth instead of the seeded one.
+    pub pct: Option<u64>,
+    /// A child escaping `gather`, `wait` or `as_completed` is a violation.
+    pub deny_findings: bool,
+    /// Invariants accepted under a profile (`None`: every one).
+    pub allow: Vec<(Invariant, Option<Profile>)>,
+}
+
+impl SeedRules {
+    /// `profile`, seeded schedules without jitter, nothing denied or
+    /// allowed.
+    pub fn new(profile: Profile) -> SeedRules {
+        SeedRules {
+            profile,
+            jitter: 0,
+            pct: None,
+            deny_findings: false,
+            allow: Vec::new(),
+        }
+    }
+
+    fn allowed(&self, invariant: Invariant) -> bool {
+        self.allow
+            .iter()
+            .any(|&(i, p)| i == invariant && p.is_none_or(|p| p == self.profile))
+    }
+
+    /// The policy of `seed` for `scenario` (a PCT-style one needs the
+    /// number of choice points of the scenario's run in CPython's order).
+    fn policy(&self, seed: u64, scenario: &Prepared) -> Result<Policy, RunError> {
+        Ok(match self.pct {
+            None => Policy::Seeded {
+                seed,
+                jitter: self.jitter,
+            },
+            Some(depth) => {
+                let cpython = Config::new(self.profile).trace(TraceMode::HashOnly);
+                let points = run_prepared(scenario, cpython)?.sim.choice_points();
+                Policy::Pct {
+                    seed,
+                    depth,
+                    points,
+                    jitter: self.jitter,
+                }
+            }
+        })
+    }
+}
+
+/// The run configuration a seed names under `rules`, with the given trace
+/// mode.
+pub fn config(
+    seed: u64,
+    rules: &SeedRules,
+    scenario: &Scenario,
+    trace: TraceMode,
+) -> Result<Config, RunError> {
+    let policy = rules.policy(seed, &Prepared::new(scenario))?;
+    Ok(Config::new(rules.profile).policy(policy).trace(trace))
 }
 
 /// One seed, run and checked.
@@ -225,8 +298,11 @@ pub struct SeedRun {
     pub seed: u64,
     /// The first run's trace hash (0 if it stopped at a limit).
     pub hash: u64,
-    /// The invariants' verdict (empty if the run stopped at a limit).
+    /// The invariants' verdict (empty if the run stopped at a limit), the
+    /// allowed violations taken out.
     pub report: Report,
+    /// The violations the rules allowed, by invariant.
+    pub allowed: Vec<Invariant>,
     /// Why the run did not finish: a run limit, or a panic of the
     /// harness itself.
     pub error: Option<String>,
@@ -241,36 +317,52 @@ impl SeedRun {
     }
 }
 
-/// Run `scenario` under `seed`'s configuration (trace hash only) twice and
-/// check every invariant (`determinism` compares the two hashes). Returns
-/// the first run and the report.
+/// Run `scenario` under `seed`'s configuration twice and check every
+/// invariant (`determinism` compares the two hashes). Returns the first
+/// run, the report without the violations `rules` allow, and those.
 pub fn check_scenario(
     scenario: &Scenario,
     seed: u64,
-    profile: Profile,
-) -> Result<(Run, Report), RunError> {
+    rules: &SeedRules,
+) -> Result<(Run, Report, Vec<Invariant>), RunError> {
     let prepared = Prepared::new(scenario);
-    let first = run_prepared(&prepared, config(seed, profile, TraceMode::HashOnly))?;
-    let second = run_prepared(&prepared, config(seed, profile, TraceMode::HashOnly))?;
-    let checks = Checks::new().rerun_hash(second.sim.trace_ref().hash());
-    let report = check(&first.report, &checks);
-    Ok((first, report))
+    let policy = rules.policy(seed, &prepared)?;
+    let config = Config::new(rules.profile)
+        .policy(policy)
+        .trace(TraceMode::HashOnly);
+    let first = run_prepared(&prepared, config.clone())?;
+    let second = run_prepared(&prepared, config)?;
+    let checks = Checks::new()
+        .rerun_hash(second.sim.trace_ref().hash())
+        .deny_findings(rules.deny_findings);
+    let mut report = check(&first.report, &checks);
+    let (allowed, kept) = std::mem::take(&mut report.violations)
+        .into_iter()
+        .partition(|v| rules.allowed(v.invariant));
+    report.violations = kept;
+    let allowed = allowed
+        .into_iter()
+        .map(|v: Violation| v.invariant)
+        .collect();
+    Ok((first, report, allowed))
 }
 
 /// Generate, run (twice) and check one seed.
-pub fn run_seed(seed: u64, profile: Profile, gen: &GenConfig) -> SeedRun {
+pub fn run_seed(seed: u64, rules: &SeedRules, gen: &GenConfig) -> SeedRun {
     let scenario = generate(seed, gen);
-    match check_scenario(&scenario, seed, profile) {
-        Ok((run, report)) => SeedRun {
+    match check_scenario(&scenario, seed, rules) {
+        Ok((run, report, allowed)) => SeedRun {
             seed,
             hash: run.sim.trace_ref().hash(),
             report,
+            allowed,
             error: None,
         },
         Err(e) => SeedRun {
             seed,
             hash: 0,
             report: Report::default(),
+            allowed: Vec::new(),
             error: Some(e.to_string()),
         },
     }
@@ -315,12 +407,37 @@ impl Failure {
 
 /// `simloop replay --seed S --profile P`, with `--max-depth D` when `gen`
 /// has a depth other than the default.
-pub fn replay_command(seed: u64, profile: Profile, gen: &GenConfig) -> String {
-    let mut cmd = format!("simloop replay --seed {seed} --profile {profile}");
+pub fn replay_command(seed: u64, rules: &SeedRules, gen: &GenConfig) -> String {
+    let mut cmd = format!("simloop replay --seed {seed} --profile {}", rules.profile);
     if gen.max_depth != GenConfig::default().max_depth {
         cmd.push_str(&format!(" --max-depth {}", gen.max_depth));
     }
+    cmd.push_str(&rules.flags());
     cmd
+}
+
+impl SeedRules {
+    /// The command-line flags that set these rules (none for the
+    /// defaults), as `explore` and `replay` spell them.
+    pub fn flags(&self) -> String {
+        let mut f = String::new();
+        if self.jitter != 0 {
+            f.push_str(&format!(" --jitter {}", self.jitter));
+        }
+        if let Some(d) = self.pct {
+            f.push_str(&format!(" --pct {d}"));
+        }
+        if self.deny_findings {
+            f.push_str(" --deny findings");
+        }
+        for (i, p) in &self.allow {
+            match p {
+                Some(p) => f.push_str(&format!(" --allow {i}@{p}")),
+                None => f.push_str(&format!(" --allow {i}")),
+            }
+        }
+        f
+    }
 }
 
 /// The first violation of `invariant` when `scenario` runs under `seed`
@@ -328,10 +445,10 @@ pub fn replay_command(seed: u64, profile: Profile, gen: &GenConfig) -> String {
 fn violation_of(
     scenario: &Scenario,
     seed: u64,
-    profile: Profile,
+    rules: &SeedRules,
     inv: Invariant,
 ) -> Option<String> {
-    let (_, report) = check_scenario(scenario, seed, profile).ok()?;
+    let (_, report, _) = check_scenario(scenario, seed, rules).ok()?;
     report
         .violations
         .into_iter()
@@ -346,26 +463,30 @@ fn violation_of(
 /// If the seed's run does not violate `invariant`.
 pub fn shrink_failure(
     seed: u64,
-    profile: Profile,
+    rules: &SeedRules,
     gen: &GenConfig,
     invariant: Invariant,
     max_calls: usize,
 ) -> Failure {
+    let profile = rules.profile;
     let original = generate(seed, gen);
-    let message = violation_of(&original, seed, profile, invariant)
+    let message = violation_of(&original, seed, rules, invariant)
         .unwrap_or_else(|| panic!("seed {seed} does not violate {invariant} under {profile}"));
-    let hash = run(&original, config(seed, profile, TraceMode::HashOnly))
+    let hash = config(seed, rules, &original, TraceMode::HashOnly)
+        .and_then(|c| run(&original, c))
         .expect("it ran")
         .sim
         .trace_ref()
         .hash();
     let shrunk = shrink_with(original.clone(), max_calls, |s| {
-        violation_of(s, seed, profile, invariant).is_some()
+        violation_of(s, seed, rules, invariant).is_some()
     })
     .scenario;
     let shrunk_message =
-        violation_of(&shrunk, seed, profile, invariant).expect("the shrunk scenario still fails");
-    let r = run(&shrunk, config(seed, profile, TraceMode::Full)).expect("it ran");
+        violation_of(&shrunk, seed, rules, invariant).expect("the shrunk scenario still fails");
+    let r = config(seed, rules, &shrunk, TraceMode::Full)
+        .and_then(|c| run(&shrunk, c))
+        .expect("it ran");
     let timeline = r.timeline();
     Failure {
         seed,
@@ -377,7 +498,7 @@ pub fn shrink_failure(
         timeline,
         shrunk,
         shrunk_message,
-        replay: replay_command(seed, profile, gen),
+        replay: replay_command(seed, rules, gen),
     }
 }
 
@@ -394,6 +515,8 @@ pub struct Tally {
     pub violations: u64,
     /// Findings about it.
     pub findings: u64,
+    /// Violations of it the rules allowed.
+    pub allowed: u64,
     /// Seeds that broke it (at least one violation).
     pub failing_seeds: u64,
     /// The first seed of the sweep that broke it. Seeds run in order
@@ -409,6 +532,7 @@ impl Tally {
             checked: 0,
             violations: 0,
             findings: 0,
+            allowed: 0,
             failing_seeds: 0,
             first_failing: None,
         }
@@ -472,6 +596,7 @@ impl Summary {
                 .iter()
                 .filter(|f| f.invariant == inv)
                 .count() as u64;
+            t.allowed += r.allowed.iter().filter(|&&i| i == inv).count() as u64;
             if n > 0 {
                 t.failing_seeds += 1;
                 t.first_failing.get_or_insert(r.seed);
@@ -541,7 +666,7 @@ pub fn sweep_with(
 ) -> Summary {
     let work = |k: u64| {
         let _bug = cfg.planted.map(planted::enable);
-        let r = run_seed(cfg.seed_at(k), cfg.profile, &cfg.gen);
+        let r = run_seed(cfg.seed_at(k), &cfg.rules, &cfg.gen);
         progress(1);
         r
     };
@@ -551,6 +676,7 @@ pub fn sweep_with(
             seed: cfg.seed_at(k),
             hash: 0,
             report: Report::default(),
+            allowed: Vec::new(),
             error: Some(format!("panic: {msg}")),
         }
     };
@@ -579,7 +705,7 @@ pub fn shrink_failures(cfg: &ExploreConfig, summary: &mut Summary) {
         .filter_map(|t| {
             Some(shrink_failure(
                 t.first_failing?,
-                cfg.profile,
+                &cfg.rules,
                 &cfg.gen,
                 t.invariant,
                 cfg.shrink_calls,
@@ -599,33 +725,35 @@ pub struct Replay {
     pub scenario: Scenario,
     /// The run, with its full trace.
     pub run: Run,
-    /// The invariants' verdict (a second run checks `determinism`).
+    /// The invariants' verdict (a second run checks `determinism`), the
+    /// allowed violations taken out.
     pub report: Report,
+    /// The violations the rules allowed.
+    pub allowed: Vec<Invariant>,
 }
 
-/// Replay seed `seed` under `profile`: generate its scenario with `gen` and
-/// run it with its seeded policy, keeping the full trace.
-pub fn replay(seed: u64, profile: Profile, gen: &GenConfig) -> Result<Replay, RunError> {
-    replay_scenario(generate(seed, gen), seed, profile)
+/// Replay seed `seed` under `rules`: generate its scenario with `gen` and
+/// run it with its schedule, keeping the full trace.
+pub fn replay(seed: u64, rules: &SeedRules, gen: &GenConfig) -> Result<Replay, RunError> {
+    replay_scenario(generate(seed, gen), seed, rules)
 }
 
-/// Run `scenario` under seed `seed`'s policy and `profile`, keeping the
+/// Run `scenario` under seed `seed`'s schedule and `rules`, keeping the
 /// full trace (a shrunk failure, say).
 pub fn replay_scenario(
     scenario: Scenario,
     seed: u64,
-    profile: Profile,
+    rules: &SeedRules,
 ) -> Result<Replay, RunError> {
-    let run = run(&scenario, config(seed, profile, TraceMode::Full))?;
-    let again = simloop_scenario::run(&scenario, config(seed, profile, TraceMode::HashOnly))?;
-    let checks = Checks::new().rerun_hash(again.sim.trace_ref().hash());
-    let report = check(&run.report, &checks);
+    let (_, report, allowed) = check_scenario(&scenario, seed, rules)?;
+    let run = run(&scenario, config(seed, rules, &scenario, TraceMode::Full)?)?;
     Ok(Replay {
         seed,
-        profile,
+        profile: rules.profile,
         scenario,
         run,
         report,
+        allowed,
     })
 }
 
@@ -658,12 +786,26 @@ mod tests {
     fn replay_commands_name_a_depth_only_when_not_the_default() {
         let gen = GenConfig::default();
         assert_eq!(
-            replay_command(7, Profile::Py311, &gen),
+            replay_command(7, &SeedRules::new(Profile::Py311), &gen),
             "simloop replay --seed 7 --profile py311"
         );
         assert_eq!(
-            replay_command(7, Profile::Py313, &gen.max_depth(6)),
+            replay_command(
+                7,
+                &SeedRules::new(Profile::Py313),
+                &gen.clone().max_depth(6)
+            ),
             "simloop replay --seed 7 --profile py313 --max-depth 6"
+        );
+        let mut rules = SeedRules::new(Profile::Py311);
+        rules.jitter = 5;
+        rules.deny_findings = true;
+        rules
+            .allow
+            .push((Invariant::CancelBalance, Some(Profile::Py311)));
+        assert_eq!(
+            replay_command(7, &rules, &gen),
+            "simloop replay --seed 7 --profile py311 --jitter 5 --deny findings --allow cancel-balance@py311"
         );
     }
 

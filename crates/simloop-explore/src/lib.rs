@@ -15,6 +15,8 @@
 //! - [`selftest`]: does exploring catch the bugs planted in the combinators
 //!   ([`hunt`](selftest::hunt), in a build with feature `planted`), and is
 //!   it clean without them ([`control`](selftest::control))?
+//! - [`suite`]: checking the user's scenario files under many schedules
+//!   (seeded, exhaustive, PCT-style), what `simloop check` runs.
 //! - [`strategy`]: [`scenarios`], a proptest `Strategy` over the generated
 //!   trees that shrinks with the same candidates.
 //!
@@ -40,6 +42,7 @@ mod ordered;
 pub mod selftest;
 pub mod shrink;
 pub mod strategy;
+pub mod suite;
 
 pub use gen::{generate, GenConfig, StepWeights};
 pub use shrink::shrink;

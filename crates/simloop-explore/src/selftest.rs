@@ -36,7 +36,9 @@ use simloop_asyncio::planted::{self, Bug};
 use simloop_core::Profile;
 use simloop_scenario::Scenario;
 
-use crate::explore::{check_scenario, run_seed, sweep, sweep_with, ExploreConfig, Shard, Summary};
+use crate::explore::{
+    check_scenario, run_seed, sweep, sweep_with, ExploreConfig, SeedRules, Shard, Summary,
+};
 use crate::gen::generate;
 use crate::shrink::{shrink_with, steps};
 use simloop_check::Invariant;
@@ -114,7 +116,7 @@ impl BugRow {
 fn violation(
     scenario: &Scenario,
     seed: u64,
-    profile: Profile,
+    rules: &SeedRules,
     inv: Invariant,
     bug: Option<Bug>,
 ) -> Option<String> {
@@ -122,7 +124,7 @@ fn violation(
         Some(b) => planted::enable(b),
         None => planted::disable(),
     };
-    let (_, report) = check_scenario(scenario, seed, profile).ok()?;
+    let (_, report, _) = check_scenario(scenario, seed, rules).ok()?;
     report
         .violations
         .into_iter()
@@ -131,9 +133,9 @@ fn violation(
 }
 
 /// Does `bug` break `inv` on `scenario` where the real combinators keep it?
-fn breaks(scenario: &Scenario, seed: u64, profile: Profile, inv: Invariant, bug: Bug) -> bool {
-    violation(scenario, seed, profile, inv, Some(bug)).is_some()
-        && violation(scenario, seed, profile, inv, None).is_none()
+fn breaks(scenario: &Scenario, seed: u64, rules: &SeedRules, inv: Invariant, bug: Bug) -> bool {
+    violation(scenario, seed, rules, inv, Some(bug)).is_some()
+        && violation(scenario, seed, rules, inv, None).is_none()
 }
 
 /// Sweep `cfg`'s seeds (the whole sweep: its shard is ignored) with `bug`
@@ -151,7 +153,8 @@ pub fn hunt(bug: Bug, cfg: &ExploreConfig) -> BugRow {
     }
     let t0 = Instant::now();
     let cfg = cfg.clone().shard(Shard::ALL).planted(Some(bug));
-    let profile = cfg.profile;
+    let rules = cfg.rules.clone();
+    let profile = rules.profile;
     let mut done = 0;
     let mut chunk = (cfg.jobs as u64 * 16).max(64);
     let mut first = None;
@@ -169,7 +172,7 @@ pub fn hunt(bug: Bug, cfg: &ExploreConfig) -> BugRow {
         first = failing.iter().find_map(|r| {
             let real = {
                 let _off = planted::disable();
-                run_seed(r.seed, profile, &cfg.gen)
+                run_seed(r.seed, &rules, &cfg.gen)
             };
             let new: Vec<Invariant> = Invariant::ALL
                 .into_iter()
@@ -188,12 +191,12 @@ pub fn hunt(bug: Bug, cfg: &ExploreConfig) -> BugRow {
         };
         let original = generate(seed, &cfg.gen);
         let message =
-            violation(&original, seed, profile, invariant, Some(bug)).expect("the seed breaks it");
+            violation(&original, seed, &rules, invariant, Some(bug)).expect("the seed breaks it");
         let shrunk = shrink_with(original, cfg.shrink_calls, |s| {
-            breaks(s, seed, profile, invariant, bug)
+            breaks(s, seed, &rules, invariant, bug)
         })
         .scenario;
-        let shrunk_message = violation(&shrunk, seed, profile, invariant, Some(bug))
+        let shrunk_message = violation(&shrunk, seed, &rules, invariant, Some(bug))
             .expect("the shrunk tree still breaks it");
         Caught {
             seed,

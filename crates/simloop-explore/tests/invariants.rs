@@ -21,13 +21,13 @@ use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use simloop_check::{Invariant, Report};
 use simloop_core::Profile;
-use simloop_explore::explore::check_scenario;
+use simloop_explore::explore::{check_scenario, SeedRules};
 use simloop_explore::{scenarios, GenConfig, StepWeights};
 use simloop_scenario::{Scenario, Step};
 
 fn report(s: &Scenario, seed: u64, profile: Profile) -> Report {
-    check_scenario(s, seed, profile)
-        .map(|(_, r)| r)
+    check_scenario(s, seed, &SeedRules::new(profile))
+        .map(|(_, r, _)| r)
         .unwrap_or_else(|e| panic!("{}: {e}", s.to_json_string()))
 }
 

@@ -93,6 +93,7 @@ fn subtitle<T>(report: &RunReport<T>, words: &dyn Words, model: &Model) -> Vec<S
             format!("seeded policy, seed {seed}, jitter {jitter} ticks")
         }
         Policy::Replay(schedule) => format!("replayed schedule {schedule}"),
+        Policy::Pct { seed, depth, .. } => format!("PCT-style policy, seed {seed}, depth {depth}"),
     };
     let mut lines = vec![format!(
         "CPython {} ({}) · {policy} · time in virtual ticks",

@@ -31,6 +31,28 @@ pub struct Scenario {
     /// when running under that profile. For claims whose truth depends on
     /// the version, such as the cancel-count leak fixed in 3.13.
     pub expect_by_profile: BTreeMap<String, Value>,
+    /// Outcome fields that must hold under every schedule, not only in
+    /// CPython's own order (`{"orphans": []}`, `{"main": {"ok": 3}}`):
+    /// `simloop check` checks them on every run it explores.
+    pub expect_always: Option<Value>,
+    /// Invariants the scenario is known to break, under which profiles, and
+    /// why: a CPython behaviour the scenario exists to show, not a bug of
+    /// the program. `simloop check` accepts those violations and counts
+    /// them.
+    pub allow: Vec<Allowance>,
+}
+
+/// One entry of a scenario's `allow`: `{"invariant": "cancel-balance",
+/// "profiles": ["py311", "py312"], "reason": "..."}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allowance {
+    /// The invariant's name (`cancel-balance`, `no-deadlock`...), checked
+    /// against the invariants by whoever checks the scenario.
+    pub invariant: String,
+    /// The profiles it applies to; empty means every one.
+    pub profiles: Vec<String>,
+    /// Why the scenario breaks it (required, not empty).
+    pub reason: String,
 }
 
 impl Scenario {

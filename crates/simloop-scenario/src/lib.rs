@@ -55,7 +55,7 @@ mod to_json;
 mod validate;
 
 pub use error::{ErrorKind, ScenarioError};
-pub use format::{Block, Child, Clause, Kind, ReturnWhen, Scenario, Step};
+pub use format::{Allowance, Block, Child, Clause, Kind, ReturnWhen, Scenario, Step};
 pub use limits::Limits;
 pub use outcome::{
     check_expect, error_json, normalize, MainOutcome, Outcome, TaskOutcome, TaskRecord,
@@ -66,7 +66,7 @@ pub use parse::{
 };
 pub use pause::{run_until, Paused};
 pub use plan::Prepared;
-pub use run::{run, run_prepared, Run};
+pub use run::{run, run_on, run_prepared, Run};
 pub use simloop_asyncio::runner::{Escape, EscapeScope};
 pub use timeline::JsonWords;
 pub use validate::validate;

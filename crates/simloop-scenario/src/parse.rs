@@ -13,7 +13,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::error::{did_you_mean, quote, ErrorKind, ScenarioError};
-use crate::format::{Block, Child, Clause, Kind, ReturnWhen, Scenario, Step};
+use crate::format::{Allowance, Block, Child, Clause, Kind, ReturnWhen, Scenario, Step};
 use crate::limits::Limits;
 use crate::path::Path;
 use crate::validate::{check_expect, check_value, too_deep, validate};
@@ -100,17 +100,88 @@ const OPTION_KEYS: [&str; 12] = [
     "except_star",
 ];
 
-const TOP_KEYS: [&str; 6] = [
+const TOP_KEYS: [&str; 8] = [
     "name",
     "description",
     "semaphores",
     "main",
     "expect",
     "expect_by_profile",
+    "expect_always",
+    "allow",
 ];
 
 /// The profiles `expect_by_profile` may name.
 const PROFILES: [&str; 3] = ["py311", "py312", "py313"];
+
+/// `allow`: `[{"invariant": NAME, "profiles": [PROFILE...], "reason": TEXT}]`
+/// (`profiles` optional).
+fn allowances(v: &Value, path: &Path<'_>) -> Result<Vec<Allowance>, ScenarioError> {
+    const SHAPE: &str =
+        "a list of {\"invariant\": NAME, \"profiles\": [PROFILE...], \"reason\": TEXT}";
+    let Some(items) = v.as_array() else {
+        return Err(ScenarioError::expected(path, SHAPE, v));
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let p = path.index(i);
+        let Some(obj) = item.as_object() else {
+            return Err(ScenarioError::expected(&p, SHAPE, item));
+        };
+        let mut a = Allowance {
+            invariant: String::new(),
+            profiles: Vec::new(),
+            reason: String::new(),
+        };
+        for (key, x) in obj {
+            let pk = p.key(key);
+            match key.as_str() {
+                "invariant" => a.invariant = string(x, &pk, "an invariant's name")?,
+                "reason" => a.reason = string(x, &pk, "why the scenario breaks it")?,
+                "profiles" => {
+                    let Some(list) = x.as_array() else {
+                        return Err(ScenarioError::expected(&pk, "a list of profiles", x));
+                    };
+                    for (j, name) in list.iter().enumerate() {
+                        let pj = pk.index(j);
+                        let name = string(name, &pj, "a profile")?;
+                        if !PROFILES.contains(&name.as_str()) {
+                            return Err(ScenarioError::shape(
+                                &pj,
+                                format!(
+                                    "unknown profile {}; expected one of {}",
+                                    quote(&name),
+                                    PROFILES.join(", ")
+                                ),
+                            ));
+                        }
+                        a.profiles.push(name);
+                    }
+                }
+                _ => {
+                    return Err(ScenarioError::shape(
+                        &pk,
+                        format!(
+                            "unknown key {}; expected invariant, profiles or reason",
+                            quote(key)
+                        ),
+                    ))
+                }
+            }
+        }
+        if a.invariant.is_empty() {
+            return Err(ScenarioError::shape(&p, "missing key \"invariant\""));
+        }
+        if a.reason.trim().is_empty() {
+            return Err(ScenarioError::shape(
+                &p,
+                "missing or empty \"reason\": say why the scenario breaks the invariant",
+            ));
+        }
+        out.push(a);
+    }
+    Ok(out)
+}
 
 /// The keys allowed next to the kind key of a step.
 fn options(kind: &str) -> &'static [&'static str] {
@@ -156,6 +227,11 @@ impl Parser<'_> {
                     check_expect(x, &p, self.limits)?;
                     scenario.expect = Some(x.clone());
                 }
+                "expect_always" => {
+                    check_expect(x, &p, self.limits)?;
+                    scenario.expect_always = Some(x.clone());
+                }
+                "allow" => scenario.allow = allowances(x, &p)?,
                 "expect_by_profile" => {
                     let Some(by) = x.as_object() else {
                         return Err(ScenarioError::expected(

@@ -43,7 +43,16 @@ pub fn run_prepared(scenario: &Prepared, config: Config) -> Result<Run, RunError
         TraceMode::HashOnly => config.trace(TraceMode::Structure),
         _ => config,
     };
-    let sim = Sim::new(config);
+    run_on(scenario, &Sim::new(config))
+}
+
+/// [`run_prepared`] on a loop the caller made (with any scheduler, see
+/// [`Sim::with_scheduler`]), so that the loop (its schedule, its trace)
+/// is still at hand when the run stops at a limit. Its trace should keep
+/// scope events ([`TraceMode::Structure`] or `Full`): the outcome's
+/// escapes come from them.
+pub fn run_on(scenario: &Prepared, sim: &Sim) -> Result<Run, RunError> {
+    let sim = sim.clone();
     let ix = Interp::new(sim.clone(), scenario.0.clone());
     let main = ix.spawn_main();
     let report = run_task(&sim, &main);

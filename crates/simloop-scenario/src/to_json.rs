@@ -37,6 +37,25 @@ impl Scenario {
                 .collect();
             obj.insert("expect_by_profile".into(), Value::Object(by));
         }
+        if let Some(always) = &self.expect_always {
+            obj.insert("expect_always".into(), always.clone());
+        }
+        if !self.allow.is_empty() {
+            let allow = self
+                .allow
+                .iter()
+                .map(|a| {
+                    let mut m = Map::new();
+                    m.insert("invariant".into(), a.invariant.as_str().into());
+                    if !a.profiles.is_empty() {
+                        m.insert("profiles".into(), a.profiles.clone().into());
+                    }
+                    m.insert("reason".into(), a.reason.as_str().into());
+                    Value::Object(m)
+                })
+                .collect();
+            obj.insert("allow".into(), Value::Array(allow));
+        }
         Value::Object(obj)
     }
 

@@ -41,6 +41,9 @@ pub fn validate(scenario: &Scenario, limits: &Limits) -> Result<(), ScenarioErro
     if let Some(expect) = &scenario.expect {
         check_expect(expect, &Path::ROOT.key("expect"), limits)?;
     }
+    if let Some(always) = &scenario.expect_always {
+        check_expect(always, &Path::ROOT.key("expect_always"), limits)?;
+    }
     check_names(scenario)
 }
 

@@ -51,7 +51,7 @@ fn top_level() {
     check(&[
         ("[]", "$: expected a scenario object {\"main\": [STEP...]}, got an empty list"),
         ("{}", "$: missing key \"main\" (the body of the root task)"),
-        (r#"{"mian": []}"#, "$.mian: unknown key \"mian\"; expected one of name, description, semaphores, main, expect, expect_by_profile (did you mean \"main\"?)"),
+        (r#"{"mian": []}"#, "$.mian: unknown key \"mian\"; expected one of name, description, semaphores, main, expect, expect_by_profile, expect_always, allow (did you mean \"main\"?)"),
         (r#"{"name": 3, "main": []}"#, "$.name: expected a string, got 3"),
         (r#"{"main": {}}"#, "$.main: expected a list of steps, got an empty object"),
         (r#"{"main": [], "expect": [1]}"#, "$.expect: expected an object (any subset of the outcome fields), got a list"),

@@ -142,3 +142,33 @@ fn defaults_and_nulls_are_dropped_when_printing() {
             {"try": []}, {"try_star": [], "except_star": [{"kinds": ["E"]}]}]})
     );
 }
+
+#[test]
+fn expect_always_and_allow_parse_and_round_trip() {
+    let text = r#"{"main": [{"hang": null}],
+        "expect_always": {"orphans": []},
+        "allow": [{"invariant": "no-deadlock", "reason": "it hangs on purpose"},
+                  {"invariant": "cancel-balance", "profiles": ["py311", "py312"], "reason": "3.11/3.12 leak"}]}"#;
+    let s = parse_scenario(text).unwrap();
+    assert_eq!(s.expect_always, Some(serde_json::json!({"orphans": []})));
+    assert_eq!(s.allow.len(), 2);
+    assert_eq!(s.allow[1].profiles, ["py311", "py312"]);
+    assert_eq!(parse_scenario(&s.to_json_string()).unwrap(), s);
+}
+
+#[test]
+fn a_bad_allowance_names_its_path() {
+    let err = |text: &str| parse_scenario(text).unwrap_err().to_string();
+    assert_eq!(
+        err(r#"{"main": [], "allow": [{"invariant": "no-deadlock"}]}"#),
+        "$.allow[0]: missing or empty \"reason\": say why the scenario breaks the invariant"
+    );
+    assert_eq!(
+        err(r#"{"main": [], "allow": [{"invariant": "x", "profiles": ["py39"], "reason": "r"}]}"#),
+        "$.allow[0].profiles[0]: unknown profile \"py39\"; expected one of py311, py312, py313"
+    );
+    assert_eq!(
+        err(r#"{"main": [], "expect_always": 3}"#),
+        "$.expect_always: expected an object (any subset of the outcome fields), got 3"
+    );
+}

@@ -32,6 +32,14 @@ pub enum Problem {
     /// The run stopped at a limit (steps, time, tasks), an await cycle, or
     /// a schedule that does not fit the program.
     RunError(RunError),
+    /// A scenario's expectation does not hold: `expect` (in CPython's own
+    /// order) or `expect_always` (under any schedule).
+    Expect {
+        /// `expect`, `expect_by_profile` or `expect_always`.
+        field: &'static str,
+        /// Where the outcome differs.
+        message: String,
+    },
 }
 
 impl Problem {
@@ -43,6 +51,7 @@ impl Problem {
             Problem::Panic { .. } => "panic".to_owned(),
             Problem::Property { index, .. } => format!("property:{index}"),
             Problem::RunError(e) => format!("run-error:{}", run_error_kind(e)),
+            Problem::Expect { field, .. } => format!("expect:{field}"),
         }
     }
 }
@@ -78,6 +87,7 @@ impl fmt::Display for Problem {
                 write!(f, "property #{index} does not hold: {message}")
             }
             Problem::RunError(e) => write!(f, "the run stopped: {e}"),
+            Problem::Expect { field, message } => write!(f, "{field} not met: {message}"),
         }
     }
 }

@@ -57,6 +57,7 @@
 mod env;
 mod failure;
 mod shrink;
+pub use shrink::shrink_schedule;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future as StdFuture;
@@ -74,7 +75,6 @@ pub use failure::{Failure, Problem};
 
 use crate::invariants::{check, Checks, Invariant};
 use env::Env;
-use shrink::shrink_schedule;
 
 /// The extra latency, in ticks, a seeded schedule adds to a non-zero sleep
 /// at most, unless [`Check::jitter`] says otherwise.

@@ -12,7 +12,7 @@ use simloop_core::Schedule;
 
 /// The smallest schedule this finds that still `fails`, trying at most
 /// `budget` candidates; and how many it tried.
-pub(crate) fn shrink_schedule(
+pub fn shrink_schedule(
     schedule: &Schedule,
     budget: usize,
     fails: &mut dyn FnMut(&Schedule) -> bool,

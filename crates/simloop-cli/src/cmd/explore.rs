@@ -21,7 +21,8 @@ use serde_json::{json, Map, Value};
 use simloop::check::Invariant;
 use simloop::core::Profile;
 use simloop::explore::explore::{
-    replay_scenario, shrink_failures, sweep_with, ExploreConfig, Failure, SeedRun, Summary,
+    replay_scenario, shrink_failures, sweep_with, ExploreConfig, Failure, SeedRules, SeedRun,
+    Summary,
 };
 use simloop::explore::shrink::size;
 use simloop::explore::GenConfig;
@@ -38,7 +39,15 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
+    let rules = match args.rules.rules(profile) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
     let mut cfg = ExploreConfig::new(profile)
+        .rules(rules)
         .start(args.start)
         .seeds(args.seeds)
         .jobs(jobs)
@@ -51,10 +60,11 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
         None => String::new(),
     };
     println!(
-        "simloop explore: {} seeds from {} under {profile}{shard}, max depth {}",
+        "simloop explore: {} seeds from {} under {profile}{shard}, max depth {}{}",
         cfg.len(),
         cfg.start,
-        cfg.gen.max_depth
+        cfg.gen.max_depth,
+        cfg.rules.flags()
     );
 
     let bar = progress_bar(cfg.len());
@@ -84,7 +94,7 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
         .and_then(Path::parent)
         .unwrap_or(Path::new(""));
     for f in &summary.failures {
-        print_failure(f, dir);
+        print_failure(f, &cfg.rules, dir);
     }
     for r in &summary.errors {
         println!(
@@ -126,7 +136,7 @@ fn progress_bar(len: u64) -> ProgressBar {
     bar
 }
 
-fn print_failure(f: &Failure, dir: &Path) {
+fn print_failure(f: &Failure, rules: &SeedRules, dir: &Path) {
     println!();
     println!(
         "error: {} violated by seed {} under {}",
@@ -157,7 +167,7 @@ fn print_failure(f: &Failure, dir: &Path) {
         "{} violated by seed {} under {} (shrunk)",
         f.invariant, f.seed, f.profile
     );
-    match replay_scenario(f.shrunk.clone(), f.seed, f.profile) {
+    match replay_scenario(f.shrunk.clone(), f.seed, rules) {
         Ok(r) if write_picture(&r.run, &title, Format::Svg, &svg).is_ok() => {
             println!("picture of the shrunk failure: {}", svg.display());
         }
@@ -165,26 +175,40 @@ fn print_failure(f: &Failure, dir: &Path) {
         Err(e) => println!("no picture: the shrunk scenario's run failed: {e}"),
     }
     println!("note: run `{}` to reproduce this failure", f.replay);
+    let flags = rules.flags();
     println!(
-        "note: run `simloop run --profile {} --seed {} {file}` to run the shrunk scenario, \
-         or `simloop replay --seed {} --profile {} {file}` to check it",
-        f.profile, f.seed, f.seed, f.profile
+        "note: run `simloop run --profile {} --seed {} --jitter {} {file}` to run the shrunk scenario, \
+         or `simloop replay --seed {} --profile {}{flags} {file}` to check it",
+        f.profile, f.seed, rules.jitter, f.seed, f.profile
     );
 }
 
 fn print_table(summary: &Summary) {
     println!();
+    let allowing = summary.tally.iter().any(|t| t.allowed > 0);
+    let allowed = |n: u64| {
+        if allowing {
+            format!(" {n:>8}")
+        } else {
+            String::new()
+        }
+    };
     println!(
-        "{:<18} {:>10} {:>11} {:>9}",
-        "invariant", "checked", "violations", "findings"
+        "{:<18} {:>10} {:>11} {:>9}{}",
+        "invariant",
+        "checked",
+        "violations",
+        "findings",
+        if allowing { "  allowed" } else { "" }
     );
     for t in &summary.tally {
         println!(
-            "{:<18} {:>10} {:>11} {:>9}",
+            "{:<18} {:>10} {:>11} {:>9}{}",
             t.invariant.name(),
             t.checked,
             t.violations,
-            t.findings
+            t.findings,
+            allowed(t.allowed)
         );
     }
     let errors = summary.errors.len();

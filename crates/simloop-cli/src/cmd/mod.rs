@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub(crate) mod check;
 pub(crate) mod explore;
 pub(crate) mod pstree;
 pub(crate) mod render;

@@ -7,9 +7,13 @@
 
 use simloop::check::Invariant;
 use simloop::core::Profile;
-use simloop::explore::explore::{replay, replay_scenario, Replay};
+use std::path::Path;
+
+use simloop::core::Schedule;
+use simloop::explore::explore::{replay, replay_scenario, Replay, SeedRules};
+use simloop::explore::suite::{report, SuiteConfig};
 use simloop::explore::GenConfig;
-use simloop::scenario::parse_scenario;
+use simloop::scenario::{parse_scenario, Scenario};
 
 use crate::cli::ReplayArgs;
 use crate::cmd::render::{write_picture, Format};
@@ -20,35 +24,40 @@ pub(crate) fn main(args: ReplayArgs) -> u8 {
         Err(code) => return code,
     };
     let profile: Profile = args.profile.into();
+    let rules = match args.rules.rules(profile) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
     let mut gen = GenConfig::default();
     if let Some(d) = args.max_depth {
         gen = gen.max_depth(d);
     }
-    let (title, result) = match &args.file {
+    let scenario = match &args.file {
+        None => None,
+        Some(file) => match read(file) {
+            Ok(s) => Some(s),
+            Err(code) => return code,
+        },
+    };
+    if let (Some(schedule), Some(scenario), Some(file)) = (&args.schedule, &scenario, &args.file) {
+        return replay_schedule(scenario, file, schedule, &rules);
+    }
+    let seed = args.seed.expect("clap: --seed or --schedule");
+    let (title, result) = match scenario {
         None => (
-            format!("seed {}, {profile}, max depth {}", args.seed, gen.max_depth),
-            replay(args.seed, profile, &gen),
+            format!("seed {seed}, {profile}, max depth {}", gen.max_depth),
+            replay(seed, &rules, &gen),
         ),
-        Some(file) => {
-            let text = match std::fs::read_to_string(file) {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!("error: cannot read {}: {e}", file.display());
-                    return 2;
-                }
-            };
-            let scenario = match parse_scenario(&text) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("error: {}: {e}", file.display());
-                    return 2;
-                }
-            };
-            (
-                format!("{}, seed {}, {profile}", file.display(), args.seed),
-                replay_scenario(scenario, args.seed, profile),
-            )
-        }
+        Some(scenario) => (
+            format!(
+                "{}, seed {seed}, {profile}",
+                args.file.as_ref().expect("a file").display()
+            ),
+            replay_scenario(scenario, seed, &rules),
+        ),
     };
     let r = match result {
         Ok(r) => r,
@@ -65,6 +74,44 @@ pub(crate) fn main(args: ReplayArgs) -> u8 {
         println!("picture: {}", out.display());
     }
     u8::from(!r.report.is_clean())
+}
+
+/// A scenario file, or the exit code after saying why not.
+fn read(file: &Path) -> Result<Scenario, u8> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        eprintln!("error: cannot read {}: {e}", file.display());
+        2
+    })?;
+    parse_scenario(&text).map_err(|e| {
+        eprintln!("error: {}: {e}", file.display());
+        2
+    })
+}
+
+/// `--schedule CHOICES FILE`: the run's report, as `simloop check` prints
+/// it for a failure.
+fn replay_schedule(scenario: &Scenario, file: &Path, schedule: &Schedule, rules: &SeedRules) -> u8 {
+    let mut cfg = SuiteConfig::new()
+        .profiles(&[rules.profile])
+        .deny_findings(rules.deny_findings);
+    for &(i, p) in &rules.allow {
+        cfg = cfg.allow(i, p);
+    }
+    match report(scenario, &cfg, rules.profile, schedule) {
+        Ok((text, problems)) => {
+            println!(
+                "== {}, schedule {schedule}, {}",
+                file.display(),
+                rules.profile
+            );
+            print!("{text}");
+            u8::from(problems > 0)
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", file.display());
+            2
+        }
+    }
 }
 
 /// Everything printed, a pure function of the replay.

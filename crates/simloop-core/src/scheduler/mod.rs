@@ -12,6 +12,8 @@
 //! - [`Seeded`]: answers from one ChaCha8 RNG, with up to `jitter` ticks of
 //!   extra latency on every non-zero sleep.
 //! - [`Replay`]: answers from a recorded [`Schedule`], `0` past its end.
+//! - [`Pct`]: CPython's order but at a few random choice points, for bugs
+//!   that need a few specific choices.
 //!
 //! Every choice point has an index (its position among the choice points of
 //! the run, from 0), the same for every scheduler: a run's
@@ -30,6 +32,7 @@
 //!   `max` is the scheduler's [`Scheduler::max_latency`].
 
 mod cpython;
+mod pct;
 mod replay;
 mod schedule;
 mod seeded;
@@ -37,6 +40,7 @@ mod seeded;
 use std::fmt;
 
 pub use cpython::CPythonOrder;
+pub use pct::Pct;
 pub use replay::Replay;
 pub use schedule::Schedule;
 pub use seeded::Seeded;
