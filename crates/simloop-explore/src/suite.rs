@@ -471,10 +471,12 @@ fn shrink_failure(
     // A failure that needs a schedule must keep needing it: the shrunk
     // tree stays clean in CPython's own order.
     let needs_schedule = !schedule.is_empty();
-    // `expect` describes CPython's-order outcome of this very tree: an
-    // unmet one is reported on the tree as written, and otherwise it has
-    // no say about a smaller tree.
-    let shrunk = if matches!(&problem, Problem::Expect { field, .. } if *field != "expect_always") {
+    // An expectation names this very tree's tasks and values: unmet in
+    // CPython's order, the tree as written is the report (a smaller tree
+    // would fail it trivially). Only an `expect_always` that needs a
+    // schedule to break is shrunk, and the smaller tree must keep it
+    // intact in CPython's order.
+    let shrunk = if matches!(&problem, Problem::Expect { .. }) && !needs_schedule {
         subject.scenario.clone()
     } else {
         let mut start = subject.scenario.clone();

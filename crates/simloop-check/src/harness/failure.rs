@@ -44,14 +44,20 @@ pub enum Problem {
 
 impl Problem {
     /// What kind of problem, for telling whether a shrunk run still fails
-    /// the same way: `violation:cancel-balance`, `panic`, `property:0`...
+    /// the same way: `violation:cancel-balance`, `panic`, `property:0`,
+    /// `expect:expect_always:$.tasks[1].done`...
     pub fn kind(&self) -> String {
         match self {
             Problem::Violation(v) => format!("violation:{}", v.invariant),
             Problem::Panic { .. } => "panic".to_owned(),
             Problem::Property { index, .. } => format!("property:{index}"),
             Problem::RunError(e) => format!("run-error:{}", run_error_kind(e)),
-            Problem::Expect { field, .. } => format!("expect:{field}"),
+            // The JSON path of the first mismatch: a smaller tree must break
+            // the same field, not any.
+            Problem::Expect { field, message } => {
+                let path = message.split(": ").next().unwrap_or_default();
+                format!("expect:{field}:{path}")
+            }
         }
     }
 }

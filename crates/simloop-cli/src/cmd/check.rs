@@ -246,11 +246,12 @@ fn print_line(input: &Input, outcome: &Outcome, elapsed: Duration, as_json: bool
             let schedules: usize = verdicts.iter().map(|v| v.schedules).sum();
             let mut extra = String::new();
             let complete: Vec<bool> = verdicts.iter().filter_map(|v| v.complete).collect();
-            if !complete.is_empty() {
-                extra.push_str(if complete.iter().all(|&c| c) {
-                    ", exhaustive: all checked"
+            let any_failed = verdicts.iter().any(|v| v.failure.is_some());
+            if !complete.is_empty() && !any_failed {
+                extra.push_str(&if complete.iter().all(|&c| c) {
+                    format!(", exhaustive: all {runs} checked")
                 } else {
-                    ", exhaustive: budget reached"
+                    format!(", exhaustive: budget reached after {runs}")
                 });
             }
             let allowed: u64 = verdicts.iter().flat_map(|v| v.allowed.values()).sum();
