@@ -14,6 +14,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, which turns a closed pipe into a panic in
+    // `println!`; a filter should just stop.
+    sigpipe::reset();
     let args = cli::Cli::parse();
     let code = match args.command {
         cli::Command::Run(a) => cmd::run::main(a),

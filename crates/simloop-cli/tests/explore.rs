@@ -11,34 +11,15 @@
 //!   `cancel-balance` finding, pinned here, not hidden.
 //! - Shards' JSON-lines reports concatenate to the whole sweep's.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::*;
 
 use simloop::core::Profile;
 use simloop::explore::explore::{sweep_with, ExploreConfig};
 use simloop::explore::shrink::size;
 use simloop::explore::{GenConfig, StepWeights};
 use simloop::scenario::{parse_scenario, Scenario, Step};
-
-/// A fresh empty directory for one test (failure files land there).
-fn workdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("simloop-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    dir
-}
-
-fn simloop(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_simloop"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("utf-8")
-}
 
 /// The table's row for `invariant`: (checked, violations, findings).
 fn row(out: &str, invariant: &str) -> (u64, u64, u64) {

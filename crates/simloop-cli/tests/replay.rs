@@ -3,41 +3,9 @@
 //! twice, and check that both runs print the same bytes and the trace hash
 //! of the failing run. Then the same for the shrunk scenario's commands.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn workdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("simloop-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    dir
-}
-
-fn simloop<S: AsRef<str>>(dir: &Path, args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_simloop"))
-        .args(args.iter().map(AsRef::as_ref))
-        .current_dir(dir)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("utf-8")
-}
-
-/// The commands of the `note: run `...`` lines, split into arguments
-/// (without the leading `simloop`).
-fn notes(out: &str) -> Vec<Vec<String>> {
-    out.lines()
-        .filter(|l| l.starts_with("note: run `"))
-        .flat_map(|l| l.split('`').skip(1).step_by(2))
-        .map(|cmd| {
-            let mut words = cmd.split_whitespace().map(str::to_owned);
-            assert_eq!(words.next().as_deref(), Some("simloop"), "{cmd}");
-            words.collect()
-        })
-        .collect()
-}
+use common::*;
 
 /// The value of the first `trace hash: 0x...` line (indented or not).
 fn trace_hash(out: &str) -> String {

@@ -427,17 +427,25 @@ impl SeedRules {
         if let Some(d) = self.pct {
             f.push_str(&format!(" --pct {d}"));
         }
-        if self.deny_findings {
-            f.push_str(" --deny findings");
-        }
-        for (i, p) in &self.allow {
-            match p {
-                Some(p) => f.push_str(&format!(" --allow {i}@{p}")),
-                None => f.push_str(&format!(" --allow {i}")),
-            }
-        }
+        f.push_str(&judging_flags(self.deny_findings, &self.allow));
         f
     }
+}
+
+/// ` --deny findings --allow cancel-balance@py311 ...`: the flags that
+/// change how a run is judged, as every command spells them.
+pub(crate) fn judging_flags(deny_findings: bool, allow: &[(Invariant, Option<Profile>)]) -> String {
+    let mut f = String::new();
+    if deny_findings {
+        f.push_str(" --deny findings");
+    }
+    for (i, p) in allow {
+        match p {
+            Some(p) => f.push_str(&format!(" --allow {i}@{p}")),
+            None => f.push_str(&format!(" --allow {i}")),
+        }
+    }
+    f
 }
 
 /// The first violation of `invariant` when `scenario` runs under `seed`

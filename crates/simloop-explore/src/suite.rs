@@ -129,6 +129,13 @@ impl SuiteConfig {
         self.allow.push((invariant, profile));
         self
     }
+
+    /// The flags `simloop replay --schedule` needs to judge a run as this
+    /// configuration does: ` --deny findings --allow ...` (none for the
+    /// defaults). A schedule holds its own latencies: no `--jitter`.
+    pub fn replay_flags(&self) -> String {
+        crate::explore::judging_flags(self.deny_findings, &self.allow)
+    }
 }
 
 /// What checking one scenario under one profile found.

@@ -370,15 +370,15 @@ fn print_failure(input: &Input, f: &ScenarioFailure, cfg: &SuiteConfig, out_dir:
     if !written.is_empty() {
         println!("written: {}", written.join(", "));
     }
-    let _ = cfg;
+    let flags = cfg.replay_flags();
     println!(
-        "note: run `simloop replay --schedule {} --profile {} {}` to replay the shrunk failure",
+        "note: run `simloop replay --schedule {} --profile {}{flags} {}` to replay the shrunk failure",
         f.shrunk_schedule,
         f.profile,
         json_file.display()
     );
     println!(
-        "note: run `simloop replay --schedule {} --profile {} {}` to replay it on the original file",
+        "note: run `simloop replay --schedule {} --profile {}{flags} {}` to replay it on the original file",
         f.schedule,
         f.profile,
         input.path.display()
@@ -443,7 +443,7 @@ fn write_junit(
                             s.set_message(f.problem.to_string());
                             s.set_type(f.problem.kind());
                             s.set_description(format!(
-                                "schedule {}\\nshrunk scenario: {}\\n{}",
+                                "schedule {}\nshrunk scenario: {}\n{}",
                                 f.schedule,
                                 f.shrunk.to_json_string(),
                                 f.report

@@ -1,0 +1,272 @@
+//! `simloop check` through the binary: the bundled scenarios pass (with
+//! the allowances they carry), the order-dependent bugs of
+//! `examples/order-bugs` fail under every search, a printed replay line
+//! gives the identical report, and exit codes, JSON lines and JUnit XML
+//! are what CI expects.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use serde_json::Value;
+
+fn path(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn order_bugs() -> Vec<String> {
+    let dir = repo().join("examples/order-bugs");
+    let mut v: Vec<String> = std::fs::read_dir(&dir)
+        .expect("examples/order-bugs")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| path(&p))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_bundled_scenarios_pass_with_their_allowances() {
+    let dir = workdir("check-bundled");
+    let scenarios = path(&repo().join("scenarios"));
+    let o = simloop(
+        &dir,
+        &["check", "--seeds", "20", "--junit", "junit.xml", &scenarios],
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    let n = std::fs::read_dir(repo().join("scenarios"))
+        .expect("scenarios/")
+        .filter(|e| {
+            e.as_ref()
+                .expect("an entry")
+                .path()
+                .extension()
+                .is_some_and(|x| x == "json")
+        })
+        .count();
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("PASS ")).count(),
+        n,
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("{n} scenarios: {n} passed, 0 failed, 0 invalid")),
+        "{out}"
+    );
+    // What the scenarios allow is said, with how often it occurred.
+    assert!(
+        out.contains("allowed: cancel-balance under py311, "),
+        "{out}"
+    );
+    assert!(
+        !out.contains("allowed: cancel-balance under py313"),
+        "{out}"
+    );
+
+    let xml = std::fs::read_to_string(dir.join("junit.xml")).expect("junit.xml");
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 3 * n, "a case per scenario and profile");
+    assert!(cases
+        .iter()
+        .any(|c| c.attribute("name") == Some("gather-ghost [py312]")));
+    assert!(!doc.descendants().any(|n| n.has_tag_name("failure")));
+}
+
+/// The report block of each failure: from the line after `shrunk
+/// scenario:` up to `written:`.
+fn report_blocks(out: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in out.lines() {
+        if line.starts_with("shrunk scenario: ") {
+            current = Some(String::new());
+        } else if line.starts_with("written: ") {
+            blocks.push(current.take().expect("a block"));
+        } else if let Some(b) = &mut current {
+            b.push_str(line);
+            b.push('\n');
+        }
+    }
+    blocks
+}
+
+#[test]
+fn order_bugs_fail_and_the_printed_line_replays_the_identical_report() {
+    let dir = workdir("check-order-bugs");
+    let bugs = order_bugs();
+    assert!(bugs.len() >= 6);
+    let bugs_dir = path(&repo().join("examples/order-bugs"));
+    for strategy in [&["--seeds", "100"][..], &["--pct", "2"], &["--exhaustive"]] {
+        let mut args = vec!["check", "--profile", "py313"];
+        args.extend_from_slice(strategy);
+        args.push(&bugs_dir);
+        let o = simloop(&dir, &args);
+        let out = stdout(&o);
+        assert_eq!(o.status.code(), Some(1), "{strategy:?}\n{out}");
+        assert_eq!(
+            out.lines().filter(|l| l.starts_with("FAIL ")).count(),
+            bugs.len(),
+            "every bug is found by {strategy:?}:\n{out}"
+        );
+        // Each holds in CPython's order: found by a later run than the first.
+        assert!(!out.contains("found by run 1\n"), "{out}");
+        assert!(!out.contains("schedule: none"), "{out}");
+    }
+
+    let o = simloop(
+        &dir,
+        &["check", "--profile", "py313", "--exhaustive", &bugs_dir],
+    );
+    let out = stdout(&o);
+    let blocks = report_blocks(&out);
+    let notes = notes(&out);
+    assert_eq!(blocks.len(), bugs.len(), "{out}");
+    assert_eq!(notes.len(), 2 * bugs.len(), "{out}");
+    for (block, pair) in blocks.iter().zip(notes.chunks(2)) {
+        assert!(block.starts_with("expect_always not met: $."), "{block}");
+        let (shrunk, original) = (&pair[0], &pair[1]);
+        assert_eq!(shrunk[..2], ["replay", "--schedule"]);
+        let replayed = simloop(&dir, shrunk);
+        assert_eq!(replayed.status.code(), Some(1), "{shrunk:?}");
+        let text = stdout(&replayed);
+        let (title, body) = text.split_once('\n').expect("a title line");
+        assert!(title.starts_with("== simloop-check-"), "{title}");
+        assert_eq!(body, block, "{shrunk:?} prints the report check printed");
+        // On the original file, the same schedule breaks the same field.
+        let again = simloop(&dir, original);
+        assert_eq!(again.status.code(), Some(1), "{original:?}");
+        let field = |s: &str| {
+            s.lines()
+                .find(|l| l.starts_with("expect_always"))
+                .map(str::to_owned)
+        };
+        assert!(field(&stdout(&again)).is_some(), "{}", stdout(&again));
+        // The shrunk scenario and its picture were written.
+        let file = dir.join(shrunk.last().expect("a file"));
+        assert!(
+            file.exists() && file.with_extension("svg").exists(),
+            "{file:?}"
+        );
+    }
+}
+
+#[test]
+fn json_lines_and_junit_describe_each_scenario_and_profile() {
+    let dir = workdir("check-json");
+    let race = path(&repo().join("examples/order-bugs/cancel-race-on-a-timer-tie.json"));
+    let ghost = path(&repo().join("scenarios/gather-ghost.json"));
+    let o = simloop(
+        &dir,
+        &[
+            "check", "--seeds", "30", "--json", "--junit", "j.xml", &race, &ghost,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let lines: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["file"], race.as_str());
+    assert_eq!(lines[0]["result"], "failed");
+    assert_eq!(lines[1]["result"], "passed");
+    for p in ["py311", "py312", "py313"] {
+        let f = &lines[0]["profiles"][p]["failure"];
+        let kind = f["kind"].as_str().expect("a kind");
+        assert!(
+            kind.starts_with("expect:expect_always:$.tasks[1].outcome"),
+            "{f}"
+        );
+        assert_ne!(f["schedule"], "none");
+        assert!(lines[1]["profiles"][p]["runs"].as_u64() == Some(31));
+        assert!(lines[1]["profiles"][p]["findings"].as_u64() > Some(0));
+    }
+    let xml = std::fs::read_to_string(dir.join("j.xml")).expect("j.xml");
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let failures: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .collect();
+    assert_eq!(failures.len(), 3);
+    let text = failures[0].text().unwrap_or_default();
+    assert!(text.contains("timeline (py311, schedule "), "{text}");
+}
+
+#[test]
+fn deny_findings_fails_a_gather_that_leaves_a_child_behind() {
+    let dir = workdir("check-deny");
+    let ghost = path(&repo().join("scenarios/gather-ghost.json"));
+    let o = simloop(
+        &dir,
+        &["check", "--seeds", "5", "--profile", "py313", &ghost],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = simloop(
+        &dir,
+        &[
+            "check",
+            "--seeds",
+            "5",
+            "--profile",
+            "py313",
+            "--deny",
+            "findings",
+            &ghost,
+        ],
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("no-orphans violated: main.0 outlived its gather"),
+        "{out}"
+    );
+    // The replay line carries the rule, so that the replay fails the same.
+    let replay = notes(&out).remove(0);
+    assert!(
+        replay.windows(2).any(|w| w == ["--deny", "findings"]),
+        "{replay:?}"
+    );
+    assert_eq!(simloop(&dir, &replay).status.code(), Some(1));
+}
+
+#[test]
+fn bad_input_exits_2_and_says_where() {
+    let dir = workdir("check-bad");
+    std::fs::write(dir.join("typo.json"), r#"{"name": "t", "mian": []}"#).expect("write");
+    std::fs::write(
+        dir.join("allow.json"),
+        r#"{"name": "a", "main": [], "allow": [{"invariant": "cancel-balanse", "reason": "r"}]}"#,
+    )
+    .expect("write");
+    let o = simloop(&dir, &["check", "typo.json", "allow.json", "missing.json"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains(r#"ERROR typo: $.mian: unknown key "mian""#),
+        "{out}"
+    );
+    assert!(out.contains("ERROR allow: $.allow[0].invariant"), "{out}");
+    assert!(
+        out.contains("ERROR missing: cannot read missing.json"),
+        "{out}"
+    );
+    assert!(
+        out.contains("3 scenarios: 0 passed, 0 failed, 3 invalid"),
+        "{out}"
+    );
+
+    let o = simloop(&dir, &["check", "--allow", "cancel-balanse", "typo.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(r#"--allow cancel-balanse: unknown invariant"#),
+        "{}",
+        stderr(&o)
+    );
+}
