@@ -1,11 +1,13 @@
 //! Command-line arguments.
 
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use simloop::check::harness::parse_allow;
 use simloop::core::{Policy, Profile, Schedule};
 use simloop::explore::explore::SeedRules;
+use simloop::explore::shard::Shard;
 
 /// Deterministic simulation of asyncio's structured concurrency.
 #[derive(Parser, Debug)]
@@ -33,9 +35,63 @@ pub(crate) enum Command {
     /// every invariant, and `expect_always` on every run; shrink a failure
     /// and print the line that replays it.
     Check(CheckArgs),
+    /// Merge the `--report` files of the shards of one `explore` or
+    /// `check` into the summary (and report) a single run would give.
+    Merge(MergeArgs),
     /// Check that explore finds and shrinks each of the bugs planted in
     /// the combinators (switched on one at a time, only here).
     Selftest(SelftestArgs),
+}
+
+/// `--shard K/M`, or `auto`: the shard a batch scheduler gave this process.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ShardArg {
+    Fixed(Shard),
+    Auto,
+}
+
+impl FromStr for ShardArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<ShardArg, String> {
+        if s == "auto" {
+            return Ok(ShardArg::Auto);
+        }
+        s.parse()
+            .map(ShardArg::Fixed)
+            .map_err(|e| format!("{e}, or auto"))
+    }
+}
+
+impl ShardArg {
+    /// The shard; `auto` reads it from the environment and says on stderr
+    /// where it came from.
+    pub(crate) fn resolve(self) -> Result<Shard, String> {
+        match self {
+            ShardArg::Fixed(s) => Ok(s),
+            ShardArg::Auto => {
+                let (shard, from) = Shard::from_env(|v| std::env::var(v).ok())
+                    .map_err(|e| format!("--shard auto: {e}"))?;
+                eprintln!("shard {shard}, from {from}");
+                Ok(shard)
+            }
+        }
+    }
+}
+
+/// `--shard`'s long help: what a part holds, then where `auto` looks.
+macro_rules! shard_help {
+    ($part:literal) => {
+        concat!(
+            $part,
+            "\n\n`auto`: the part a batch scheduler gives this job, from its environment: \
+             Kubernetes indexed Jobs: JOB_COMPLETION_INDEX and SIMLOOP_SHARD_COUNT (set it to \
+             the Job's completions); Slurm job arrays: SLURM_ARRAY_TASK_ID (less \
+             SLURM_ARRAY_TASK_MIN, over SLURM_ARRAY_TASK_STEP) and SLURM_ARRAY_TASK_COUNT; \
+             GitLab CI parallel jobs: CI_NODE_INDEX (from 1) and CI_NODE_TOTAL; Buildkite: \
+             BUILDKITE_PARALLEL_JOB and BUILDKITE_PARALLEL_JOB_COUNT.\n\n\
+             `simloop merge` joins the parts' --report files into a single run's summary."
+        )
+    };
 }
 
 /// One profile, or every one.
@@ -113,6 +169,18 @@ pub(crate) struct CheckArgs {
     /// Print one JSON line per scenario instead of the text lines.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Write the JSON lines of --json, then one with the totals, to FILE
+    /// (`simloop merge` joins shards' reports).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+    /// Check only part K of M of the files (the `i`-th, in the order
+    /// listed, with `i % M == K`); or `auto`, from a batch scheduler's
+    /// environment.
+    #[arg(long, value_name = "K/M|auto", long_help = shard_help!(
+        "Check only part K of M (K from 0) of the scenario files: the `i`-th file, in the \
+         order listed (directories walked in name order), with `i % M == K`."
+    ))]
+    pub(crate) shard: Option<ShardArg>,
     /// Where a failure's shrunk scenario and picture are written [default:
     /// the current directory].
     #[arg(long, value_name = "DIR")]
@@ -120,6 +188,23 @@ pub(crate) struct CheckArgs {
     /// Scenario files, or directories (every *.json in them, recursively).
     #[arg(required = true)]
     pub(crate) files: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct MergeArgs {
+    /// Write the merged report: what a single run's --report would hold.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
+    /// For `check` reports: write JUnit XML, as a single run's --junit.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) junit: Option<PathBuf>,
+    /// Where shrunk failures' files are written [default: the current
+    /// directory, or the merged report's].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out_dir: Option<PathBuf>,
+    /// The shards' --report files: every part of one sweep, once each.
+    #[arg(required = true, value_name = "REPORT")]
+    pub(crate) reports: Vec<PathBuf>,
 }
 
 /// CPython version to reproduce.
@@ -265,14 +350,17 @@ pub(crate) struct ExploreArgs {
     /// Threads running seeds [default: the number of cores].
     #[arg(long)]
     pub(crate) jobs: Option<usize>,
-    /// Run only part K of M: the seeds `start + i` with `i % M == K`.
-    #[arg(long, value_name = "K/M")]
-    pub(crate) shard: Option<simloop::explore::explore::Shard>,
+    /// Run only part K of M: the seeds `start + i` with `i % M == K`; or
+    /// `auto`, from a batch scheduler's environment.
+    #[arg(long, value_name = "K/M|auto", long_help = shard_help!(
+        "Run only part K of M (K from 0): the seeds `start + i` with `i % M == K`."
+    ))]
+    pub(crate) shard: Option<ShardArg>,
     /// Deepest nesting of the generated trees [default: 4].
     #[arg(long, value_name = "D")]
     pub(crate) max_depth: Option<usize>,
-    /// Write one JSON line per seed with violations, findings or an error
-    /// (shards' reports concatenate).
+    /// Write one JSON line per seed with violations, findings or an error,
+    /// then one with the totals (`simloop merge` joins shards' reports).
     #[arg(long, value_name = "FILE")]
     pub(crate) report: Option<PathBuf>,
     #[command(flatten)]

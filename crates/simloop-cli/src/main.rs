@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         cli::Command::Explore(a) => cmd::explore::main(a),
         cli::Command::Replay(a) => cmd::replay::main(a),
         cli::Command::Check(a) => cmd::check::main(a),
+        cli::Command::Merge(a) => cmd::merge::main(a),
         cli::Command::Selftest(a) => cmd::selftest::main(a),
     };
     ExitCode::from(code)

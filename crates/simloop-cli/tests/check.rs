@@ -15,10 +15,10 @@ fn path(p: &Path) -> String {
     p.display().to_string()
 }
 
-fn order_bugs() -> Vec<String> {
-    let dir = repo().join("examples/order-bugs");
-    let mut v: Vec<String> = std::fs::read_dir(&dir)
-        .expect("examples/order-bugs")
+/// The scenario files in a directory of the repository, sorted.
+fn json_files(dir: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(repo().join(dir))
+        .expect(dir)
         .map(|e| e.expect("an entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .map(|p| path(&p))
@@ -37,16 +37,7 @@ fn the_bundled_scenarios_pass_with_their_allowances() {
     );
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    let n = std::fs::read_dir(repo().join("scenarios"))
-        .expect("scenarios/")
-        .filter(|e| {
-            e.as_ref()
-                .expect("an entry")
-                .path()
-                .extension()
-                .is_some_and(|x| x == "json")
-        })
-        .count();
+    let n = json_files("scenarios").len();
     assert_eq!(
         out.lines().filter(|l| l.starts_with("PASS ")).count(),
         n,
@@ -100,7 +91,7 @@ fn report_blocks(out: &str) -> Vec<String> {
 #[test]
 fn order_bugs_fail_and_the_printed_line_replays_the_identical_report() {
     let dir = workdir("check-order-bugs");
-    let bugs = order_bugs();
+    let bugs = json_files("examples/order-bugs");
     assert!(bugs.len() >= 6);
     let bugs_dir = path(&repo().join("examples/order-bugs"));
     for strategy in [&["--seeds", "100"][..], &["--pct", "2"], &["--exhaustive"]] {
@@ -269,4 +260,94 @@ fn bad_input_exits_2_and_says_where() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn shards_merged_are_one_run_but_for_the_times() {
+    let dir = workdir("check-shards");
+    let scenarios = path(&repo().join("scenarios"));
+    let bugs = path(&repo().join("examples/order-bugs"));
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check", "--seeds", "10", "--profile", "all"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&[&scenarios, &bugs]);
+        let o = simloop(&dir, &args);
+        assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+        stdout(&o)
+    };
+    let n = json_files("scenarios").len() + json_files("examples/order-bugs").len();
+    let whole = check(&["--report", "whole.jsonl", "--junit", "whole.xml"]);
+    for k in 0..4 {
+        let out = check(&[
+            "--shard",
+            &format!("{k}/4"),
+            "--report",
+            &format!("s{k}.jsonl"),
+        ]);
+        assert!(
+            out.contains(&format!(" of {n} (shard {k}/4) under")),
+            "{out}"
+        );
+    }
+    let merge = simloop(
+        &dir,
+        &[
+            "merge",
+            "s3.jsonl",
+            "s1.jsonl",
+            "s0.jsonl",
+            "s2.jsonl",
+            "--report",
+            "merged.jsonl",
+            "--junit",
+            "merged.xml",
+        ],
+    );
+    assert_eq!(merge.status.code(), Some(1));
+    // Seconds are the one thing that differs: a scenario line's, and the
+    // summary's time and rate.
+    let untimed = |s: &str| -> String {
+        s.lines()
+            .map(|l| {
+                let l = l.split(" runs in ").next().unwrap_or(l);
+                l.strip_suffix(" s").map_or(l, |l| {
+                    l.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.')
+                })
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(untimed(&stdout(&merge)), untimed(&whole));
+    let lines = |f: &str| -> Vec<Value> {
+        std::fs::read_to_string(dir.join(f))
+            .expect("a report")
+            .lines()
+            .map(|l| {
+                let mut v: Value = serde_json::from_str(l).expect("JSON");
+                let m = v.as_object_mut().expect("an object");
+                m.remove("time_ms");
+                if let Some(s) = m.get_mut("summary") {
+                    s.as_object_mut().expect("an object").remove("time_ms");
+                }
+                v
+            })
+            .collect()
+    };
+    assert_eq!(lines("merged.jsonl"), lines("whole.jsonl"));
+    assert_eq!(lines("whole.jsonl").len(), n + 1);
+    let cases = |f: &str| -> Vec<String> {
+        let xml = std::fs::read_to_string(dir.join(f)).expect("JUnit");
+        let doc = roxmltree::Document::parse(&xml).expect("XML");
+        doc.descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .map(|n| {
+                format!(
+                    "{:?} {}",
+                    n.attribute("name"),
+                    n.children().any(|c| c.has_tag_name("failure"))
+                )
+            })
+            .collect()
+    };
+    assert_eq!(cases("merged.xml"), cases("whole.xml"));
 }

@@ -9,7 +9,7 @@
 //!   `__aexit__` withdraws an outside one and turns it into `TimeoutError`.
 //!   That breaks `uncancel()`'s contract, so it is reported as a
 //!   `cancel-balance` finding, pinned here, not hidden.
-//! - Shards' JSON-lines reports concatenate to the whole sweep's.
+//! - Four shards' reports, merged, are the whole sweep's, byte for byte.
 
 mod common;
 
@@ -172,9 +172,9 @@ fn py313_is_clean_on_trees_without_user_uncancel() {
 }
 
 #[test]
-fn shard_reports_concatenate_to_the_whole_sweep() {
+fn four_shards_merged_are_one_run() {
     let dir = workdir("shards");
-    let run = |extra: &[&str], report: &str| {
+    let explore = |extra: &[&str], report: &str| {
         let mut args = vec![
             "explore",
             "--seeds",
@@ -188,30 +188,82 @@ fn shard_reports_concatenate_to_the_whole_sweep() {
         args.extend_from_slice(&["--report", report]);
         let o = simloop(&dir, &args);
         assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
-        std::fs::read_to_string(dir.join(report)).expect("a report")
+        stdout(&o)
     };
-    let whole = run(&["--jobs", "2"], "whole.jsonl");
-    let parts = run(&["--shard", "0/2", "--jobs", "1"], "a.jsonl")
-        + &run(&["--shard", "1/2", "--jobs", "2"], "b.jsonl");
-    // Each shard shrinks its own first failure: compare without those.
-    let lines = |text: &str| {
-        let mut v: Vec<(u64, serde_json::Value)> = text
-            .lines()
-            .map(|l| {
-                let mut j: serde_json::Value = serde_json::from_str(l).expect("JSON");
-                j.as_object_mut().expect("an object").remove("shrunk");
-                (j["seed"].as_u64().expect("a seed"), j)
-            })
-            .collect();
-        v.sort_by_key(|(s, _)| *s);
-        v
+    let whole = explore(&["--jobs", "2"], "whole.jsonl");
+    for k in 0..4 {
+        let shard = format!("{k}/4");
+        let out = explore(&["--shard", &shard, "--jobs", "1"], &format!("s{k}.jsonl"));
+        assert!(
+            out.starts_with(&format!(
+                "simloop explore: 75 seeds from 1000 under py312, shard {shard}"
+            )),
+            "{out}"
+        );
+    }
+    let merge = simloop(
+        &dir,
+        &[
+            "merge",
+            "s2.jsonl",
+            "s0.jsonl",
+            "s3.jsonl",
+            "s1.jsonl",
+            "--report",
+            "merged.jsonl",
+        ],
+    );
+    assert_eq!(merge.status.code(), Some(1));
+    // What a single sweep prints and writes, byte for byte: the table, each
+    // invariant's first failing seed shrunk, the report with its totals.
+    assert_eq!(stdout(&merge), whole);
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).expect("a report");
+    let report = read("whole.jsonl");
+    assert_eq!(read("merged.jsonl"), report);
+    assert!(
+        whole.contains("error: cancel-balance violated by seed 1000 under py312"),
+        "{whole}"
+    );
+    let last: serde_json::Value =
+        serde_json::from_str(report.lines().last().expect("a line")).expect("JSON");
+    assert_eq!(last["summary"]["ran"], 300);
+    assert_eq!(last["summary"]["shard"], "0/1");
+    // Only the first failing seed's line carries the shrunk failure.
+    assert_eq!(
+        report
+            .matches(r#""shrunk":[{"invariant":"cancel-balance""#)
+            .count(),
+        1
+    );
+    assert!(report.matches(r#""seed":"#).count() > 50);
+
+    // Shards that do not make one run are refused, saying why.
+    let refused = |reports: &[&str], why: &str| {
+        let mut args = vec!["merge"];
+        args.extend_from_slice(reports);
+        let o = simloop(&dir, &args);
+        assert_eq!(o.status.code(), Some(2), "{reports:?}");
+        assert!(stderr(&o).contains(why), "{reports:?}: {}", stderr(&o));
     };
-    let (w, p) = (lines(&whole), lines(&parts));
-    assert!(w.len() > 50);
-    assert_eq!(w, p);
-    assert!(w.iter().all(|(s, _)| (1000..1300).contains(s)));
-    assert!(whole
-        .lines()
-        .any(|l| l.contains(r#""shrunk":[{"invariant":"cancel-balance""#)));
+    refused(&["s0.jsonl", "s1.jsonl", "s3.jsonl"], "missing shard: 2/4");
+    refused(
+        &["s0.jsonl", "s0.jsonl", "s1.jsonl", "s2.jsonl", "s3.jsonl"],
+        "shard 0/4 does not fit",
+    );
+    refused(&["s0.jsonl", "whole.jsonl"], "does not fit");
+    explore(&["--shard", "1/4", "--jitter", "3"], "j1.jsonl");
+    refused(
+        &["s0.jsonl", "j1.jsonl", "s2.jsonl", "s3.jsonl"],
+        "their settings differ",
+    );
+    std::fs::write(
+        dir.join("cut.jsonl"),
+        report.lines().next().expect("a line"),
+    )
+    .expect("write");
+    refused(
+        &["cut.jsonl"],
+        "the last line is not a {\"summary\": ...} line",
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

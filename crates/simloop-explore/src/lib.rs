@@ -15,6 +15,8 @@
 //! - [`selftest`]: does exploring catch the bugs planted in the combinators
 //!   ([`hunt`](selftest::hunt), in a build with feature `planted`), and is
 //!   it clean without them ([`control`](selftest::control))?
+//! - [`shard`]: [`Shard`](shard::Shard), one part of a sweep, as `K/M`
+//!   or from a batch scheduler's environment.
 //! - [`suite`]: checking the user's scenario files under many schedules
 //!   (seeded, exhaustive, PCT-style), what `simloop check` runs.
 //! - [`strategy`]: [`scenarios`], a proptest `Strategy` over the generated
@@ -40,6 +42,7 @@ pub mod explore;
 pub mod gen;
 mod ordered;
 pub mod selftest;
+pub mod shard;
 pub mod shrink;
 pub mod strategy;
 pub mod suite;

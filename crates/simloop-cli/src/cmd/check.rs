@@ -9,18 +9,24 @@
 //! `expect_always`. A failure is shrunk (schedule, then tree), written as
 //! a minimal scenario with its picture, and printed with its report and
 //! the `simloop replay --schedule` line that replays it.
+//!
+//! Everything printed or written is made from [`ScenarioLine`]s, the
+//! records of `--json` and `--report`, so that `simloop merge` prints the
+//! shards' reports exactly as a single run would have.
 
 use std::collections::BTreeMap;
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use simloop::check::harness::{parse_allow, DEFAULT_JITTER, DEFAULT_SEEDS};
 use simloop::check::Invariant;
-use simloop::core::{Config, Policy, Profile};
+use simloop::core::{Config, Policy, Profile, Schedule};
+use simloop::explore::shard::Shard;
 use simloop::explore::suite::{check_all, ProfileVerdict, ScenarioFailure, Strategy, SuiteConfig};
 use simloop::scenario::{parse_scenario, run, Scenario};
 
@@ -48,26 +54,42 @@ pub(crate) fn main(args: CheckArgs) -> u8 {
             return 2;
         }
     };
-    let inputs = match inputs(&args.files) {
+    let shard = match args.shard.map(|s| s.resolve()).transpose() {
+        Ok(s) => s.unwrap_or(Shard::ALL),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let all = match inputs(&args.files) {
         Ok(i) => i,
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
         }
     };
+    let total = all.len();
+    let (indexes, inputs): (Vec<usize>, Vec<Input>) = all
+        .into_iter()
+        .enumerate()
+        .filter(|&(i, _)| shard.contains(i as u64))
+        .unzip();
     let out_dir = args.out_dir.clone().unwrap_or_default();
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, 256);
+    let totals = Totals {
+        command: "check".into(),
+        scenarios: total,
+        profiles: cfg.profiles.iter().map(|p| p.name().to_owned()).collect(),
+        schedules: describe(&cfg),
+        replay_flags: cfg.replay_flags(),
+        shard: shard.to_string(),
+        time_ms: 0,
+    };
     if !args.json {
-        println!(
-            "simloop check: {} scenario{} under {}; {}",
-            inputs.len(),
-            if inputs.len() == 1 { "" } else { "s" },
-            names(&cfg.profiles),
-            describe(&cfg)
-        );
+        println!("{}", totals.header(inputs.len()));
     }
     let valid: Vec<Scenario> = inputs
         .iter()
@@ -75,71 +97,259 @@ pub(crate) fn main(args: CheckArgs) -> u8 {
         .collect();
     let bar = progress_bar(inputs.len() as u64);
     let t0 = Instant::now();
-    let mut results: Vec<Outcome> = Vec::with_capacity(inputs.len());
+    let mut lines: Vec<ScenarioLine> = Vec::with_capacity(inputs.len());
     let mut last = Instant::now();
     check_all(&valid, &cfg, jobs, &mut |k, verdicts| {
         let input = &inputs[k];
-        let elapsed = last.elapsed();
+        let time = last.elapsed();
         last = Instant::now();
-        let outcome = match &input.scenario {
-            Err(e) => Outcome::Invalid(e.clone()),
-            Ok(_) => match verdicts {
-                Err(e) => Outcome::Invalid(e),
-                Ok(v) => Outcome::Checked(v),
-            },
-        };
-        bar.suspend(|| print_line(input, &outcome, elapsed, args.json));
+        let verdicts = input.scenario.as_ref().map_err(Clone::clone).and(verdicts);
+        let line = ScenarioLine::new(input, indexes[k], verdicts, time);
+        bar.suspend(|| line.print(args.json));
         bar.inc(1);
-        results.push(outcome);
+        lines.push(line);
     });
     bar.finish_and_clear();
-    let elapsed = t0.elapsed();
+    let totals = Totals {
+        time_ms: t0.elapsed().as_millis() as u64,
+        ..totals
+    };
+    finish(
+        &lines,
+        &totals,
+        args.json,
+        &out_dir,
+        args.junit.as_deref(),
+        args.report.as_deref(),
+    )
+}
 
-    let mut code = 0;
-    let mut runs = 0;
-    let mut allowed: BTreeMap<(Invariant, Profile), (u64, Vec<String>)> = BTreeMap::new();
-    for (input, outcome) in inputs.iter().zip(&results) {
-        match outcome {
-            Outcome::Invalid(_) => code = 2,
-            Outcome::Checked(verdicts) => {
-                for v in verdicts {
-                    runs += v.runs;
-                    for (&i, &n) in &v.allowed {
-                        let e = allowed.entry((i, v.profile)).or_default();
-                        e.0 += n;
-                        e.1.push(stem(&input.path));
-                    }
-                    if let Some(f) = &v.failure {
-                        code = code.max(1);
-                        if !args.json {
-                            print_failure(input, f, &cfg, &out_dir);
-                        }
-                    }
+/// After the lines: each failure, the summary, the JUnit XML and report
+/// files; the exit code. Shared with `simloop merge`.
+pub(crate) fn finish(
+    lines: &[ScenarioLine],
+    totals: &Totals,
+    json: bool,
+    out_dir: &Path,
+    junit: Option<&Path>,
+    report: Option<&Path>,
+) -> u8 {
+    if !json {
+        for line in lines {
+            for (profile, p) in &line.profiles {
+                if let Some(f) = &p.failure {
+                    print_failure(line, profile, f, &totals.replay_flags, out_dir);
                 }
             }
         }
+        print_summary(lines, totals);
     }
-    if !args.json {
-        print_summary(&results, runs, elapsed, &allowed);
-    }
-    if let Some(file) = &args.junit {
-        if let Err(e) = write_junit(file, &inputs, &results, elapsed) {
+    if let Some(file) = junit {
+        if let Err(e) = write_junit(file, lines, totals) {
             eprintln!("error: cannot write {}: {e}", file.display());
             return 2;
         }
     }
-    code
+    if let Some(file) = report {
+        if let Err(e) = write_report(file, lines, totals) {
+            eprintln!("error: cannot write {}: {e}", file.display());
+            return 2;
+        }
+    }
+    lines.iter().map(ScenarioLine::code).max().unwrap_or(0)
 }
 
-/// How one file went.
-enum Outcome {
-    Invalid(String),
-    Checked(Vec<ProfileVerdict>),
+/// One scenario file's result: a `--json` line, a line of `--report`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub(crate) struct ScenarioLine {
+    pub(crate) file: String,
+    /// Its position among all the files (all shards').
+    pub(crate) index: usize,
+    /// `passed`, `failed` or `invalid`.
+    pub(crate) result: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) error: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) profiles: BTreeMap<String, ProfileLine>,
+    pub(crate) time_ms: u64,
 }
 
-impl Outcome {
-    fn failed(&self) -> bool {
-        matches!(self, Outcome::Checked(v) if v.iter().any(|p| p.failure.is_some()))
+/// How one profile went.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub(crate) struct ProfileLine {
+    pub(crate) runs: u64,
+    pub(crate) schedules: usize,
+    pub(crate) choice_points: u64,
+    pub(crate) findings: u64,
+    /// Violations allowed, by invariant.
+    pub(crate) allowed: BTreeMap<String, u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) exhaustive_complete: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) failure: Option<FailureLine>,
+}
+
+/// A shrunk failure, with the report `simloop replay --schedule` prints.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub(crate) struct FailureLine {
+    pub(crate) problem: String,
+    pub(crate) kind: String,
+    pub(crate) found_after: u64,
+    pub(crate) schedule: String,
+    pub(crate) deviations_before: usize,
+    pub(crate) shrunk: Value,
+    pub(crate) shrunk_schedule: String,
+    pub(crate) report: String,
+}
+
+impl FailureLine {
+    fn new(f: &ScenarioFailure) -> FailureLine {
+        FailureLine {
+            problem: f.problem.to_string(),
+            kind: f.problem.kind(),
+            found_after: f.found_after,
+            schedule: f.schedule.to_string(),
+            deviations_before: f.deviations_before,
+            shrunk: f.shrunk.to_json(),
+            shrunk_schedule: f.shrunk_schedule.to_string(),
+            report: f.report.clone(),
+        }
+    }
+}
+
+impl ProfileLine {
+    fn new(v: &ProfileVerdict) -> ProfileLine {
+        ProfileLine {
+            runs: v.runs,
+            schedules: v.schedules,
+            choice_points: v.choice_points,
+            findings: v.findings,
+            allowed: v
+                .allowed
+                .iter()
+                .map(|(i, &n)| (i.name().to_owned(), n))
+                .collect(),
+            exhaustive_complete: v.complete,
+            failure: v.failure.as_ref().map(FailureLine::new),
+        }
+    }
+}
+
+impl ScenarioLine {
+    fn new(
+        input: &Input,
+        index: usize,
+        verdicts: Result<Vec<ProfileVerdict>, String>,
+        time: Duration,
+    ) -> ScenarioLine {
+        let (result, error, profiles) = match verdicts {
+            Err(e) => ("invalid", Some(e), BTreeMap::new()),
+            Ok(vs) => {
+                let failed = vs.iter().any(|v| v.failure.is_some());
+                let profiles = vs
+                    .iter()
+                    .map(|v| (v.profile.name().to_owned(), ProfileLine::new(v)))
+                    .collect();
+                (if failed { "failed" } else { "passed" }, None, profiles)
+            }
+        };
+        ScenarioLine {
+            file: input.path.display().to_string(),
+            index,
+            result: result.into(),
+            error,
+            profiles,
+            time_ms: time.as_millis() as u64,
+        }
+    }
+
+    fn name(&self) -> String {
+        stem(Path::new(&self.file))
+    }
+
+    /// The exit code it calls for: 2 invalid, 1 failed, 0 passed.
+    fn code(&self) -> u8 {
+        match self.result.as_str() {
+            "invalid" => 2,
+            "failed" => 1,
+            _ => 0,
+        }
+    }
+
+    /// Its line: text, or `--json`'s.
+    pub(crate) fn print(&self, json: bool) {
+        if json {
+            println!("{}", serde_json::to_string(self).expect("plain data"));
+            return;
+        }
+        let name = self.name();
+        if let Some(e) = &self.error {
+            println!("ERROR {name}: {e}");
+            return;
+        }
+        let ps = self.profiles.values();
+        let runs: u64 = ps.clone().map(|p| p.runs).sum();
+        let schedules: usize = ps.clone().map(|p| p.schedules).sum();
+        let mut extra = String::new();
+        let complete: Vec<bool> = ps.clone().filter_map(|p| p.exhaustive_complete).collect();
+        if !complete.is_empty() && self.result == "passed" {
+            extra.push_str(&if complete.iter().all(|&c| c) {
+                format!(", exhaustive: all {runs} checked")
+            } else {
+                format!(", exhaustive: budget reached after {runs}")
+            });
+        }
+        let allowed: u64 = ps.clone().flat_map(|p| p.allowed.values()).sum();
+        if allowed > 0 {
+            extra.push_str(&format!(", {allowed} allowed"));
+        }
+        let status = if self.result == "failed" {
+            "FAIL "
+        } else {
+            "PASS "
+        };
+        println!(
+            "{status} {name:<48} {runs:>6} runs {schedules:>6} schedules{extra}  {:.2} s",
+            self.time_ms as f64 / 1000.0
+        );
+        for (profile, p) in &self.profiles {
+            if let Some(f) = &p.failure {
+                println!("        {profile}: {} (run {})", f.problem, f.found_after);
+            }
+        }
+    }
+}
+
+/// The last line of `--report`: what was checked, how, and how long it
+/// took; with the lines, all `simloop merge` needs.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub(crate) struct Totals {
+    pub(crate) command: String,
+    /// Scenario files in all (all shards').
+    pub(crate) scenarios: usize,
+    pub(crate) profiles: Vec<String>,
+    /// Which schedules, in words.
+    pub(crate) schedules: String,
+    /// What a replay line needs to judge as this run did.
+    pub(crate) replay_flags: String,
+    pub(crate) shard: String,
+    pub(crate) time_ms: u64,
+}
+
+impl Totals {
+    /// The first line printed, for `checked` of the files.
+    pub(crate) fn header(&self, checked: usize) -> String {
+        let of = if checked == self.scenarios {
+            String::new()
+        } else {
+            format!(" of {} (shard {})", self.scenarios, self.shard)
+        };
+        format!(
+            "simloop check: {checked} scenario{}{of} under {}; {}",
+            if checked == 1 { "" } else { "s" },
+            self.profiles.join(", "),
+            self.schedules
+        )
     }
 }
 
@@ -170,7 +380,8 @@ fn config(args: &CheckArgs) -> Result<SuiteConfig, String> {
 fn describe(cfg: &SuiteConfig) -> String {
     match cfg.strategy {
         Strategy::Seeds(n) => format!(
-            "CPython's order and {n} seeded schedules each (jitter {})",
+            "CPython's order and {n} seeded schedule{} each (jitter {})",
+            if n == 1 { "" } else { "s" },
             cfg.jitter
         ),
         Strategy::Exhaustive { budget, delays } => format!(
@@ -179,15 +390,11 @@ fn describe(cfg: &SuiteConfig) -> String {
             cfg.jitter
         ),
         Strategy::Pct { runs, depth } => format!(
-            "CPython's order and {runs} PCT-style schedules each (depth {depth}, jitter {})",
+            "CPython's order and {runs} PCT-style schedule{} each (depth {depth}, jitter {})",
+            if runs == 1 { "" } else { "s" },
             cfg.jitter
         ),
     }
-}
-
-fn names(profiles: &[Profile]) -> String {
-    let n: Vec<&str> = profiles.iter().map(|p| p.name()).collect();
-    n.join(", ")
 }
 
 /// The scenario files named, directories walked for `*.json` (sorted).
@@ -233,172 +440,94 @@ fn stem(path: &Path) -> String {
     )
 }
 
-fn print_line(input: &Input, outcome: &Outcome, elapsed: Duration, as_json: bool) {
-    if as_json {
-        println!("{}", json_line(input, outcome, elapsed));
-        return;
-    }
-    let name = stem(&input.path);
-    match outcome {
-        Outcome::Invalid(e) => println!("ERROR {name}: {e}"),
-        Outcome::Checked(verdicts) => {
-            let runs: u64 = verdicts.iter().map(|v| v.runs).sum();
-            let schedules: usize = verdicts.iter().map(|v| v.schedules).sum();
-            let mut extra = String::new();
-            let complete: Vec<bool> = verdicts.iter().filter_map(|v| v.complete).collect();
-            let any_failed = verdicts.iter().any(|v| v.failure.is_some());
-            if !complete.is_empty() && !any_failed {
-                extra.push_str(&if complete.iter().all(|&c| c) {
-                    format!(", exhaustive: all {runs} checked")
-                } else {
-                    format!(", exhaustive: budget reached after {runs}")
-                });
-            }
-            let allowed: u64 = verdicts.iter().flat_map(|v| v.allowed.values()).sum();
-            if allowed > 0 {
-                extra.push_str(&format!(", {allowed} allowed"));
-            }
-            let failed: Vec<String> = verdicts
-                .iter()
-                .filter_map(|v| {
-                    let f = v.failure.as_ref()?;
-                    Some(format!(
-                        "{}: {} (run {})",
-                        v.profile, f.problem, f.found_after
-                    ))
-                })
-                .collect();
-            let status = if failed.is_empty() { "PASS " } else { "FAIL " };
-            println!(
-                "{status} {name:<48} {runs:>6} runs {schedules:>6} schedules{extra}  {:.2} s",
-                elapsed.as_secs_f64()
-            );
-            for f in failed {
-                println!("        {f}");
-            }
-        }
-    }
-}
-
-fn json_line(input: &Input, outcome: &Outcome, elapsed: Duration) -> Value {
-    let mut m = Map::new();
-    m.insert("file".into(), input.path.display().to_string().into());
-    m.insert("time_ms".into(), (elapsed.as_millis() as u64).into());
-    match outcome {
-        Outcome::Invalid(e) => {
-            m.insert("result".into(), "invalid".into());
-            m.insert("error".into(), e.clone().into());
-        }
-        Outcome::Checked(verdicts) => {
-            m.insert(
-                "result".into(),
-                if outcome.failed() { "failed" } else { "passed" }.into(),
-            );
-            let mut by = Map::new();
-            for v in verdicts {
-                let allowed: Map<String, Value> = v
-                    .allowed
-                    .iter()
-                    .map(|(i, n)| (i.name().to_owned(), (*n).into()))
-                    .collect();
-                let mut p = json!({
-                    "runs": v.runs,
-                    "schedules": v.schedules,
-                    "choice_points": v.choice_points,
-                    "findings": v.findings,
-                    "allowed": allowed,
-                });
-                if let Some(c) = v.complete {
-                    p["exhaustive_complete"] = c.into();
-                }
-                if let Some(f) = &v.failure {
-                    p["failure"] = json!({
-                        "problem": f.problem.to_string(),
-                        "kind": f.problem.kind(),
-                        "found_after": f.found_after,
-                        "schedule": f.schedule.to_string(),
-                        "shrunk": f.shrunk.to_json(),
-                        "shrunk_schedule": f.shrunk_schedule.to_string(),
-                    });
-                }
-                by.insert(v.profile.name().into(), p);
-            }
-            m.insert("profiles".into(), Value::Object(by));
-        }
-    }
-    Value::Object(m)
-}
-
 /// The failure's files: `simloop-check-<stem>-<profile>.json` and `.svg`.
-fn failure_files(input: &Input, f: &ScenarioFailure, out_dir: &Path) -> (PathBuf, PathBuf) {
-    let base = format!("simloop-check-{}-{}", stem(&input.path), f.profile);
+fn failure_files(line: &ScenarioLine, profile: &str, out_dir: &Path) -> (PathBuf, PathBuf) {
+    let base = format!("simloop-check-{}-{profile}", line.name());
     (
         out_dir.join(format!("{base}.json")),
         out_dir.join(format!("{base}.svg")),
     )
 }
 
-fn print_failure(input: &Input, f: &ScenarioFailure, cfg: &SuiteConfig, out_dir: &Path) {
+fn print_failure(
+    line: &ScenarioLine,
+    profile: &str,
+    f: &FailureLine,
+    replay_flags: &str,
+    out_dir: &Path,
+) {
+    let p: Option<Profile> = profile.parse().ok();
     println!();
     println!(
-        "== FAIL {} under {} (CPython {}), found by run {}",
-        input.path.display(),
-        f.profile,
-        f.profile.cpython(),
+        "== FAIL {} under {profile} (CPython {}), found by run {}",
+        line.file,
+        p.map_or("?", Profile::cpython),
         f.found_after
     );
-    let shrunk_from = if f.deviations_before > f.schedule.deviations() {
+    let deviations = f.schedule.parse::<Schedule>().map_or(0, |s| s.deviations());
+    let shrunk_from = if f.deviations_before > deviations {
         format!(" (shrunk from {} deviations)", f.deviations_before)
     } else {
         String::new()
     };
     println!("schedule: {}{shrunk_from}", f.schedule);
-    println!("shrunk scenario: {}", f.shrunk.to_json_string());
+    let shrunk = f.shrunk.to_string();
+    println!("shrunk scenario: {shrunk}");
     print!("{}", f.report);
-    let (json_file, svg_file) = failure_files(input, f, out_dir);
+    let (json_file, svg_file) = failure_files(line, profile, out_dir);
     let mut written = Vec::new();
-    if std::fs::write(&json_file, f.shrunk.to_json_string() + "\n").is_ok() {
+    if std::fs::write(&json_file, format!("{shrunk}\n")).is_ok() {
         written.push(json_file.display().to_string());
     }
-    let config = Config::new(f.profile).policy(Policy::Replay(f.shrunk_schedule.clone()));
-    if let Ok(r) = run(&f.shrunk, config) {
-        let title = format!("{} ({})", stem(&input.path), f.profile);
-        if write_picture(&r, &title, Format::Svg, &svg_file).is_ok() {
-            written.push(svg_file.display().to_string());
+    let scenario = parse_scenario(&shrunk).ok();
+    let schedule = f.shrunk_schedule.parse::<Schedule>().ok();
+    if let (Some(p), Some(scenario), Some(schedule)) = (p, scenario, schedule) {
+        let config = Config::new(p).policy(Policy::Replay(schedule));
+        if let Ok(r) = run(&scenario, config) {
+            let title = format!("{} ({profile})", line.name());
+            if write_picture(&r, &title, Format::Svg, &svg_file).is_ok() {
+                written.push(svg_file.display().to_string());
+            }
         }
     }
     if !written.is_empty() {
         println!("written: {}", written.join(", "));
     }
-    let flags = cfg.replay_flags();
     println!(
-        "note: run `simloop replay --schedule {} --profile {}{flags} {}` to replay the shrunk failure",
+        "note: run `simloop replay --schedule {} --profile {profile}{replay_flags} {}` to replay the shrunk failure",
         f.shrunk_schedule,
-        f.profile,
         json_file.display()
     );
     println!(
-        "note: run `simloop replay --schedule {} --profile {}{flags} {}` to replay it on the original file",
-        f.schedule,
-        f.profile,
-        input.path.display()
+        "note: run `simloop replay --schedule {} --profile {profile}{replay_flags} {}` to replay it on the original file",
+        f.schedule, line.file
     );
 }
 
-fn print_summary(
-    results: &[Outcome],
-    runs: u64,
-    elapsed: Duration,
-    allowed: &BTreeMap<(Invariant, Profile), (u64, Vec<String>)>,
-) {
-    let invalid = results
+fn print_summary(lines: &[ScenarioLine], totals: &Totals) {
+    let count = |r: &str| lines.iter().filter(|l| l.result == r).count();
+    let (passed, failed, invalid) = (count("passed"), count("failed"), count("invalid"));
+    let runs: u64 = lines
         .iter()
-        .filter(|o| matches!(o, Outcome::Invalid(_)))
-        .count();
-    let failed = results.iter().filter(|o| o.failed()).count();
-    let passed = results.len() - invalid - failed;
+        .flat_map(|l| l.profiles.values())
+        .map(|p| p.runs)
+        .sum();
+    // What was allowed, in the order of the invariants, then profiles:
+    // how often, and in which files.
+    type Key = (Option<Invariant>, String, String);
+    let mut allowed: BTreeMap<Key, (u64, Vec<String>)> = BTreeMap::new();
+    for line in lines {
+        for (profile, p) in &line.profiles {
+            for (i, &n) in &p.allowed {
+                let key = (i.parse::<Invariant>().ok(), i.clone(), profile.clone());
+                let e = allowed.entry(key).or_default();
+                e.0 += n;
+                e.1.push(line.name());
+            }
+        }
+    }
     println!();
-    for ((i, p), (n, files)) in allowed {
+    for ((_, i, p), (n, files)) in &allowed {
         let mut files = files.clone();
         files.dedup();
         println!(
@@ -407,60 +536,60 @@ fn print_summary(
             files.join(", ")
         );
     }
-    let secs = elapsed.as_secs_f64().max(1e-9);
+    let secs = (totals.time_ms as f64 / 1000.0).max(1e-3);
     println!(
-        "{} scenarios: {passed} passed, {failed} failed, {invalid} invalid; {runs} runs in {secs:.2} s ({:.0} runs/s)",
-        results.len(),
+        "{} scenarios: {passed} passed, {failed} failed, {invalid} invalid; {runs} runs in {:.2} s ({:.0} runs/s)",
+        lines.len(),
+        totals.time_ms as f64 / 1000.0,
         runs as f64 / secs
     );
 }
 
-fn write_junit(
-    file: &Path,
-    inputs: &[Input],
-    results: &[Outcome],
-    elapsed: Duration,
-) -> Result<(), String> {
+fn write_junit(file: &Path, lines: &[ScenarioLine], totals: &Totals) -> Result<(), String> {
     let mut report = Report::new("simloop check");
-    report.set_time(elapsed);
+    report.set_time(Duration::from_millis(totals.time_ms));
     let mut suite = TestSuite::new("scenarios");
-    for (input, outcome) in inputs.iter().zip(results) {
-        let name = stem(&input.path);
-        match outcome {
-            Outcome::Invalid(e) => {
-                let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-                status.set_message(e.clone());
-                let mut case = TestCase::new(name, status);
-                case.set_classname(input.path.display().to_string());
-                suite.add_test_case(case);
-            }
-            Outcome::Checked(verdicts) => {
-                for v in verdicts {
-                    let status = match &v.failure {
-                        None => TestCaseStatus::success(),
-                        Some(f) => {
-                            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                            s.set_message(f.problem.to_string());
-                            s.set_type(f.problem.kind());
-                            s.set_description(format!(
-                                "schedule {}\nshrunk scenario: {}\n{}",
-                                f.schedule,
-                                f.shrunk.to_json_string(),
-                                f.report
-                            ));
-                            s
-                        }
-                    };
-                    let mut case = TestCase::new(format!("{name} [{}]", v.profile), status);
-                    case.set_classname(input.path.display().to_string());
-                    suite.add_test_case(case);
+    for line in lines {
+        let name = line.name();
+        if let Some(e) = &line.error {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_message(e.clone());
+            let mut case = TestCase::new(name, status);
+            case.set_classname(line.file.clone());
+            suite.add_test_case(case);
+            continue;
+        }
+        for (profile, p) in &line.profiles {
+            let status = match &p.failure {
+                None => TestCaseStatus::success(),
+                Some(f) => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(f.problem.clone());
+                    s.set_type(f.kind.clone());
+                    s.set_description(format!(
+                        "schedule {}\nshrunk scenario: {}\n{}",
+                        f.schedule, f.shrunk, f.report
+                    ));
+                    s
                 }
-            }
+            };
+            let mut case = TestCase::new(format!("{name} [{profile}]"), status);
+            case.set_classname(line.file.clone());
+            suite.add_test_case(case);
         }
     }
     report.add_test_suite(suite);
     let xml = report.to_string().map_err(|e| e.to_string())?;
     std::fs::write(file, xml).map_err(|e| e.to_string())
+}
+
+fn write_report(file: &Path, lines: &[ScenarioLine], totals: &Totals) -> io::Result<()> {
+    let mut out = io::BufWriter::new(std::fs::File::create(file)?);
+    for line in lines {
+        writeln!(out, "{}", serde_json::to_string(line)?)?;
+    }
+    writeln!(out, "{}", json!({ "summary": totals }))?;
+    out.flush()
 }
 
 /// A bar on stderr when it is a terminal; hidden otherwise (CI logs).

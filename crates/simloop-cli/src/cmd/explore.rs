@@ -17,17 +17,19 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use simloop::check::Invariant;
 use simloop::core::Profile;
 use simloop::explore::explore::{
-    replay_scenario, shrink_failures, sweep_with, ExploreConfig, Failure, SeedRules, SeedRun,
-    Summary,
+    replay_scenario, run_seed, shrink_failures, sweep_with, ExploreConfig, Failure, SeedRules,
+    SeedRun, Summary,
 };
+use simloop::explore::shard::Shard;
 use simloop::explore::shrink::size;
 use simloop::explore::GenConfig;
 
-use crate::cli::ExploreArgs;
+use crate::cli::{DenyArg, ExploreArgs, RulesArgs};
 use crate::cmd::render::{write_picture, Format};
 
 pub(crate) fn main(args: ExploreArgs) -> u8 {
@@ -53,19 +55,15 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
         .jobs(jobs)
         .gen(gen);
     if let Some(shard) = args.shard {
-        cfg = cfg.shard(shard);
+        match shard.resolve() {
+            Ok(shard) => cfg = cfg.shard(shard),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
     }
-    let shard = match args.shard {
-        Some(s) => format!(", shard {s}"),
-        None => String::new(),
-    };
-    println!(
-        "simloop explore: {} seeds from {} under {profile}{shard}, max depth {}{}",
-        cfg.len(),
-        cfg.start,
-        cfg.gen.max_depth,
-        cfg.rules.flags()
-    );
+    println!("{}", header(&cfg));
 
     let bar = progress_bar(cfg.len());
     let t0 = Instant::now();
@@ -93,20 +91,10 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
         .as_deref()
         .and_then(Path::parent)
         .unwrap_or(Path::new(""));
-    for f in &summary.failures {
-        print_failure(f, &cfg.rules, dir);
-    }
-    for r in &summary.errors {
-        println!(
-            "error: seed {} did not finish: {}",
-            r.seed,
-            r.error.as_deref().unwrap_or("")
-        );
-    }
-    print_table(&summary);
+    print_outcome(&cfg, &summary, dir);
     if let Some(report) = report {
         let path = report.path.clone();
-        if let Err(e) = report.finish(&summary.failures) {
+        if let Err(e) = report.finish(&summary.failures, &totals(&cfg, &summary)) {
             eprintln!("error: cannot write {}: {e}", path.display());
             return 2;
         }
@@ -119,6 +107,39 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
         shrinking.as_secs_f64()
     );
     u8::from(!summary.is_clean())
+}
+
+/// The first line printed: what the sweep is.
+pub(crate) fn header(cfg: &ExploreConfig) -> String {
+    let shard = if cfg.shard == Shard::ALL {
+        String::new()
+    } else {
+        format!(", shard {}", cfg.shard)
+    };
+    format!(
+        "simloop explore: {} seeds from {} under {}{shard}, max depth {}{}",
+        cfg.len(),
+        cfg.start,
+        cfg.rules.profile,
+        cfg.gen.max_depth,
+        cfg.rules.flags()
+    )
+}
+
+/// Everything printed after the sweep: each shrunk failure (its files
+/// written to `dir`), the runs that did not finish, the table.
+pub(crate) fn print_outcome(cfg: &ExploreConfig, summary: &Summary, dir: &Path) {
+    for f in &summary.failures {
+        print_failure(f, &cfg.rules, dir);
+    }
+    for r in &summary.errors {
+        println!(
+            "error: seed {} did not finish: {}",
+            r.seed,
+            r.error.as_deref().unwrap_or("")
+        );
+    }
+    print_table(summary);
 }
 
 /// A bar on stderr when it is a terminal; hidden otherwise (CI logs).
@@ -136,7 +157,7 @@ fn progress_bar(len: u64) -> ProgressBar {
     bar
 }
 
-fn print_failure(f: &Failure, rules: &SeedRules, dir: &Path) {
+pub(crate) fn print_failure(f: &Failure, rules: &SeedRules, dir: &Path) {
     println!();
     println!(
         "error: {} violated by seed {} under {}",
@@ -277,27 +298,29 @@ impl ReportFile {
     }
 
     /// Write `FILE`: the spool, with the shrunk `failures` on the lines of
-    /// their seeds.
-    fn finish(self, failures: &[Failure]) -> io::Result<()> {
+    /// their seeds, then the `totals` line.
+    fn finish(self, failures: &[Failure], totals: &Totals) -> io::Result<()> {
         let mut spool = self
             .out
             .and_then(|out| out.into_inner().map_err(io::IntoInnerError::into_error))?;
         spool.rewind()?;
-        copy(spool, &self.path, self.profile, &self.firsts, failures)
+        let mut out = BufWriter::new(File::create(&self.path)?);
+        copy(spool, &mut out, self.profile, &self.firsts, failures)?;
+        writeln!(out, "{}", totals.line())?;
+        out.flush()
     }
 }
 
-/// Copy `spool` to `path`, writing line `n` afresh, with its seed's
+/// Copy `spool` to `out`, writing line `n` afresh, with its seed's
 /// `failures`, for each `(n, run)` of `firsts` (in line order).
 fn copy(
     spool: File,
-    path: &Path,
+    out: &mut impl Write,
     profile: Profile,
     firsts: &[(u64, SeedRun)],
     failures: &[Failure],
 ) -> io::Result<()> {
     let mut spool = BufReader::new(spool);
-    let mut out = BufWriter::new(File::create(path)?);
     let mut firsts = firsts.iter().peekable();
     let mut line = Vec::new();
     for n in 0.. {
@@ -313,10 +336,10 @@ fn copy(
             None => out.write_all(&line)?,
         }
     }
-    out.flush()
+    Ok(())
 }
 
-fn report_line(profile: Profile, r: &SeedRun, failures: &[&Failure]) -> Value {
+pub(crate) fn report_line(profile: Profile, r: &SeedRun, failures: &[&Failure]) -> Value {
     let mut m = Map::new();
     m.insert("seed".into(), json!(r.seed));
     m.insert("profile".into(), json!(profile.name()));
@@ -350,17 +373,151 @@ fn report_line(profile: Profile, r: &SeedRun, failures: &[&Failure]) -> Value {
         m.insert("error".into(), json!(e));
     }
     if !failures.is_empty() {
-        let fs: Vec<Value> = failures
-            .iter()
-            .map(|f| {
-                json!({
-                    "invariant": f.invariant.name(),
-                    "shrunk": f.shrunk.to_json(),
-                    "replay": f.replay,
-                })
-            })
-            .collect();
-        m.insert("shrunk".into(), Value::Array(fs));
+        m.insert("shrunk".into(), shrunk_entries(failures));
     }
     Value::Object(m)
+}
+
+/// A report line's `shrunk` field: its seed's shrunk failures.
+pub(crate) fn shrunk_entries(failures: &[&Failure]) -> Value {
+    failures
+        .iter()
+        .map(|f| {
+            json!({
+                "invariant": f.invariant.name(),
+                "shrunk": f.shrunk.to_json(),
+                "replay": f.replay,
+            })
+        })
+        .collect()
+}
+
+/// The last line of a report: the sweep and its totals, all that
+/// `simloop merge` needs besides the seeds' lines.
+#[derive(Serialize, Deserialize, Debug)]
+pub(crate) struct Totals {
+    pub(crate) command: String,
+    pub(crate) profile: String,
+    pub(crate) start: u64,
+    pub(crate) seeds: u64,
+    pub(crate) max_depth: usize,
+    pub(crate) jitter: u64,
+    pub(crate) pct: Option<u64>,
+    pub(crate) deny_findings: bool,
+    pub(crate) allow: Vec<String>,
+    pub(crate) shard: String,
+    pub(crate) ran: u64,
+    pub(crate) notable: u64,
+    pub(crate) failing: u64,
+    pub(crate) tally: Vec<Row>,
+    /// The seeds whose runs did not finish.
+    pub(crate) errors: Vec<u64>,
+}
+
+/// One invariant's totals.
+#[derive(Serialize, Deserialize, Debug)]
+pub(crate) struct Row {
+    pub(crate) invariant: String,
+    pub(crate) checked: u64,
+    pub(crate) violations: u64,
+    pub(crate) findings: u64,
+    pub(crate) allowed: u64,
+    pub(crate) failing_seeds: u64,
+    pub(crate) first_failing: Option<u64>,
+}
+
+pub(crate) fn totals(cfg: &ExploreConfig, summary: &Summary) -> Totals {
+    let r = &cfg.rules;
+    Totals {
+        command: "explore".into(),
+        profile: r.profile.name().into(),
+        start: cfg.start,
+        seeds: cfg.seeds,
+        max_depth: cfg.gen.max_depth,
+        jitter: r.jitter,
+        pct: r.pct,
+        deny_findings: r.deny_findings,
+        allow: r
+            .allow
+            .iter()
+            .map(|(i, p)| match p {
+                Some(p) => format!("{i}@{p}"),
+                None => i.to_string(),
+            })
+            .collect(),
+        shard: cfg.shard.to_string(),
+        ran: summary.seeds,
+        notable: summary.notable_seeds,
+        failing: summary.failing_seeds,
+        tally: summary
+            .tally
+            .iter()
+            .map(|t| Row {
+                invariant: t.invariant.name().into(),
+                checked: t.checked,
+                violations: t.violations,
+                findings: t.findings,
+                allowed: t.allowed,
+                failing_seeds: t.failing_seeds,
+                first_failing: t.first_failing,
+            })
+            .collect(),
+        errors: summary.errors.iter().map(|r| r.seed).collect(),
+    }
+}
+
+impl Totals {
+    pub(crate) fn line(&self) -> Value {
+        json!({ "summary": self })
+    }
+
+    /// The sweep these totals are of (its shard, `jobs` threads), and
+    /// its summary, the runs that did not finish run again; an error
+    /// names what does not make sense.
+    pub(crate) fn sweep(&self, jobs: usize) -> Result<(ExploreConfig, Summary), String> {
+        let profile: Profile = self.profile.parse()?;
+        let rules = RulesArgs {
+            jitter: self.jitter,
+            pct: self.pct,
+            deny: if self.deny_findings {
+                vec![DenyArg::Findings]
+            } else {
+                vec![]
+            },
+            allow: self.allow.clone(),
+        }
+        .rules(profile)?;
+        let shard: Shard = self.shard.parse()?;
+        let cfg = ExploreConfig::new(profile)
+            .rules(rules)
+            .start(self.start)
+            .seeds(self.seeds)
+            .jobs(jobs)
+            .shard(shard)
+            .gen(GenConfig::default().max_depth(self.max_depth));
+        let mut s = Summary::new();
+        s.seeds = self.ran;
+        s.notable_seeds = self.notable;
+        s.failing_seeds = self.failing;
+        for row in &self.tally {
+            let invariant: Invariant = row.invariant.parse()?;
+            let t = s
+                .tally
+                .iter_mut()
+                .find(|t| t.invariant == invariant)
+                .ok_or_else(|| format!("no row for {invariant}"))?;
+            t.checked = row.checked;
+            t.violations = row.violations;
+            t.findings = row.findings;
+            t.allowed = row.allowed;
+            t.failing_seeds = row.failing_seeds;
+            t.first_failing = row.first_failing;
+        }
+        s.errors = self
+            .errors
+            .iter()
+            .map(|&seed| run_seed(seed, &cfg.rules, &cfg.gen))
+            .collect();
+        Ok((cfg, s))
+    }
 }

@@ -2,6 +2,7 @@
 
 pub(crate) mod check;
 pub(crate) mod explore;
+pub(crate) mod merge;
 pub(crate) mod pstree;
 pub(crate) mod render;
 pub(crate) mod replay;
