@@ -2,7 +2,7 @@
 //!
 //! Each [`Invariant`] is named as on the command line and documented with
 //! its precise rule. [`check`] applies them to a run report (through its
-//! [`Observations`](crate::Observations), and for `determinism` the trace
+//! [`Observations`], and for `determinism` the trace
 //! hash of a second run) and returns a [`Report`]: *violations* break a
 //! rule; *findings* are facts worth reporting that CPython's design allows
 //! (a child escaping an unstructured `gather`).
