@@ -10,12 +10,13 @@
 mod support;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde_json::Value;
 use simloop::core::{Config, Profile};
 use simloop::explore::{generate, GenConfig};
 use simloop::scenario::{normalize, run, Scenario};
+use support::Interpreter;
 
 /// A mix of generator settings, so that small and deep trees both appear.
 fn scenarios(n: u64) -> Vec<Scenario> {
@@ -28,10 +29,9 @@ fn scenarios(n: u64) -> Vec<Scenario> {
         .collect()
 }
 
-fn reference(python: &std::path::Path, lines: &str) -> Vec<Value> {
-    let mut child = Command::new(python)
-        .arg(support::tools().join("simloop_ref.py"))
-        .arg("-")
+fn reference(interpreter: &Interpreter, lines: &str) -> Vec<Value> {
+    let mut child = interpreter
+        .reference_runner(&["-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -44,7 +44,8 @@ fn reference(python: &std::path::Path, lines: &str) -> Vec<Value> {
     writer.join().unwrap().unwrap();
     assert!(
         out.status.success(),
-        "reference runner failed:\n{}",
+        "reference runner failed under {}:\n{}",
+        interpreter.describe(),
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout)
@@ -74,7 +75,7 @@ fn first_difference(path: &str, a: &Value, b: &Value) -> Option<String> {
     }
 }
 
-fn check(profile: Profile, python: &std::path::Path, scenarios: &[Scenario]) {
+fn check(profile: Profile, python: &Interpreter, scenarios: &[Scenario]) {
     let lines: String = scenarios
         .iter()
         .map(|s| s.to_json().to_string() + "\n")
@@ -90,7 +91,7 @@ fn check(profile: Profile, python: &std::path::Path, scenarios: &[Scenario]) {
         if a != b {
             panic!(
                 "scenario {i} (seed {i}) differs under {profile} (CPython {}):\n{}\n\nscenario:\n{}\n\nsimloop:\n{}\n\nCPython:\n{}",
-                python.display(),
+                python.describe(),
                 first_difference("$", &a, &b).unwrap_or_default(),
                 serde_json::to_string_pretty(&s.to_json()).unwrap(),
                 serde_json::to_string_pretty(&ours).unwrap(),

@@ -115,9 +115,10 @@ fn scenario_snapshots() {
             .collect();
         let snapshots: Vec<(String, String, &str)> = if texts.iter().all(|(_, t)| *t == texts[0].1)
         {
+            let names: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
             vec![(
                 stem.clone(),
-                "py311, py312, py313 (identical)".into(),
+                format!("{} (identical)", names.join(", ")),
                 &texts[0].1,
             )]
         } else {

@@ -58,9 +58,9 @@ class _VirtualSelector:
 class VirtualClockLoop(asyncio.BaseEventLoop):
     """An event loop without I/O whose time() is an integer tick count from 0."""
 
-    def __init__(self, run):
+    def __init__(self, run=None):
         super().__init__()
-        self.run = run        # the _Run, for the tasks' bookkeeping
+        self.run = run        # the _Run, for its tasks' bookkeeping (None: plain tasks, as the oracles and the benchmark use)
         self._now = 0
         # _run_once runs a timer when `when < time() + _clock_resolution`.
         # Deadlines and times are integers, so a resolution of 1 makes a timer

@@ -25,6 +25,9 @@ _LABELS = {
     "_run_until_complete_cb": "_run_until_complete_cb",
     "shield.<locals>._inner_done_callback": "shield._inner_done_callback",
     "shield.<locals>._outer_done_callback": "shield._outer_done_callback",
+    # 3.14: the call-graph bookkeeping and the log of a shielded failure
+    "shield.<locals>._clear_awaited_by_callback": "shield._clear_awaited_by_callback",
+    "_log_on_exception": "shield._log_on_exception",
     "gather.<locals>._done_callback": "gather._done_callback",
 }
 

@@ -125,15 +125,25 @@ async def outer():
     d, p = await asyncio.wait([asyncio.create_task(inner(), name='inner')])
     proof += 100
 f = loop.create_task(outer(), name='outer')
-from test.test_asyncio import utils as test_utils
-test_utils.run_briefly(loop)
+def run_briefly(loop):
+    # test.test_asyncio.utils.run_briefly, copied: Pyodide has no test package.
+    async def once():
+        pass
+    gen = once()
+    t = loop.create_task(gen)
+    t._log_destroy_pending = False
+    try:
+        loop.run_until_complete(t)
+    finally:
+        gen.close()
+run_briefly(loop)
 f.cancel()
 try:
     loop.run_until_complete(f)
 except asyncio.CancelledError:
     print("cancelled")
 waiter.set_result(None)
-test_utils.run_briefly(loop)
+run_briefly(loop)
 print(proof)
 dump()
 

@@ -1,5 +1,9 @@
 //! `asyncio.shield` (`Lib/asyncio/tasks.py`), identical in 3.11.7, 3.12.1
-//! and 3.13.0.
+//! and 3.13.0. 3.14 adds two done callbacks on the inner, each a handle the
+//! loop runs: `_clear_awaited_by_callback` (call-graph bookkeeping, when
+//! `shield` is called from a task) and, once the outer is done before the
+//! inner, `_log_on_exception` in place of `_inner_done_callback` (it logs a
+//! failure nobody will see; no outcome changes).
 //!
 //! `await shield(t)` waits for `t` through an outer future: cancelling the
 //! awaiting task cancels only the outer future, never `t`; `t` ending
@@ -24,7 +28,10 @@
 
 use std::future::IntoFuture;
 
-use simloop_core::{get_running_loop, Await, CallbackId, Exc, Future, Task};
+use std::cell::Cell;
+use std::rc::Rc;
+
+use simloop_core::{current_task, get_running_loop, Await, CallbackId, Exc, Future, Profile, Task};
 
 /// What [`shield`] returns: the outer future, or the inner task or future
 /// itself when it was already done (CPython's shortcut). Await it (by value
@@ -159,7 +166,12 @@ pub fn shield_future<T: Clone + 'static>(fut: &Future<T>) -> Shielded<T> {
 }
 
 fn shield_pending<T: Clone + 'static>(inner: Inner<T>) -> Shielded<T> {
-    let outer = get_running_loop().create_future::<T>("shield.outer");
+    let sim = get_running_loop();
+    let outer = sim.create_future::<T>("shield.outer");
+    let py314 = sim.profile() >= Profile::Py314;
+    if py314 && current_task().is_some() {
+        inner.add_done_callback("shield._clear_awaited_by_callback", || {});
+    }
 
     let o = outer.clone();
     let i = inner.clone();
@@ -180,9 +192,17 @@ fn shield_pending<T: Clone + 'static>(inner: Inner<T>) -> Shielded<T> {
 
     let id = inner.add_done_callback("shield._inner_done_callback", inner_done_callback);
     let i = inner;
+    // 3.14: the one `_log_on_exception` callback, once added.
+    let log: Rc<Cell<Option<CallbackId>>> = Rc::default();
     outer.add_done_callback("shield._outer_done_callback", move || {
         if !i.done() {
             i.remove_done_callback(id);
+            if py314 {
+                if let Some(old) = log.take() {
+                    i.remove_done_callback(old);
+                }
+                log.set(Some(i.add_done_callback("shield._log_on_exception", || {})));
+            }
         }
     });
     Shielded::Outer(outer)

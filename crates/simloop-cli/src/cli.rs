@@ -103,6 +103,8 @@ pub(crate) enum ProfilesArg {
     Py312,
     /// CPython 3.13.0
     Py313,
+    /// CPython 3.14.2 (checked under Pyodide)
+    Py314,
     /// Every profile.
     All,
 }
@@ -113,6 +115,7 @@ impl ProfilesArg {
             ProfilesArg::Py311 => vec![Profile::Py311],
             ProfilesArg::Py312 => vec![Profile::Py312],
             ProfilesArg::Py313 => vec![Profile::Py313],
+            ProfilesArg::Py314 => vec![Profile::Py314],
             ProfilesArg::All => Profile::ALL.to_vec(),
         }
     }
@@ -216,6 +219,8 @@ pub(crate) enum ProfileArg {
     Py312,
     /// CPython 3.13.0
     Py313,
+    /// CPython 3.14.2 (checked under Pyodide)
+    Py314,
 }
 
 impl From<ProfileArg> for Profile {
@@ -224,6 +229,7 @@ impl From<ProfileArg> for Profile {
             ProfileArg::Py311 => Profile::Py311,
             ProfileArg::Py312 => Profile::Py312,
             ProfileArg::Py313 => Profile::Py313,
+            ProfileArg::Py314 => Profile::Py314,
         }
     }
 }

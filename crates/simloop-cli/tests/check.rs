@@ -10,6 +10,7 @@ use std::path::Path;
 
 use common::*;
 use serde_json::Value;
+use simloop::core::Profile;
 
 fn path(p: &Path) -> String {
     p.display().to_string()
@@ -63,7 +64,8 @@ fn the_bundled_scenarios_pass_with_their_allowances() {
         .descendants()
         .filter(|n| n.has_tag_name("testcase"))
         .collect();
-    assert_eq!(cases.len(), 3 * n, "a case per scenario and profile");
+    let profiles = Profile::ALL.len();
+    assert_eq!(cases.len(), profiles * n, "a case per scenario and profile");
     assert!(cases
         .iter()
         .any(|c| c.attribute("name") == Some("gather-ghost [py312]")));
@@ -168,7 +170,7 @@ fn json_lines_and_junit_describe_each_scenario_and_profile() {
     assert_eq!(lines[0]["file"], race.as_str());
     assert_eq!(lines[0]["result"], "failed");
     assert_eq!(lines[1]["result"], "passed");
-    for p in ["py311", "py312", "py313"] {
+    for p in Profile::ALL.map(Profile::name) {
         let f = &lines[0]["profiles"][p]["failure"];
         let kind = f["kind"].as_str().expect("a kind");
         assert!(
@@ -185,7 +187,7 @@ fn json_lines_and_junit_describe_each_scenario_and_profile() {
         .descendants()
         .filter(|n| n.has_tag_name("failure"))
         .collect();
-    assert_eq!(failures.len(), 3);
+    assert_eq!(failures.len(), Profile::ALL.len());
     let text = failures[0].text().unwrap_or_default();
     assert!(text.contains("timeline (py311, schedule "), "{text}");
 }

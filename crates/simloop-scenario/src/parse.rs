@@ -11,6 +11,7 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+use simloop_core::Profile;
 
 use crate::error::{did_you_mean, quote, ErrorKind, ScenarioError};
 use crate::format::{Allowance, Block, Child, Clause, Kind, ReturnWhen, Scenario, Step};
@@ -111,8 +112,16 @@ const TOP_KEYS: [&str; 8] = [
     "allow",
 ];
 
-/// The profiles `expect_by_profile` may name.
-const PROFILES: [&str; 3] = ["py311", "py312", "py313"];
+/// Is `name` a profile's (`expect_by_profile` and `allow` name them)?
+fn is_profile(name: &str) -> bool {
+    name.parse::<Profile>().is_ok()
+}
+
+/// `py311, py312, ...`, for messages.
+fn profile_names() -> String {
+    let names: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
+    names.join(", ")
+}
 
 /// `allow`: `[{"invariant": NAME, "profiles": [PROFILE...], "reason": TEXT}]`
 /// (`profiles` optional).
@@ -145,13 +154,13 @@ fn allowances(v: &Value, path: &Path<'_>) -> Result<Vec<Allowance>, ScenarioErro
                     for (j, name) in list.iter().enumerate() {
                         let pj = pk.index(j);
                         let name = string(name, &pj, "a profile")?;
-                        if !PROFILES.contains(&name.as_str()) {
+                        if !is_profile(&name) {
                             return Err(ScenarioError::shape(
                                 &pj,
                                 format!(
                                     "unknown profile {}; expected one of {}",
                                     quote(&name),
-                                    PROFILES.join(", ")
+                                    profile_names()
                                 ),
                             ));
                         }
@@ -242,13 +251,13 @@ impl Parser<'_> {
                     };
                     for (profile, e) in by {
                         let pp = p.key(profile);
-                        if !PROFILES.contains(&profile.as_str()) {
+                        if !is_profile(profile) {
                             return Err(ScenarioError::shape(
                                 &pp,
                                 format!(
                                     "unknown profile {}; expected one of {}",
                                     quote(profile),
-                                    PROFILES.join(", ")
+                                    profile_names()
                                 ),
                             ));
                         }

@@ -82,4 +82,4 @@ pub(crate) fn scope_events(sim: &Sim) -> Vec<String> {
 }
 
 /// Every profile.
-pub(crate) const ALL: [Profile; 3] = Profile::ALL;
+pub(crate) const ALL: [Profile; 4] = Profile::ALL;
