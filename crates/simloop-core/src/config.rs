@@ -206,6 +206,30 @@ impl TraceMode {
     }
 }
 
+/// The loop's task factory (`loop.set_task_factory`): how `create_task`
+/// starts a task when it is not told (3.14's `eager_start=`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TaskFactory {
+    /// None installed: a task's first step is scheduled with `call_soon`.
+    #[default]
+    Lazy,
+    /// `asyncio.eager_task_factory` (3.12+): a task created while the loop
+    /// runs takes its first step at once, inside `create_task`.
+    Eager,
+}
+
+/// How one `create_task` call starts its task: 3.14's `eager_start=`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Start {
+    /// No `eager_start` argument: as the loop's [`TaskFactory`] says.
+    #[default]
+    Factory,
+    /// `eager_start=True` (3.14+).
+    Eager,
+    /// `eager_start=False` (3.14+; lazy even under the eager factory).
+    Lazy,
+}
+
 /// Everything a run needs to know up front.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -218,17 +242,31 @@ pub struct Config {
     pub limits: Limits,
     /// How much of the trace to keep.
     pub trace: TraceMode,
+    /// The loop's task factory.
+    pub task_factory: TaskFactory,
 }
 
 impl Config {
-    /// `asyncio` policy, full trace, default limits.
+    /// `asyncio` policy, full trace, default limits, no task factory.
     pub fn new(profile: Profile) -> Config {
         Config {
             profile,
             policy: Policy::Asyncio,
             limits: Limits::default(),
             trace: TraceMode::Full,
+            task_factory: TaskFactory::Lazy,
         }
+    }
+
+    /// With the given task factory: `loop.set_task_factory(
+    /// asyncio.eager_task_factory)` for [`TaskFactory::Eager`].
+    ///
+    /// # Panics
+    /// [`Sim::new`](crate::Sim::new) panics on an eager factory under
+    /// py311: `asyncio.eager_task_factory` is new in Python 3.12.
+    pub fn task_factory(mut self, factory: TaskFactory) -> Config {
+        self.task_factory = factory;
+        self
     }
 
     /// With the given policy.

@@ -42,12 +42,12 @@ mod task;
 mod trace;
 mod waiting;
 
-pub use config::{Config, Limits, Policy, Profile, Tick, TraceMode};
+pub use config::{Config, Limits, Policy, Profile, Start, TaskFactory, Tick, TraceMode};
 pub use error::{Blocked, RunError, StallReport};
 pub use exc::{Exc, ExcKind};
 pub use future::{Await, CallbackId, Future, WeakFuture};
 pub use handle::Handle;
-pub use runloop::{get_running_loop, spawn, Sim};
+pub use runloop::{get_running_loop, spawn, spawn_with, Sim};
 pub use scheduler::{Choice, ChoicePoint, Schedule, Scheduler};
 pub use scope::{FutureRef, ScopeEvent, ScopeId};
 pub use sleep::{sleep, Sleep};

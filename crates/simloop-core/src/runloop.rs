@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::future::Future as StdFuture;
 use std::rc::{Rc, Weak};
 
-use crate::config::{Config, Profile, Tick};
+use crate::config::{Config, Profile, Start, TaskFactory, Tick};
 use crate::error::{Blocked, RunError, StallReport};
 use crate::exc::Exc;
 use crate::future::{Callback, Future, FutureCore};
@@ -97,6 +97,11 @@ impl Sim {
     /// A new loop at tick 0 that asks `scheduler` at every choice point
     /// (`config.policy` is then only a description, for reports).
     pub fn with_scheduler(config: Config, scheduler: Box<dyn Scheduler>) -> Sim {
+        assert!(
+            config.task_factory == TaskFactory::Lazy || config.profile >= Profile::Py312,
+            "asyncio.eager_task_factory is new in Python 3.12; this run reproduces {}",
+            config.profile.cpython()
+        );
         let asks = scheduler.deviates();
         let max_latency = scheduler.max_latency();
         let trace = config.trace;
@@ -271,12 +276,42 @@ impl Sim {
     }
 
     /// `create_task(body, name=name)`: its first step is scheduled with
-    /// `call_soon`; its parent is the running task.
+    /// `call_soon`, or taken at once under the eager [`TaskFactory`]; its
+    /// parent is the running task.
     pub fn spawn<T, F>(&self, name: impl Into<Rc<str>>, body: F) -> Task<T>
     where
         T: Clone + 'static,
         F: StdFuture<Output = Result<T, Exc>> + 'static,
     {
+        self.spawn_with(name, Start::Factory, body)
+    }
+
+    /// `create_task(body, name=name, eager_start=...)`. An eager start
+    /// (3.12's eager task factory, 3.14's `eager_start=True`) takes the
+    /// task's first step now, inside this call, as the current task, if
+    /// the loop is running (as CPython, which starts `main` lazily): a body
+    /// that never suspends is done when this returns, with its
+    /// done-callbacks scheduled. Otherwise the first step is scheduled
+    /// with `call_soon`.
+    ///
+    /// # Panics
+    /// With [`Start::Eager`] or [`Start::Lazy`] under a profile before
+    /// py314: `create_task()` has no `eager_start` parameter there.
+    pub fn spawn_with<T, F>(&self, name: impl Into<Rc<str>>, start: Start, body: F) -> Task<T>
+    where
+        T: Clone + 'static,
+        F: StdFuture<Output = Result<T, Exc>> + 'static,
+    {
+        assert!(
+            start == Start::Factory || self.profile() >= Profile::Py314,
+            "create_task() has no eager_start parameter before Python 3.14; this run reproduces {}",
+            self.profile().cpython()
+        );
+        let eager = match start {
+            Start::Factory => self.0.config.task_factory == TaskFactory::Eager,
+            Start::Eager => true,
+            Start::Lazy => false,
+        } && self.is_running();
         let name = name.into();
         let id = TaskId(self.0.tasks.borrow().len() as u32);
         let parent = current_task_id();
@@ -294,8 +329,21 @@ impl Sim {
         }
         self.0.trace.borrow_mut().name_task(name);
         self.trace(Event::TaskCreated { task: id, parent });
-        self.schedule_step(cell);
+        if eager {
+            cell.step();
+        } else {
+            self.schedule_step(cell);
+        }
         task
+    }
+
+    /// Is this loop the one running on this thread?
+    pub fn is_running(&self) -> bool {
+        RUNNING.with(|r| {
+            r.borrow()
+                .as_ref()
+                .is_some_and(|s| Rc::ptr_eq(&s.0, &self.0))
+        })
     }
 
     /// `delay`, plus the latency the scheduler adds to a non-zero sleep.
@@ -655,4 +703,14 @@ where
     F: StdFuture<Output = Result<T, Exc>> + 'static,
 {
     get_running_loop().spawn(name, body)
+}
+
+/// `asyncio.create_task(..., eager_start=...)` on the running loop; see
+/// [`Sim::spawn_with`].
+pub fn spawn_with<T, F>(name: impl Into<Rc<str>>, start: Start, body: F) -> Task<T>
+where
+    T: Clone + 'static,
+    F: StdFuture<Output = Result<T, Exc>> + 'static,
+{
+    get_running_loop().spawn_with(name, start, body)
 }
