@@ -55,7 +55,7 @@ fn top_level() {
         (r#"{"name": 3, "main": []}"#, "$.name: expected a string, got 3"),
         (r#"{"main": {}}"#, "$.main: expected a list of steps, got an empty object"),
         (r#"{"main": [], "expect": [1]}"#, "$.expect: expected an object (any subset of the outcome fields), got a list"),
-        (r#"{"main": [], "expect_by_profile": {"py310": {}}}"#, "$.expect_by_profile.py310: unknown profile \"py310\"; expected one of py311, py312, py313"),
+        (r#"{"main": [], "expect_by_profile": {"py310": {}}}"#, "$.expect_by_profile.py310: unknown profile \"py310\"; expected one of py311, py312, py313, py314"),
         (r#"{"main": [], "expect_by_profile": {"py311": 3}}"#, "$.expect_by_profile.py311: expected an object (any subset of the outcome fields), got 3"),
         (r#"{"semaphores": {"api": -1}, "main": []}"#, "$.semaphores.api: expected a non-negative integer, got -1"),
         (r#"{"semaphores": {"a b": 1.5}, "main": []}"#, "$.semaphores[\"a b\"]: expected a non-negative integer, got 1.5"),
