@@ -165,7 +165,7 @@ fn a_bad_allowance_names_its_path() {
     );
     assert_eq!(
         err(r#"{"main": [], "allow": [{"invariant": "x", "profiles": ["py39"], "reason": "r"}]}"#),
-        "$.allow[0].profiles[0]: unknown profile \"py39\"; expected one of py311, py312, py313"
+        "$.allow[0].profiles[0]: unknown profile \"py39\"; expected one of py311, py312, py313, py314"
     );
     assert_eq!(
         err(r#"{"main": [], "expect_always": 3}"#),
