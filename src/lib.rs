@@ -68,7 +68,7 @@
 //!     .allow(Invariant::CancelBalance, Profile::Py312)
 //!     .deny_findings()
 //!     .run(fetch_all);
-//! assert_eq!(summary.runs, 3 * 51);
+//! assert_eq!(summary.runs, 4 * 51); // every profile: CPython's order and 50 seeds
 //! ```
 
 pub use simloop_asyncio as asyncio;
