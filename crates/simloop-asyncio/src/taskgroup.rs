@@ -41,7 +41,7 @@ use std::rc::Rc;
 
 use simloop_core::scope::{ScopeEvent, ScopeExit, ScopeId};
 use simloop_core::{
-    current_task, get_running_loop, Exc, Future, Profile, Sim, Task, TaskId, TaskRef,
+    current_task, get_running_loop, Exc, Future, Profile, Sim, Start, Task, TaskId, TaskRef,
 };
 
 use crate::planted::{self, Bug};
@@ -141,7 +141,33 @@ impl TaskGroup {
     /// `"... is shutting down"` (aborting); the body is then dropped without
     /// running (3.13's `coro.close()`). Tasks may still be added while
     /// [`exit`](TaskGroup::exit) waits, unless the group is aborting.
+    ///
+    /// Under the eager task factory the child takes its first step inside
+    /// this call (see [`create_task_with`](TaskGroup::create_task_with)).
     pub fn create_task<T, F>(&self, name: impl Into<Rc<str>>, body: F) -> Result<Task<T>, Exc>
+    where
+        T: Clone + 'static,
+        F: StdFuture<Output = Result<T, Exc>> + 'static,
+    {
+        self.create_task_with(name, Start::Factory, body)
+    }
+
+    /// `create_task(body, name=name, eager_start=...)` (3.14; see
+    /// [`Sim::spawn_with`](simloop_core::Sim::spawn_with)). A child that
+    /// finishes in an eager first step is handled as CPython does: 3.12 and
+    /// 3.13 call `_on_task_done` at once, inside this call (so a failure
+    /// aborts the group before the next `create_task`, which then fails
+    /// with "shutting down"); 3.14 always adds it to the group and waits
+    /// for its done-callback, like any other child.
+    ///
+    /// # Panics
+    /// With [`Start::Eager`] or [`Start::Lazy`] before py314.
+    pub fn create_task_with<T, F>(
+        &self,
+        name: impl Into<Rc<str>>,
+        start: Start,
+        body: F,
+    ) -> Result<Task<T>, Exc>
     where
         T: Clone + 'static,
         F: StdFuture<Output = Result<T, Exc>> + 'static,
@@ -159,16 +185,18 @@ impl TaskGroup {
             return Err(runtime_error(format!("TaskGroup {self} is shutting down")));
         }
         let sim = self.sim();
-        let task = sim.spawn(name, body);
+        let task = sim.spawn_with(name, start, body);
         sim.trace_scope(|| ScopeEvent::TaskGroupChild {
             group: self.scope(),
             task: task.id(),
         });
-        // 3.12+ first check `if task.done(): self._on_task_done(task)` for
-        // eager tasks. No eager task factory is ever installed here, and a
-        // task's first step is always scheduled with call_soon, so that
-        // branch is dead: the task is pending.
-        debug_assert!(!task.done());
+        let profile = sim.profile();
+        if task.done() && (Profile::Py312..Profile::Py314).contains(&profile) {
+            // Finished in its eager first step: "optimization: immediately
+            // call the done callback", never in the set.
+            self.task_done(task.any());
+            return Ok(task);
+        }
         // The callback names the task by id, not by a handle: a task holding
         // a handle to itself in its own callbacks would never be freed if
         // it never finishes. It is in the set until this callback runs.
@@ -186,7 +214,7 @@ impl TaskGroup {
             .borrow()
             .last_key_value()
             .is_none_or(|(&k, _)| k < id));
-        if sim.profile() >= Profile::Py312 {
+        if profile >= Profile::Py312 {
             s.tasks.borrow_mut().insert(id, task.any().clone());
             task.add_done_callback("TaskGroup._on_task_done", on_done);
         } else {
@@ -400,14 +428,19 @@ impl TaskGroup {
 
     /// `_on_task_done`, a done-callback of every child (named by id).
     fn on_task_done(&self, id: TaskId) {
-        let s = &self.0;
         // `self._tasks.discard(task)`.
-        let task = s
+        let task = self
+            .0
             .tasks
             .borrow_mut()
             .remove(&id)
             .expect("a child is in the set until its callback runs");
+        self.task_done(&task);
+    }
 
+    /// The rest of `_on_task_done(task)`, `task` out of the set.
+    fn task_done(&self, task: &TaskRef) {
+        let s = &self.0;
         let fut = s.on_completed_fut.borrow().clone();
         if let Some(fut) = fut {
             if s.tasks.borrow().is_empty() && !fut.done() {

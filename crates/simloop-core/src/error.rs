@@ -64,6 +64,13 @@ pub enum RunError {
         /// The answer given.
         chosen: u64,
     },
+    /// The program uses what the profile's CPython does not have (an
+    /// eager task factory before 3.12, `eager_start` before 3.14): CPython
+    /// would raise before running it.
+    Unsupported {
+        /// What, where, and under which version.
+        message: String,
+    },
     /// A task's body panicked, or awaited something that is not a simloop
     /// future: the run stops after that step, the task unfinished.
     TaskPanicked {
@@ -97,6 +104,18 @@ impl fmt::Display for StallReport {
     }
 }
 
+impl RunError {
+    /// Is it the program that CPython cannot run (a cancelled await cycle,
+    /// a feature the profile lacks) rather than a run stopped at a bound?
+    /// Tools report it as bad input.
+    pub fn is_invalid_program(&self) -> bool {
+        matches!(
+            self,
+            RunError::AwaitCycle { .. } | RunError::Unsupported { .. }
+        )
+    }
+}
+
 impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -126,6 +145,7 @@ impl fmt::Display for RunError {
             RunError::TaskPanicked { task, message } => {
                 write!(f, "task {task} panicked: {message}")
             }
+            RunError::Unsupported { message } => f.write_str(message),
             RunError::AwaitCycle { task } => write!(
                 f,
                 "await cycle: cancelling {task} recurses forever (CPython raises RecursionError)"

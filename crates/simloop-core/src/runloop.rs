@@ -54,6 +54,8 @@ pub(crate) struct LoopInner {
     limit_hit: RefCell<Option<RunError>>,
     /// `limit_hit` is set (checked after every handle without a borrow).
     limit_flag: Cell<bool>,
+    /// `loop.set_task_factory`: starts as the config says.
+    task_factory: Cell<TaskFactory>,
 }
 
 /// A handle to one simulated event loop. Cheap to clone; single-threaded.
@@ -102,6 +104,7 @@ impl Sim {
             "asyncio.eager_task_factory is new in Python 3.12; this run reproduces {}",
             config.profile.cpython()
         );
+        let config_factory = config.task_factory;
         let asks = scheduler.deviates();
         let max_latency = scheduler.max_latency();
         let trace = config.trace;
@@ -126,6 +129,7 @@ impl Sim {
             trace: RefCell::new(Trace::new(trace)),
             limit_hit: RefCell::new(None),
             limit_flag: Cell::new(false),
+            task_factory: Cell::new(config_factory),
         }))
     }
 
@@ -308,7 +312,7 @@ impl Sim {
             self.profile().cpython()
         );
         let eager = match start {
-            Start::Factory => self.0.config.task_factory == TaskFactory::Eager,
+            Start::Factory => self.0.task_factory.get() == TaskFactory::Eager,
             Start::Eager => true,
             Start::Lazy => false,
         } && self.is_running();
@@ -335,6 +339,21 @@ impl Sim {
             self.schedule_step(cell);
         }
         task
+    }
+
+    /// `loop.set_task_factory(...)`: how tasks created from now on start
+    /// (see [`Config::task_factory`]).
+    ///
+    /// # Panics
+    /// An eager factory under py311 (`asyncio.eager_task_factory` is new
+    /// in Python 3.12).
+    pub fn set_task_factory(&self, factory: TaskFactory) {
+        assert!(
+            factory == TaskFactory::Lazy || self.profile() >= Profile::Py312,
+            "asyncio.eager_task_factory is new in Python 3.12; this run reproduces {}",
+            self.profile().cpython()
+        );
+        self.0.task_factory.set(factory);
     }
 
     /// Is this loop the one running on this thread?

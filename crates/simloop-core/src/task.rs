@@ -190,6 +190,8 @@ pub(crate) trait AnyTask: Waitable + Stepper {
     fn cancel_by(&self, scope: ScopeId) -> bool;
     fn uncancel(&self, scope: Option<ScopeId>) -> u32;
     fn drop_body(&self);
+    /// Itself, for [`TaskRef::typed`].
+    fn as_any(self: Rc<Self>) -> Rc<dyn std::any::Any>;
 }
 
 pub(crate) struct TaskCell<T> {
@@ -433,6 +435,9 @@ impl<T: Clone + 'static> AnyTask for TaskCell<T> {
         drop(self.hdr.fut_waiter.take());
         self.core.drop_callbacks();
     }
+    fn as_any(self: Rc<Self>) -> Rc<dyn std::any::Any> {
+        self
+    }
 }
 
 /// `asyncio.Task` with result type `T`. Cloning gives another handle. It
@@ -502,6 +507,17 @@ impl<T: Clone + 'static> std::future::IntoFuture for &Task<T> {
 pub struct TaskRef(pub(crate) Rc<dyn AnyTask>);
 
 impl TaskRef {
+    /// The task with its result type back, if it is `T`: what the running
+    /// task's own body can get from [`current_task`] (an eager task's
+    /// first step runs before `spawn` has returned its handle).
+    pub fn typed<T: Clone + 'static>(&self) -> Option<Task<T>> {
+        let cell = self.0.clone().as_any().downcast::<TaskCell<T>>().ok()?;
+        Some(Task {
+            cell,
+            any: self.clone(),
+        })
+    }
+
     /// Its id (creation order).
     pub fn id(&self) -> TaskId {
         self.0.header().id

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+use simloop_core::{Start, TaskFactory};
 
 /// One scenario: a task tree and its setting.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -20,6 +21,9 @@ pub struct Scenario {
     pub description: Option<String>,
     /// `asyncio.Semaphore(n)` objects by name, created before `main`.
     pub semaphores: BTreeMap<String, u64>,
+    /// `"task_factory": "eager"`: `loop.set_task_factory(
+    /// asyncio.eager_task_factory)` before `main` starts (3.12+).
+    pub task_factory: TaskFactory,
     /// The body of the root task, named `main`.
     pub main: Block,
     /// Any subset of the outcome fields, kept as JSON: the format does not
@@ -309,19 +313,42 @@ pub struct Child {
     pub name: Option<String>,
     /// The task's body.
     pub body: Block,
+    /// `create_task(..., eager_start=B)` (3.14+); `None`: no such argument,
+    /// the loop's task factory decides.
+    pub eager_start: Option<bool>,
 }
 
 impl Child {
     /// An unnamed child (written as a bare list of steps).
     pub fn new(body: Block) -> Child {
-        Child { name: None, body }
+        Child {
+            name: None,
+            body,
+            eager_start: None,
+        }
     }
 
     /// A child with an explicit task name.
     pub fn named(name: impl Into<String>, body: Block) -> Child {
         Child {
             name: Some(name.into()),
-            body,
+            ..Child::new(body)
+        }
+    }
+
+    /// The same child created with `eager_start=eager`.
+    #[must_use]
+    pub fn eager_start(mut self, eager: bool) -> Child {
+        self.eager_start = Some(eager);
+        self
+    }
+
+    /// How `create_task` starts it.
+    pub fn start(&self) -> Start {
+        match self.eager_start {
+            None => Start::Factory,
+            Some(true) => Start::Eager,
+            Some(false) => Start::Lazy,
         }
     }
 }

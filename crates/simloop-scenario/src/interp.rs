@@ -20,7 +20,9 @@ use simloop_asyncio::shield::shield;
 use simloop_asyncio::taskgroup::TaskGroup;
 use simloop_asyncio::timeout::timeout;
 use simloop_asyncio::wait::wait;
-use simloop_core::{current_task, get_running_loop, sleep, Exc, Sim, Task, TaskId};
+use simloop_core::{
+    current_task, get_running_loop, sleep, Exc, Sim, Start, Task, TaskFactory, TaskId,
+};
 
 use crate::format::Kind;
 use crate::outcome::error_json;
@@ -39,7 +41,10 @@ pub(crate) struct Interp {
     /// Tasks by name (what `await` and `cancel` look up).
     registry: RefCell<BTreeMap<Rc<str>, Task<Value>>>,
     /// Every task, by id: the typed handles the outcome reads values from.
-    tasks: RefCell<Vec<Task<Value>>>,
+    /// An eager task registers itself in its first step, before the
+    /// `create_task` that makes it has returned (and after the tasks that
+    /// step creates), hence the gaps until then.
+    tasks: RefCell<Vec<Option<Task<Value>>>>,
     /// Tasks created so far by each task, by id (for `<parent>.<n>` names).
     created_by: RefCell<Vec<u32>>,
 }
@@ -74,19 +79,54 @@ impl Interp {
     }
 
     pub(crate) fn task(&self, id: TaskId) -> Task<Value> {
-        self.tasks.borrow()[id.0 as usize].clone()
+        self.tasks.borrow()[id.0 as usize]
+            .clone()
+            .expect("every task is the interpreter's")
     }
 
-    /// `name` is `t`'s, shared rather than copied.
+    /// `name` is `t`'s, shared rather than copied. Registering twice (an
+    /// eager task, then its `create_task`) keeps the first.
     fn register(&self, name: Rc<str>, t: Task<Value>) {
-        debug_assert_eq!(
-            t.id().0 as usize,
-            self.tasks.borrow().len(),
-            "every task is the interpreter's"
-        );
+        let id = t.id().0 as usize;
+        let mut tasks = self.tasks.borrow_mut();
+        if tasks.len() <= id {
+            tasks.resize(id + 1, None);
+        } else if tasks[id].is_some() {
+            return;
+        }
         self.registry.borrow_mut().insert(name, t.clone());
-        self.tasks.borrow_mut().push(t);
-        self.created_by.borrow_mut().push(0);
+        tasks[id] = Some(t);
+    }
+
+    /// The running task registers itself: an eager first step, which may
+    /// look itself up by name (the reference runner registers a task in
+    /// its `__init__`, before `Task.__init__` runs that step).
+    fn register_current(&self, name: Rc<str>) {
+        let me = current_task().and_then(|t| t.typed::<Value>());
+        self.register(name, me.expect("a scenario task runs its own body"));
+    }
+
+    /// Does `create_task` take this child's first step at once?
+    fn starts_eagerly(&self, child: &ChildOp) -> bool {
+        match child.start {
+            Start::Eager => true,
+            Start::Lazy => false,
+            Start::Factory => self.plan.task_factory == TaskFactory::Eager,
+        }
+    }
+
+    /// The body of a child: an eager one registers itself first.
+    fn child_body(self: &Rc<Self>, child: &ChildOp, name: &Rc<str>) -> BoxFut {
+        let body = run_block(self.clone(), child.body);
+        if !self.starts_eagerly(child) {
+            return body;
+        }
+        let ix = self.clone();
+        let name = name.clone();
+        Box::pin(async move {
+            ix.register_current(name);
+            body.await
+        })
     }
 
     /// The name `create_child` gives: explicit, or `<current>.<n>`.
@@ -94,7 +134,11 @@ impl Interp {
         let me = current_task().expect("steps run in tasks");
         let n = {
             let mut counts = self.created_by.borrow_mut();
-            let c = &mut counts[me.id().0 as usize];
+            let id = me.id().0 as usize;
+            if counts.len() <= id {
+                counts.resize(id + 1, 0);
+            }
+            let c = &mut counts[id];
             *c += 1;
             *c - 1
         };
@@ -115,9 +159,8 @@ impl Interp {
     /// `asyncio.create_task(run_block(child.body), name=...)`.
     fn create_child(self: &Rc<Self>, child: &ChildOp) -> Task<Value> {
         let name = self.child_name(child);
-        let t = self
-            .sim
-            .spawn(name.clone(), run_block(self.clone(), child.body));
+        let body = self.child_body(child, &name);
+        let t = self.sim.spawn_with(name.clone(), child.start, body);
         self.register(name, t.clone());
         t
     }
@@ -138,7 +181,8 @@ impl Interp {
         child: &ChildOp,
     ) -> Result<Task<Value>, Exc> {
         let name = self.child_name(child);
-        let t = tg.create_task(name.clone(), run_block(self.clone(), child.body))?;
+        let body = self.child_body(child, &name);
+        let t = tg.create_task_with(name.clone(), child.start, body)?;
         self.register(name, t.clone());
         Ok(t)
     }

@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
-use simloop_core::Profile;
+use simloop_core::{Profile, TaskFactory};
 
 use crate::error::{did_you_mean, quote, ErrorKind, ScenarioError};
 use crate::format::{Allowance, Block, Child, Clause, Kind, ReturnWhen, Scenario, Step};
@@ -101,16 +101,30 @@ const OPTION_KEYS: [&str; 12] = [
     "except_star",
 ];
 
-const TOP_KEYS: [&str; 8] = [
+const TOP_KEYS: [&str; 9] = [
     "name",
     "description",
     "semaphores",
+    "task_factory",
     "main",
     "expect",
     "expect_by_profile",
     "expect_always",
     "allow",
 ];
+
+/// `task_factory`: `"eager"` or `null`.
+fn task_factory(v: &Value, path: &Path<'_>) -> Result<TaskFactory, ScenarioError> {
+    match v {
+        Value::Null => Ok(TaskFactory::Lazy),
+        Value::String(s) if s == "eager" => Ok(TaskFactory::Eager),
+        _ => Err(ScenarioError::expected(
+            path,
+            "\"eager\" (asyncio.eager_task_factory) or null",
+            v,
+        )),
+    }
+}
 
 /// Is `name` a profile's (`expect_by_profile` and `allow` name them)?
 fn is_profile(name: &str) -> bool {
@@ -206,7 +220,8 @@ fn options(kind: &str) -> &'static [&'static str] {
     }
 }
 
-const CHILD: &str = "a child (a list of steps, or {\"name\": ..., \"body\": [STEP...]})";
+const CHILD: &str =
+    "a child (a list of steps, or {\"name\": ..., \"body\": [STEP...], \"eager_start\": ...})";
 const NON_NEGATIVE: &str = "a non-negative integer";
 
 struct Parser<'l> {
@@ -231,6 +246,7 @@ impl Parser<'_> {
                 "name" => scenario.name = Some(string(x, &p, "a string")?),
                 "description" => scenario.description = Some(string(x, &p, "a string")?),
                 "semaphores" => scenario.semaphores = semaphores(x, &p)?,
+                "task_factory" => scenario.task_factory = task_factory(x, &p)?,
                 "main" => main = Some(self.block(x, &p, 1)?),
                 "expect" => {
                     check_expect(x, &p, self.limits)?;
@@ -441,33 +457,49 @@ impl Parser<'_> {
         match v {
             Value::Array(_) => Ok(Child::new(self.block(v, path, depth + 1)?)),
             Value::Object(obj) => {
-                if let Some(key) = obj.keys().find(|k| *k != "name" && *k != "body") {
+                const KEYS: [&str; 3] = ["name", "body", "eager_start"];
+                if let Some(key) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
                     return Err(ScenarioError::shape(
                         &path.key(key),
                         format!(
-                            "unknown key {} in a child; expected name, body{}",
+                            "unknown key {} in a child; expected name, body, eager_start{}",
                             quote(key),
-                            did_you_mean(key, ["name", "body"])
+                            did_you_mean(key, KEYS)
                         ),
                     ));
                 }
-                let Some(name) = obj.get("name") else {
-                    return Err(ScenarioError::shape(
-                        path,
-                        "missing key \"name\" in a child object (an unnamed child is written as its list of steps)",
-                    ));
+                let eager_start = match obj.get("eager_start") {
+                    None => None,
+                    Some(Value::Bool(b)) => Some(*b),
+                    Some(x) => {
+                        return Err(ScenarioError::expected(
+                            &path.key("eager_start"),
+                            "true or false",
+                            x,
+                        ))
+                    }
                 };
-                let name = string(name, &path.key("name"), "a task name (a string)")?;
+                let name = match obj.get("name") {
+                    Some(name) => Some(string(name, &path.key("name"), "a task name (a string)")?),
+                    None if eager_start.is_some() => None,
+                    None => {
+                        return Err(ScenarioError::shape(
+                            path,
+                            "missing key \"name\" in a child object (an unnamed child is written as its list of steps)",
+                        ))
+                    }
+                };
                 let Some(body) = obj.get("body") else {
                     return Err(ScenarioError::shape(
                         path,
                         "missing key \"body\" in a child object",
                     ));
                 };
-                Ok(Child::named(
+                Ok(Child {
                     name,
-                    self.block(body, &path.key("body"), depth + 1)?,
-                ))
+                    body: self.block(body, &path.key("body"), depth + 1)?,
+                    eager_start,
+                })
             }
             _ => Err(ScenarioError::expected(path, CHILD, v)),
         }

@@ -17,8 +17,10 @@ use std::rc::Rc;
 
 use serde_json::Value;
 use simloop_asyncio::errors::Matcher;
+use simloop_core::{Profile, Start, TaskFactory};
 
 use crate::format::{Block, Child, Clause, Kind, ReturnWhen, Scenario, Step};
+use crate::validate::eager_start_at;
 
 /// A contiguous run of [`Plan::ops`] (a block), [`Plan::children`] (the
 /// children of one step), [`Plan::clauses`] or [`Plan::text`] (a name).
@@ -112,6 +114,7 @@ pub(crate) struct ChildOp {
     /// Its explicit name, in [`Plan::text`].
     pub(crate) name: Option<Span>,
     pub(crate) body: Span,
+    pub(crate) start: Start,
 }
 
 /// A [`Clause`].
@@ -135,6 +138,10 @@ pub(crate) struct Plan {
     pub(crate) main: Span,
     /// [`Scenario::semaphores`], in name order.
     pub(crate) semaphores: Vec<(String, u64)>,
+    /// [`Scenario::task_factory`].
+    pub(crate) task_factory: TaskFactory,
+    /// What a profile must have to run it: the oldest profile, and why.
+    pub(crate) needs: Vec<(Profile, String)>,
 }
 
 /// A scenario compiled for [`run_prepared`](crate::run_prepared): running
@@ -168,10 +175,34 @@ impl Plan {
                     .iter()
                     .map(|(k, &n)| (k.clone(), n))
                     .collect(),
+                task_factory: scenario.task_factory,
+                needs: Vec::new(),
             },
         };
         c.plan.main = c.block(&scenario.main);
+        if scenario.task_factory == TaskFactory::Eager {
+            c.plan.needs.push((
+                Profile::Py312,
+                "$.task_factory: asyncio.eager_task_factory is new in Python 3.12".to_owned(),
+            ));
+        }
+        if c.plan.children.iter().any(|ch| ch.start != Start::Factory) {
+            let at = eager_start_at(scenario).unwrap_or_else(|| "$".to_owned());
+            c.plan.needs.push((
+                Profile::Py314,
+                format!("{at}: create_task() has no eager_start parameter before Python 3.14"),
+            ));
+        }
         c.plan
+    }
+
+    /// Why `profile` cannot run it, as CPython would refuse: the first
+    /// feature it lacks.
+    pub(crate) fn unsupported(&self, profile: Profile) -> Option<String> {
+        self.needs
+            .iter()
+            .find(|(oldest, _)| profile < *oldest)
+            .map(|(_, why)| format!("{why} (this is {})", profile.cpython()))
     }
 
     /// The steps of a block.
@@ -262,12 +293,14 @@ impl Compiler {
         let empty = ChildOp {
             name: None,
             body: Span::new(0..0),
+            start: Start::Factory,
         };
         self.plan.children.extend(cs.iter().map(|_| empty));
         for (i, c) in cs.iter().enumerate() {
             self.plan.children[start + i] = ChildOp {
                 name: c.name.as_deref().map(|n| self.text(n)),
                 body: self.block(&c.body),
+                start: c.start(),
             };
         }
         Span::new(start..start + cs.len())

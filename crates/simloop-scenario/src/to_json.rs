@@ -4,6 +4,7 @@
 //! an equal value.
 
 use serde_json::{Map, Value};
+use simloop_core::TaskFactory;
 
 use crate::format::{Block, Child, Clause, Scenario, Step};
 
@@ -24,6 +25,9 @@ impl Scenario {
                 .map(|(k, v)| (k.clone(), Value::from(*v)))
                 .collect();
             obj.insert("semaphores".into(), Value::Object(sems));
+        }
+        if self.task_factory == TaskFactory::Eager {
+            obj.insert("task_factory".into(), "eager".into());
         }
         obj.insert("main".into(), block(&self.main));
         if let Some(expect) = &self.expect {
@@ -173,17 +177,21 @@ impl Step {
 }
 
 impl Child {
-    /// The canonical JSON form: the bare body, or `{"name", "body"}`.
+    /// The canonical JSON form: the bare body, or `{"name", "body",
+    /// "eager_start"}` with what it has.
     pub fn to_json(&self) -> Value {
-        match &self.name {
-            None => block(&self.body),
-            Some(name) => {
-                let mut obj = Map::new();
-                obj.insert("name".into(), name.as_str().into());
-                obj.insert("body".into(), block(&self.body));
-                Value::Object(obj)
-            }
+        if self.name.is_none() && self.eager_start.is_none() {
+            return block(&self.body);
         }
+        let mut obj = Map::new();
+        if let Some(name) = &self.name {
+            obj.insert("name".into(), name.as_str().into());
+        }
+        obj.insert("body".into(), block(&self.body));
+        if let Some(eager) = self.eager_start {
+            obj.insert("eager_start".into(), eager.into());
+        }
+        Value::Object(obj)
     }
 }
 

@@ -36,6 +36,7 @@ pub fn validate(scenario: &Scenario, limits: &Limits) -> Result<(), ScenarioErro
         steps: 0,
         tasks: 0,
         ticks: 0,
+        eager_start_at: None,
     };
     checker.block(&scenario.main, &Path::ROOT.key("main"), 1)?;
     if let Some(expect) = &scenario.expect {
@@ -53,6 +54,30 @@ struct Checker<'a> {
     steps: usize,
     tasks: usize,
     ticks: u64,
+    /// The path of the first child with `eager_start`.
+    eager_start_at: Option<String>,
+}
+
+/// The JSON path of the first child given `eager_start` (`$.main[0].spawn.
+/// eager_start`), which a profile before 3.14 refuses; `None` if none is.
+pub(crate) fn eager_start_at(scenario: &Scenario) -> Option<String> {
+    let unbounded = Limits {
+        max_depth: usize::MAX,
+        max_tasks: usize::MAX,
+        max_steps: usize::MAX,
+        max_total_ticks: u64::MAX,
+    };
+    let mut checker = Checker {
+        limits: &unbounded,
+        semaphores: &scenario.semaphores,
+        steps: 0,
+        tasks: 0,
+        ticks: 0,
+        eager_start_at: None,
+    };
+    // A scenario that does not validate has no run to refuse.
+    let _ = checker.block(&scenario.main, &Path::ROOT.key("main"), 1);
+    checker.eager_start_at
 }
 
 impl Checker<'_> {
@@ -192,9 +217,13 @@ impl Checker<'_> {
                 format!("more than {max} tasks in the tree (Limits::max_tasks)"),
             ));
         }
-        match child.name {
-            None => self.block(&child.body, path, depth + 1),
-            Some(_) => self.block(&child.body, &path.key("body"), depth + 1),
+        if child.eager_start.is_some() && self.eager_start_at.is_none() {
+            self.eager_start_at = Some(path.key("eager_start").to_string());
+        }
+        if child.name.is_none() && child.eager_start.is_none() {
+            self.block(&child.body, path, depth + 1)
+        } else {
+            self.block(&child.body, &path.key("body"), depth + 1)
         }
     }
 

@@ -71,6 +71,7 @@ fn run_error_kind(e: &RunError) -> &'static str {
         RunError::ScheduleMismatch { .. } => "schedule-mismatch",
         RunError::TaskPanicked { .. } => "panic",
         RunError::AwaitCycle { .. } => "await-cycle",
+        RunError::Unsupported { .. } => "unsupported",
         _ => "other",
     }
 }

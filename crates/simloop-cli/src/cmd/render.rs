@@ -101,10 +101,12 @@ pub(crate) fn title(scenario: &Scenario, file: &Path) -> String {
     })
 }
 
-/// A run limit is 1; an await cycle is bad input, as for `simloop run`.
+/// A run limit is 1; a program CPython cannot run (an await cycle, a
+/// feature the profile lacks) is bad input: 2. For every command.
 pub(crate) fn run_error_code(e: &RunError) -> u8 {
-    match e {
-        RunError::AwaitCycle { .. } => 2,
-        _ => 1,
+    if e.is_invalid_program() {
+        2
+    } else {
+        1
     }
 }

@@ -9,10 +9,11 @@ use std::io::{self, BufRead, BufWriter, Write};
 use std::path::Path;
 
 use serde_json::json;
-use simloop::core::{Config, RunError};
+use simloop::core::Config;
 use simloop::scenario::{check_expect, parse_scenario, run};
 
 use crate::cli::RunArgs;
+use crate::cmd::render::run_error_code;
 
 pub(crate) fn main(args: RunArgs) -> u8 {
     let config = Config::new(args.config.profile.into()).policy(args.config.policy());
@@ -47,7 +48,7 @@ fn one(file: &Path, config: Config, as_json: bool) -> u8 {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {}: {e}", file.display());
-            return exit_code(&e);
+            return run_error_code(&e);
         }
     };
     let outcome = r.outcome.to_json();
@@ -71,15 +72,6 @@ fn one(file: &Path, config: Config, as_json: bool) -> u8 {
         println!("expect: met under {profile}");
     }
     0
-}
-
-/// A run limit is 1; an await cycle makes the scenario meaningless (CPython
-/// raises `RecursionError`), so it is bad input: 2.
-fn exit_code(e: &RunError) -> u8 {
-    match e {
-        RunError::AwaitCycle { .. } => 2,
-        _ => 1,
-    }
 }
 
 /// `-`: one scenario per stdin line, one outcome per stdout line, in order.
@@ -107,9 +99,9 @@ fn batch(config: Config) -> u8 {
             Ok(s) => match run(&s, config.clone()) {
                 Ok(r) => r.outcome.to_json(),
                 Err(e) => {
-                    code = code.max(exit_code(&e));
-                    // The reference runner calls an await cycle invalid too.
-                    let key = if exit_code(&e) == 2 {
+                    code = code.max(run_error_code(&e));
+                    // The reference runner calls these invalid too.
+                    let key = if run_error_code(&e) == 2 {
                         "invalid"
                     } else {
                         "limit"

@@ -315,16 +315,25 @@ fn try_edits(
 fn child_edits(c: &Child) -> Vec<(Tier, Child)> {
     let mut out = Vec::new();
     if c.name.is_some() {
-        out.push((Tier::Simplify, Child::new(c.body.clone())));
-    }
-    for (tier, body) in block_edits(&c.body) {
         out.push((
-            tier,
+            Tier::Simplify,
             Child {
-                name: c.name.clone(),
-                body,
+                name: None,
+                ..c.clone()
             },
         ));
+    }
+    if c.eager_start.is_some() {
+        out.push((
+            Tier::Simplify,
+            Child {
+                eager_start: None,
+                ..c.clone()
+            },
+        ));
+    }
+    for (tier, body) in block_edits(&c.body) {
+        out.push((tier, Child { body, ..c.clone() }));
     }
     out
 }
