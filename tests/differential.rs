@@ -18,11 +18,16 @@ use simloop::explore::{generate, GenConfig};
 use simloop::scenario::{normalize, run, Scenario};
 use support::Interpreter;
 
-/// A mix of generator settings, so that small and deep trees both appear.
-fn scenarios(n: u64) -> Vec<Scenario> {
+/// A mix of generator settings, so that small and deep trees both appear,
+/// with the eager tasks `profile` has (the eager task factory from 3.12,
+/// `eager_start` from 3.14).
+fn scenarios(n: u64, profile: Profile) -> Vec<Scenario> {
     let configs = [
-        GenConfig::default(),
-        GenConfig::default().max_depth(6).max_width(3),
+        GenConfig::default().for_profile(profile),
+        GenConfig::default()
+            .max_depth(6)
+            .max_width(3)
+            .for_profile(profile),
     ];
     (0..n)
         .map(|seed| generate(seed, &configs[(seed % 2) as usize]))
@@ -107,8 +112,8 @@ fn simloop_agrees_with_cpython_on_generated_scenarios() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5000);
-    let scenarios = scenarios(n);
     for (profile, python) in support::interpreters() {
+        let scenarios = scenarios(n, profile);
         check(profile, &python, &scenarios);
         eprintln!("{n} scenarios agree with CPython {}", profile.cpython());
     }

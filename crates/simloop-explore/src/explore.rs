@@ -71,7 +71,9 @@ pub struct ExploreConfig {
 }
 
 impl ExploreConfig {
-    /// Seeds `0..10_000` under `profile`, on one thread, default trees.
+    /// Seeds `0..10_000` under `profile`, on one thread, default trees
+    /// with the eager tasks the profile has
+    /// ([`GenConfig::for_profile`]).
     pub fn new(profile: Profile) -> ExploreConfig {
         ExploreConfig {
             rules: SeedRules::new(profile),
@@ -79,7 +81,7 @@ impl ExploreConfig {
             seeds: 10_000,
             shard: Shard::ALL,
             jobs: 1,
-            gen: GenConfig::default(),
+            gen: GenConfig::default().for_profile(profile),
             shrink_calls: DEFAULT_MAX_CALLS,
             planted: None,
         }

@@ -212,6 +212,18 @@ impl Step {
         }
     }
 
+    /// [`Step::children`], to rewrite them.
+    pub fn children_mut(&mut self) -> &mut [Child] {
+        match self {
+            Step::Spawn(c) | Step::Shield(c) => std::slice::from_mut(c),
+            Step::Gather { children, .. }
+            | Step::TaskGroup { children, .. }
+            | Step::Wait { children, .. }
+            | Step::AsCompleted { children, .. } => children,
+            _ => &mut [],
+        }
+    }
+
     /// The blocks directly inside this step, in document order: each
     /// child's body (as [`Step::children`]), then `then`, `body`, or the try
     /// block, each handler and `finally`.

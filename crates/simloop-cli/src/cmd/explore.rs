@@ -34,7 +34,7 @@ use crate::cmd::render::{write_picture, Format};
 
 pub(crate) fn main(args: ExploreArgs) -> u8 {
     let profile: Profile = args.profile.into();
-    let mut gen = GenConfig::default();
+    let mut gen = GenConfig::default().for_profile(profile);
     if let Some(d) = args.max_depth {
         gen = gen.max_depth(d);
     }
@@ -494,7 +494,11 @@ impl Totals {
             .seeds(self.seeds)
             .jobs(jobs)
             .shard(shard)
-            .gen(GenConfig::default().max_depth(self.max_depth));
+            .gen(
+                GenConfig::default()
+                    .for_profile(profile)
+                    .max_depth(self.max_depth),
+            );
         let mut s = Summary::new();
         s.seeds = self.ran;
         s.notable_seeds = self.notable;

@@ -31,7 +31,7 @@ pub(crate) fn main(args: ReplayArgs) -> u8 {
             return 2;
         }
     };
-    let mut gen = GenConfig::default();
+    let mut gen = GenConfig::default().for_profile(profile);
     if let Some(d) = args.max_depth {
         gen = gen.max_depth(d);
     }

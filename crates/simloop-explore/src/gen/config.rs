@@ -5,6 +5,8 @@
 //! Separate from the sampler because this is the public surface: plain
 //! data with defaults and chainable setters, no randomness.
 
+use simloop_core::Profile;
+
 /// The user exception kinds the generator raises, the first
 /// [`GenConfig::user_kinds`] of them.
 pub const USER_KINDS: [&str; 6] = ["Boom", "Oops", "Bad", "Fault", "Crash", "Snag"];
@@ -65,6 +67,27 @@ pub struct GenConfig {
     pub user_kinds: usize,
     /// Relative weights of the step kinds in free picks.
     pub weights: StepWeights,
+    /// Chance that the tree runs under `asyncio.eager_task_factory`
+    /// (valid from py312). Default 0; [`GenConfig::for_profile`] sets it.
+    pub eager_factory_rate: f64,
+    /// Chance that a child is created with `eager_start` (true or false,
+    /// evenly; valid from py314). Default 0; [`GenConfig::for_profile`]
+    /// sets it.
+    pub eager_start_rate: f64,
+}
+
+impl GenConfig {
+    /// These settings, with the eager tasks `profile` has: trees under the
+    /// eager task factory from py312 (15%), children with `eager_start`
+    /// from py314 (15%). They are drawn from a stream of their own, after
+    /// the tree: a seed's tree is the same under every profile but for
+    /// them.
+    #[must_use]
+    pub fn for_profile(mut self, profile: Profile) -> Self {
+        self.eager_factory_rate = if profile >= Profile::Py312 { 0.15 } else { 0.0 };
+        self.eager_start_rate = if profile >= Profile::Py314 { 0.15 } else { 0.0 };
+        self
+    }
 }
 
 impl Default for GenConfig {
@@ -83,6 +106,8 @@ impl Default for GenConfig {
             semaphore_rate: 0.1,
             user_kinds: 3,
             weights: StepWeights::default(),
+            eager_factory_rate: 0.0,
+            eager_start_rate: 0.0,
         }
     }
 }
@@ -117,6 +142,8 @@ setters! {
     semaphore_rate: f64,
     user_kinds: usize,
     weights: StepWeights,
+    eager_factory_rate: f64,
+    eager_start_rate: f64,
 }
 
 /// Relative weights of each step kind when the generator picks a step

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use simloop_core::TaskFactory;
 use simloop_scenario::{Block, Child, Kind, ReturnWhen, Scenario, Step};
 
 use super::config::GenConfig;
@@ -43,7 +44,33 @@ pub fn generate(seed: u64, cfg: &GenConfig) -> Scenario {
     gen.fill(&mut main, 0, len);
     let mut scenario = Scenario::new(main);
     scenario.semaphores = gen.semaphores;
+    if cfg.eager_factory_rate > 0.0 || cfg.eager_start_rate > 0.0 {
+        make_eager(&mut scenario, seed, cfg);
+    }
     scenario
+}
+
+/// The eager tasks of [`GenConfig::for_profile`], drawn from their own
+/// stream so that the tree itself stays the seed's.
+fn make_eager(scenario: &mut Scenario, seed: u64, cfg: &GenConfig) {
+    fn block(b: &mut Block, rng: &mut Rand, rate: f64) {
+        for step in b.iter_mut() {
+            for child in step.children_mut() {
+                if rng.chance(rate) {
+                    child.eager_start = Some(rng.chance(0.5));
+                }
+            }
+            step.for_each_block_mut(|inner| block(inner, rng, rate));
+        }
+    }
+    // "eager" in ASCII, to part this stream from the tree's.
+    let mut rng = Rand(ChaCha8Rng::seed_from_u64(seed ^ 0x65_6167_6572));
+    if rng.chance(cfg.eager_factory_rate) {
+        scenario.task_factory = TaskFactory::Eager;
+    }
+    if cfg.eager_start_rate > 0.0 {
+        block(&mut scenario.main, &mut rng, cfg.eager_start_rate);
+    }
 }
 
 /// The state of one generation.

@@ -1,5 +1,6 @@
-//! The edits over the whole scenario: drop or merge a semaphore, lower
-//! every occurrence of a tick value at once, rename a user kind.
+//! The edits over the whole scenario: drop the eager task factory, drop or
+//! merge a semaphore, lower every occurrence of a tick value at once,
+//! rename a user kind.
 //!
 //! Separate from the local edits ([`edits`](super::edits)) because each
 //! rewrites the whole tree in one move, so that ties and shared names
@@ -7,12 +8,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use simloop_core::TaskFactory;
 use simloop_scenario::{Kind, Scenario, Step};
 
 use super::edits::{smaller, Tier};
 use super::traverse::{map_steps, walk};
 
-/// Edits over the whole scenario: semaphores, tick values and user kinds.
+/// Edits over the whole scenario: the task factory, semaphores, tick
+/// values and user kinds.
 pub(super) fn global_edits(s: &Scenario, out: &mut Vec<(Tier, Scenario)>) {
     let mut used = BTreeSet::new();
     let mut kinds: Vec<std::sync::Arc<str>> = Vec::new();
@@ -35,6 +38,15 @@ pub(super) fn global_edits(s: &Scenario, out: &mut Vec<(Tier, Scenario)>) {
             _ => {}
         }
     });
+    if s.task_factory == TaskFactory::Eager {
+        out.push((
+            Tier::Simplify,
+            Scenario {
+                task_factory: TaskFactory::Lazy,
+                ..s.clone()
+            },
+        ));
+    }
     let first = s.semaphores.keys().next().cloned();
     for (name, &n) in &s.semaphores {
         let mut sems = s.semaphores.clone();

@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
+use simloop_core::TaskFactory;
 use simloop_scenario::{Block, Child, Kind, ReturnWhen, Scenario, Step};
 
 use super::traverse::walk;
@@ -17,7 +18,7 @@ use super::traverse::walk;
 /// option away from its default 1, each tick of a delay or timeout 1
 /// (so `sleep 17 → 16` is smaller), a `take` or semaphore count its value,
 /// a returned value its number of nodes, each distinct user kind 1, each
-/// declared semaphore 1.
+/// declared semaphore 1, the eager task factory 1, each `eager_start` 1.
 pub fn size(s: &Scenario) -> usize {
     let mut kinds = BTreeSet::new();
     walk(&s.main, &mut |step| match step {
@@ -34,7 +35,8 @@ pub fn size(s: &Scenario) -> usize {
         _ => {}
     });
     let sems: usize = s.semaphores.values().map(|&n| 1 + num(n)).sum();
-    block_size(&s.main) + sems + kinds.len()
+    let factory = usize::from(s.task_factory == TaskFactory::Eager);
+    block_size(&s.main) + sems + kinds.len() + factory
 }
 
 /// How many steps the tree has, in every block: `main`'s, children's
@@ -57,7 +59,11 @@ fn block_size(b: &Block) -> usize {
 
 fn children_size(cs: &[Child]) -> usize {
     cs.iter()
-        .map(|c| 1 + usize::from(c.name.is_some()) + block_size(&c.body))
+        .map(|c| {
+            1 + usize::from(c.name.is_some())
+                + usize::from(c.eager_start.is_some())
+                + block_size(&c.body)
+        })
         .fold(0, usize::saturating_add)
 }
 
