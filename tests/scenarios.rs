@@ -1,7 +1,8 @@
 //! The example scenarios of `scenarios/*.json`, under every CPython profile.
 //!
-//! - `scenarios_meet_their_expectations`: each scenario runs under py311,
-//!   py312 and py313 with the `asyncio` policy, and its outcome must match
+//! - `scenarios_meet_their_expectations`: each scenario runs under every
+//!   profile whose CPython can run it (the others must refuse it: eager
+//!   tasks need 3.12 or 3.14) with the `asyncio` policy, and its outcome must match
 //!   `expect` and that profile's `expect_by_profile` entry (both recorded from
 //!   real CPython with `tools/simloop_ref.py`). A failure names the file, the
 //!   profile and the first difference.
@@ -16,8 +17,8 @@ use std::fs;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use simloop::core::{Config, Profile};
-use simloop::scenario::{check_expect, parse_scenario, run, Scenario};
+use simloop::core::{Config, Profile, RunError};
+use simloop::scenario::{check_expect, parse_scenario, run, Prepared, Scenario};
 
 /// `scenarios/*.json`, sorted by file name.
 fn scenario_files() -> Vec<PathBuf> {
@@ -44,6 +45,16 @@ fn load(file: &Path) -> Scenario {
     let text =
         fs::read_to_string(file).unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
     parse_scenario(&text).unwrap_or_else(|e| panic!("{}: invalid scenario: {e}", file.display()))
+}
+
+/// The profiles whose CPython can run `scenario` (an eager task factory
+/// needs 3.12, `eager_start` 3.14); the others must refuse it.
+fn profiles(scenario: &Scenario) -> Vec<Profile> {
+    let prepared = Prepared::new(scenario);
+    Profile::ALL
+        .into_iter()
+        .filter(|&p| prepared.unsupported(p).is_none())
+        .collect()
 }
 
 /// The outcome JSON of one run under `profile`, asyncio policy.
@@ -75,7 +86,16 @@ fn scenarios_meet_their_expectations() {
             failures.push(format!("{}: no `expect`", name.display()));
             continue;
         }
+        let runs_under = profiles(&scenario);
         for profile in Profile::ALL {
+            if !runs_under.contains(&profile) {
+                // Refused as CPython refuses it, before anything runs.
+                match run(&scenario, Config::new(profile)) {
+                    Err(RunError::Unsupported { .. }) => {}
+                    _ => failures.push(format!("{} ran under {profile}", name.display())),
+                }
+                continue;
+            }
             let actual = outcome(&file, &scenario, profile);
             // The first expectation that fails, with its first difference.
             if let Some(diff) = scenario
@@ -100,8 +120,10 @@ fn scenario_snapshots() {
     for file in scenario_files() {
         let scenario = load(&file);
         let stem = stem(&file);
-        let texts: Vec<(Profile, String)> = Profile::ALL
-            .into_iter()
+        let runs_under = profiles(&scenario);
+        let texts: Vec<(Profile, String)> = runs_under
+            .iter()
+            .copied()
             .map(|p| {
                 let text = snapshot_text(&file, &scenario, p);
                 // A run is a pure function of scenario and config.
@@ -115,7 +137,7 @@ fn scenario_snapshots() {
             .collect();
         let snapshots: Vec<(String, String, &str)> = if texts.iter().all(|(_, t)| *t == texts[0].1)
         {
-            let names: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
+            let names: Vec<&str> = runs_under.iter().map(|p| p.name()).collect();
             vec![(
                 stem.clone(),
                 format!("{} (identical)", names.join(", ")),

@@ -159,6 +159,10 @@ pub struct ProfileVerdict {
     pub findings: u64,
     /// The first failure, shrunk.
     pub failure: Option<ScenarioFailure>,
+    /// Why the scenario was not run under this profile: it needs what the
+    /// profile's CPython lacks (an eager task factory before 3.12,
+    /// `eager_start` before 3.14).
+    pub skipped: Option<String>,
 }
 
 /// A scenario's failing run, shrunk twice.
@@ -346,7 +350,11 @@ fn check_profile(subject: &Subject<'_>, cfg: &SuiteConfig, profile: Profile) -> 
         allowed: BTreeMap::new(),
         findings: 0,
         failure: None,
+        skipped: subject.prepared.unsupported(profile),
     };
+    if v.skipped.is_some() {
+        return v;
+    }
     let mut hashes = BTreeSet::new();
     // CPython's own order, replayed from the empty schedule so that its
     // choice points are recorded (for the exhaustive walk).

@@ -21,7 +21,7 @@ use simloop_asyncio::taskgroup::TaskGroup;
 use simloop_asyncio::timeout::timeout;
 use simloop_asyncio::wait::wait;
 use simloop_core::{
-    current_task, get_running_loop, sleep, Exc, Sim, Start, Task, TaskFactory, TaskId,
+    current_task, get_running_loop, sleep, Exc, RunError, Sim, Start, Task, TaskFactory, TaskId,
 };
 
 use crate::format::Kind;
@@ -69,8 +69,21 @@ impl Interp {
         })
     }
 
+    /// Set `sim` up for `plan` and create `main`: what the reference
+    /// runner does before `run_until_complete(main)`. A profile whose
+    /// CPython lacks what the plan needs refuses it, as CPython raises.
+    pub(crate) fn start(sim: &Sim, plan: &Rc<Plan>) -> Result<(Rc<Interp>, Task<Value>), RunError> {
+        if let Some(message) = plan.unsupported(sim.profile()) {
+            return Err(RunError::Unsupported { message });
+        }
+        sim.set_task_factory(plan.task_factory);
+        let ix = Interp::new(sim.clone(), plan.clone());
+        let main = ix.spawn_main();
+        Ok((ix, main))
+    }
+
     /// Create `main`, the root task.
-    pub(crate) fn spawn_main(self: &Rc<Self>) -> Task<Value> {
+    fn spawn_main(self: &Rc<Self>) -> Task<Value> {
         let name: Rc<str> = Rc::from("main");
         let body = run_block(self.clone(), self.plan.main);
         let t = self.sim.spawn(name.clone(), body);

@@ -49,8 +49,7 @@ pub fn run_until(scenario: &Scenario, config: Config, at: Tick) -> Result<Paused
     let mut limits = config.limits;
     limits.max_time = limits.max_time.min(at);
     let sim = Sim::new(config.limits(limits));
-    let ix = Interp::new(sim.clone(), Rc::new(Plan::new(scenario)));
-    let main = ix.spawn_main();
+    let (ix, main) = Interp::start(&sim, &Rc::new(Plan::new(scenario)))?;
     let paused = Paused { sim, _ix: ix };
     run_until_time_limit(&paused.sim, &main)?;
     Ok(paused)

@@ -155,6 +155,14 @@ impl Prepared {
     pub fn new(scenario: &Scenario) -> Prepared {
         Prepared(Rc::new(Plan::new(scenario)))
     }
+
+    /// Why `profile`'s CPython cannot run it (an eager task factory before
+    /// 3.12, `eager_start` before 3.14), with the JSON path; a run under it
+    /// is refused with [`RunError::Unsupported`](simloop_core::RunError)
+    /// and this message.
+    pub fn unsupported(&self, profile: Profile) -> Option<String> {
+        self.0.unsupported(profile)
+    }
 }
 
 impl Plan {

@@ -56,13 +56,8 @@ pub fn run_prepared(scenario: &Prepared, config: Config) -> Result<Run, RunError
 /// factory before 3.12, `eager_start` before 3.14) is refused with
 /// [`RunError::Unsupported`], as CPython raises before anything runs.
 pub fn run_on(scenario: &Prepared, sim: &Sim) -> Result<Run, RunError> {
-    if let Some(message) = scenario.0.unsupported(sim.profile()) {
-        return Err(RunError::Unsupported { message });
-    }
     let sim = sim.clone();
-    sim.set_task_factory(scenario.0.task_factory);
-    let ix = Interp::new(sim.clone(), scenario.0.clone());
-    let main = ix.spawn_main();
+    let (ix, main) = Interp::start(&sim, &scenario.0)?;
     let report = run_task(&sim, &main);
     let run = report.map(|report| {
         let main = match &report.main {

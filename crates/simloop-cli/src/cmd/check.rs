@@ -187,6 +187,9 @@ pub(crate) struct ProfileLine {
     pub(crate) exhaustive_complete: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) failure: Option<FailureLine>,
+    /// Not run: what the profile's CPython lacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) skipped: Option<String>,
 }
 
 /// A shrunk failure, with the report `simloop replay --schedule` prints.
@@ -231,6 +234,7 @@ impl ProfileLine {
                 .collect(),
             exhaustive_complete: v.complete,
             failure: v.failure.as_ref().map(FailureLine::new),
+            skipped: v.skipped.clone(),
         }
     }
 }
@@ -245,12 +249,18 @@ impl ScenarioLine {
         let (result, error, profiles) = match verdicts {
             Err(e) => ("invalid", Some(e), BTreeMap::new()),
             Ok(vs) => {
-                let failed = vs.iter().any(|v| v.failure.is_some());
+                let result = if vs.iter().any(|v| v.failure.is_some()) {
+                    "failed"
+                } else if vs.iter().all(|v| v.skipped.is_some()) {
+                    "skipped"
+                } else {
+                    "passed"
+                };
                 let profiles = vs
                     .iter()
                     .map(|v| (v.profile.name().to_owned(), ProfileLine::new(v)))
                     .collect();
-                (if failed { "failed" } else { "passed" }, None, profiles)
+                (result, None, profiles)
             }
         };
         ScenarioLine {
@@ -303,10 +313,19 @@ impl ScenarioLine {
         if allowed > 0 {
             extra.push_str(&format!(", {allowed} allowed"));
         }
-        let status = if self.result == "failed" {
-            "FAIL "
-        } else {
-            "PASS "
+        let skipped: Vec<&str> = self
+            .profiles
+            .iter()
+            .filter(|(_, p)| p.skipped.is_some())
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if !skipped.is_empty() {
+            extra.push_str(&format!(", not under {}", skipped.join(", ")));
+        }
+        let status = match self.result.as_str() {
+            "failed" => "FAIL ",
+            "skipped" => "SKIP ",
+            _ => "PASS ",
         };
         println!(
             "{status} {name:<48} {runs:>6} runs {schedules:>6} schedules{extra}  {:.2} s",
@@ -316,6 +335,10 @@ impl ScenarioLine {
             if let Some(f) = &p.failure {
                 println!("        {profile}: {} (run {})", f.problem, f.found_after);
             }
+        }
+        // Why, once: the first profile skipped names what it lacks.
+        if let Some(why) = self.profiles.values().find_map(|p| p.skipped.as_ref()) {
+            println!("        not run under {}: {why}", skipped.join(", "));
         }
     }
 }
@@ -507,6 +530,10 @@ fn print_failure(
 fn print_summary(lines: &[ScenarioLine], totals: &Totals) {
     let count = |r: &str| lines.iter().filter(|l| l.result == r).count();
     let (passed, failed, invalid) = (count("passed"), count("failed"), count("invalid"));
+    let skipped = match count("skipped") {
+        0 => String::new(),
+        n => format!(", {n} skipped"),
+    };
     let runs: u64 = lines
         .iter()
         .flat_map(|l| l.profiles.values())
@@ -538,7 +565,7 @@ fn print_summary(lines: &[ScenarioLine], totals: &Totals) {
     }
     let secs = (totals.time_ms as f64 / 1000.0).max(1e-3);
     println!(
-        "{} scenarios: {passed} passed, {failed} failed, {invalid} invalid; {runs} runs in {:.2} s ({:.0} runs/s)",
+        "{} scenarios: {passed} passed, {failed} failed, {invalid} invalid{skipped}; {runs} runs in {:.2} s ({:.0} runs/s)",
         lines.len(),
         totals.time_ms as f64 / 1000.0,
         runs as f64 / secs
@@ -560,9 +587,14 @@ fn write_junit(file: &Path, lines: &[ScenarioLine], totals: &Totals) -> Result<(
             continue;
         }
         for (profile, p) in &line.profiles {
-            let status = match &p.failure {
-                None => TestCaseStatus::success(),
-                Some(f) => {
+            let status = match (&p.failure, &p.skipped) {
+                (None, Some(why)) => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(why.clone());
+                    s
+                }
+                (None, None) => TestCaseStatus::success(),
+                (Some(f), _) => {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     s.set_message(f.problem.clone());
                     s.set_type(f.kind.clone());
