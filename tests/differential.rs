@@ -9,9 +9,6 @@
 
 mod support;
 
-use std::io::Write;
-use std::process::Stdio;
-
 use serde_json::Value;
 use simloop::core::{Config, Profile};
 use simloop::explore::{generate, GenConfig};
@@ -35,27 +32,9 @@ fn scenarios(n: u64, profile: Profile) -> Vec<Scenario> {
 }
 
 fn reference(interpreter: &Interpreter, lines: &str) -> Vec<Value> {
-    let mut child = interpreter
-        .reference_runner(&["-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the reference runner");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = lines.to_owned();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().expect("reference runner output");
-    writer.join().unwrap().unwrap();
-    assert!(
-        out.status.success(),
-        "reference runner failed under {}:\n{}",
-        interpreter.describe(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
+    interpreter
+        .batch(interpreter.reference_runner(&["-"]), lines.to_owned())
+        .iter()
         .map(|l| serde_json::from_str(l).expect("reference output is JSON"))
         .collect()
 }

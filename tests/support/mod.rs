@@ -40,6 +40,53 @@ impl Interpreter {
         }
     }
 
+    /// `tools/SCRIPT ARGS...` (a script beside the reference runner) under
+    /// this interpreter.
+    pub(crate) fn tool(&self, script: &str, args: &[&str]) -> Command {
+        match self {
+            Interpreter::Native(python) => {
+                let mut c = Command::new(python);
+                c.arg(tools().join(script)).args(args);
+                c
+            }
+            Interpreter::Pyodide => {
+                let mut c = Command::new("node");
+                c.arg(tools().join("pyodide/run_py.mjs"))
+                    .arg(tools().join(script))
+                    .args(args);
+                c
+            }
+        }
+    }
+
+    /// Feeds `input` to `command`'s stdin and returns its stdout lines,
+    /// failing with its stderr if it fails.
+    pub(crate) fn batch(&self, mut command: Command, input: String) -> Vec<String> {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the interpreter");
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+        let out = child.wait_with_output().expect("the interpreter's output");
+        writer.join().unwrap().unwrap();
+        assert!(
+            out.status.success(),
+            "{command:?} failed under {}:\n{}",
+            self.describe(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// The reference runner's own unit tests under this interpreter.
     pub(crate) fn unit_tests(&self) -> Command {
         match self {
@@ -110,25 +157,34 @@ fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
 }
 
+/// The interpreter for `profile`, or `None` after a note on stderr;
+/// panics in CI, where it must be there.
+pub(crate) fn required(profile: Profile) -> Option<Interpreter> {
+    let found = interpreter(profile);
+    if found.is_none() {
+        if in_ci() {
+            panic!(
+                "CI: no CPython {} for the {profile} profile (3.11-3.13: pyenv; 3.14: node and \
+                 tools/pyodide/install.sh)",
+                profile.cpython()
+            );
+        }
+        eprintln!(
+            "note: no CPython {} found; the {profile} profile is not compared (3.14: run \
+             tools/pyodide/install.sh and have node on PATH)",
+            profile.cpython()
+        );
+    }
+    found
+}
+
 /// Every profile whose interpreter was found. Panics if none is, and in CI
 /// if any is missing.
 pub(crate) fn interpreters() -> Vec<(Profile, Interpreter)> {
-    let mut found = Vec::new();
-    for p in Profile::ALL {
-        match interpreter(p) {
-            Some(i) => found.push((p, i)),
-            None if in_ci() => panic!(
-                "CI: no CPython {} for the {p} profile (3.11-3.13: pyenv; 3.14: node and \
-                 tools/pyodide/install.sh)",
-                p.cpython()
-            ),
-            None => eprintln!(
-                "note: no CPython {} found; the {p} profile is not compared (3.14: run \
-                 tools/pyodide/install.sh and have node on PATH)",
-                p.cpython()
-            ),
-        }
-    }
+    let found: Vec<_> = Profile::ALL
+        .into_iter()
+        .filter_map(|p| required(p).map(|i| (p, i)))
+        .collect();
     assert!(
         !found.is_empty(),
         "no CPython 3.11+ found (looked for ~/.pyenv/versions/3.1x.y and python3.1x on PATH)"

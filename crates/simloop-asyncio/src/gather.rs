@@ -32,7 +32,8 @@ use std::task::{Context, Poll};
 
 use simloop_core::scope::{Combinator, End, FutureRef, Item, ScopeEvent, ScopeId, Start};
 use simloop_core::{
-    current_task, get_running_loop, Await, CallbackId, Exc, Future, Outcome, Profile, Task, TaskRef,
+    current_task, get_running_loop, Await, CallbackId, Exc, Future, Outcome, Profile, Task, TaskId,
+    TaskRef,
 };
 
 use crate::planted::{self, Bug};
@@ -277,11 +278,16 @@ struct Gathering<F: FutureLike> {
     /// the trace keeps scope events).
     items: Rc<RefCell<Option<Vec<Item>>>>,
     record_items: bool,
+    /// `cur_task`, recorded as awaiting each pending child.
+    caller: Option<TaskId>,
 }
 
 impl<F: FutureLike> Gathering<F> {
     /// `_done_callback(fut)`.
     fn done_callback(&self, fut: &F) {
+        if let (Some(caller), Some(t)) = (self.caller, fut.task()) {
+            t.discard_awaited_by(caller);
+        }
         if planted::on(Bug::GatherCompletionOrder) {
             self.completed.borrow_mut().push(fut.clone());
         }
@@ -387,6 +393,7 @@ pub fn gather<F: FutureLike>(children: Vec<F>, return_exceptions: bool) -> Gathe
         completed: RefCell::new(Vec::new()),
         items: items.clone(),
         record_items: scope.recorded(),
+        caller: current_task().map(|t| t.id()),
     });
     let eager = sim.profile() >= Profile::Py312;
     let mut done_futs = Vec::new();
@@ -395,6 +402,9 @@ pub fn gather<F: FutureLike>(children: Vec<F>, return_exceptions: bool) -> Gathe
             // 3.12+: handled synchronously once outer exists.
             done_futs.push(fut);
         } else {
+            if let (Some(caller), Some(t)) = (state.caller, fut.task()) {
+                t.add_awaited_by(caller);
+            }
             let st = state.clone();
             let f = fut.clone();
             fut.add_done_callback("gather._done_callback", move || st.done_callback(&f));

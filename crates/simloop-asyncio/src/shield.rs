@@ -169,13 +169,35 @@ fn shield_pending<T: Clone + 'static>(inner: Inner<T>) -> Shielded<T> {
     let sim = get_running_loop();
     let outer = sim.create_future::<T>("shield.outer");
     let py314 = sim.profile() >= Profile::Py314;
-    if py314 && current_task().is_some() {
-        inner.add_done_callback("shield._clear_awaited_by_callback", || {});
-    }
+    // `future_add_to_awaited_by(inner, cur_task)`, kept on every profile
+    // for the call graph; 3.14 discards it in a callback of its own, older
+    // profiles (which have no such callback) in `_inner_done_callback`.
+    let cur = current_task().map(|t| t.id());
+    let awaited = match (&inner, cur) {
+        (Inner::Task(t), Some(cur)) => {
+            t.add_awaited_by(cur);
+            Some((t.any().clone(), cur))
+        }
+        _ => None,
+    };
+    let clear = move || {
+        if let Some((t, cur)) = &awaited {
+            t.discard_awaited_by(*cur);
+        }
+    };
+    let clear_in_inner_done = if py314 && cur.is_some() {
+        inner.add_done_callback("shield._clear_awaited_by_callback", clear);
+        None
+    } else {
+        Some(clear)
+    };
 
     let o = outer.clone();
     let i = inner.clone();
     let inner_done_callback = move || {
+        if let Some(clear) = clear_in_inner_done {
+            clear();
+        }
         if o.cancelled() {
             // (`inner.exception()` only marks the result as retrieved.)
             return;

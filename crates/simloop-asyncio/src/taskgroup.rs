@@ -190,6 +190,9 @@ impl TaskGroup {
             group: self.scope(),
             task: task.id(),
         });
+        // 3.14's `future_add_to_awaited_by(task, self._parent_task)`, kept
+        // on every profile for the call graph.
+        task.add_awaited_by(self.parent().id());
         let profile = sim.profile();
         if task.done() && (Profile::Py312..Profile::Py314).contains(&profile) {
             // Finished in its eager first step: "optimization: immediately
@@ -440,6 +443,7 @@ impl TaskGroup {
 
     /// The rest of `_on_task_done(task)`, `task` out of the set.
     fn task_done(&self, task: &TaskRef) {
+        task.discard_awaited_by(self.parent().id());
         let s = &self.0;
         let fut = s.on_completed_fut.borrow().clone();
         if let Some(fut) = fut {

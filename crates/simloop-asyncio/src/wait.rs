@@ -18,7 +18,7 @@ use std::rc::Rc;
 
 use simloop_core::scope::Combinator;
 pub use simloop_core::scope::ReturnWhen;
-use simloop_core::{get_running_loop, Exc, Handle, Tick};
+use simloop_core::{current_task, get_running_loop, Exc, Handle, Tick};
 
 use crate::gather::{FutureLike, Scope};
 
@@ -87,6 +87,7 @@ async fn wait_inner<F: FutureLike>(
         sim.call_later(t, "_release_waiter", move || release_waiter(&w))
     });
     let counter = Rc::new(Cell::new(fs.len()));
+    let cur_task = current_task().map(|t| t.id());
     let ids: Vec<_> = fs
         .iter()
         .map(|f| {
@@ -96,7 +97,7 @@ async fn wait_inner<F: FutureLike>(
                 waiter.clone(),
                 timeout_handle.clone(),
             );
-            f.add_done_callback("_wait._on_completion", move || {
+            let id = f.add_done_callback("_wait._on_completion", move || {
                 // _on_completion(f)
                 counter.set(counter.get().saturating_sub(1));
                 let failed = || !fut.cancelled() && matches!(fut.result(), Some(Err(_)));
@@ -109,7 +110,16 @@ async fn wait_inner<F: FutureLike>(
                     }
                     release_waiter(&waiter);
                 }
-            })
+                if let (Some(cur), Some(t)) = (cur_task, fut.task()) {
+                    t.discard_awaited_by(cur);
+                }
+            });
+            // Left in place for the children still pending when `wait`
+            // returns: it removes the callback that would discard it.
+            if let (Some(cur), Some(t)) = (cur_task, f.task()) {
+                t.add_awaited_by(cur);
+            }
+            id
         })
         .collect();
     let r = (&waiter).await;

@@ -366,6 +366,27 @@ fn pstree_snapshots() {
     }
 }
 
+/// The shapes of 3.14's call graph that a tree of creators would not show:
+/// a task still recorded as awaited by a finished `wait` caller (a root
+/// that says so), a task awaited by two tasks (drawn once, then "see
+/// above"), and an await cycle (its closing edge marked).
+#[test]
+fn pstree_draws_the_call_graph_of_3_14() {
+    let shapes = r#"{"main": [
+        {"spawn": {"name": "waiter", "body": [
+            {"wait": [[{"sleep": 10}], {"name": "slow", "body": [{"sleep": 500}]}],
+             "return_when": "FIRST_COMPLETED"}]}},
+        {"spawn": {"name": "shared", "body": [{"sleep": 300}]}},
+        {"spawn": {"name": "a", "body": [{"await": "shared"}]}},
+        {"spawn": {"name": "b", "body": [{"await": "shared"}]}},
+        {"spawn": {"name": "ping", "body": [{"sleep": 1}, {"await": "pong"}]}},
+        {"spawn": {"name": "pong", "body": [{"sleep": 1}, {"await": "ping"}]}},
+        {"sleep": 100}]}"#;
+    let scenario = simloop::scenario::parse_scenario(shapes).unwrap();
+    let paused = run_until(&scenario, Config::new(Profile::Py314), 50).unwrap();
+    insta::assert_snapshot!("pstree-call-graph-shapes", pstree(paused.sim()));
+}
+
 /// The tree at a tick is the state the full run passes through: a task
 /// pending at T in the tree is one the full run had not finished by T.
 #[test]
@@ -459,8 +480,14 @@ fn pstree_prints_the_tree_at_a_tick() {
     assert!(text.starts_with(
         "== taskgroup-parent-cancelled-cancels-children at tick 50 (py313): who awaits whom\n"
     ));
-    assert!(text.contains("└── worker "), "{text}");
-    assert!(text.contains("    ├── worker.0 "), "{text}");
+    // As 3.14 draws it: nobody awaits `worker`, so it is a root; its
+    // TaskGroup's children hang under it.
+    assert!(text.contains("\nworker "), "{text}");
+    assert!(
+        text.contains("cancelling()=0  (created by main)\n"),
+        "{text}"
+    );
+    assert!(text.contains("\n├── worker.0 "), "{text}");
 }
 
 // ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ use crate::exc::Exc;
 use crate::handle::{self, Call};
 use crate::runloop::{LoopInner, Sim};
 use crate::task::{self, Stepper};
-use crate::trace::{Event, Outcome};
+use crate::trace::{Event, Outcome, TaskId};
 use crate::waiting::Waiting;
 
 /// A done-callback. Waking a task is the common case and needs no box.
@@ -214,6 +214,11 @@ pub(crate) trait Waitable {
     fn cancelled_exc(&self) -> Option<Exc>;
     /// What a task suspended on it waits on.
     fn waiting(&self) -> Waiting;
+    /// A task suspends on it (`future_add_to_awaited_by`); only tasks keep
+    /// the record.
+    fn add_awaiter(&self, _waiter: TaskId) {}
+    /// That task's wakeup ran (`future_discard_from_awaited_by`).
+    fn discard_awaiter(&self, _waiter: TaskId) {}
 }
 
 /// A `cancel` that replaces `Future.cancel`, as a subclass overriding it.

@@ -27,6 +27,7 @@
 //! assert_eq!(sim.time(), 5);
 //! ```
 
+mod awaited_by;
 mod config;
 mod error;
 mod exc;

@@ -17,6 +17,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use crate::awaited_by::AwaitedBy;
 use crate::config::{Profile, Tick};
 use crate::exc::Exc;
 use crate::future::{Await, Callback, CallbackId, FutureCore, Source, State, Waitable};
@@ -124,6 +125,8 @@ pub(crate) struct TaskHeader {
     cancels: OnceCell<Box<Cancels>>,
     /// `_fut_waiter`: what the task is suspended on.
     fut_waiter: Cell<Option<Rc<dyn Waitable>>>,
+    /// The tasks awaiting this one (3.14's call graph).
+    awaited_by: AwaitedBy,
 }
 
 /// A task's cancellation record, apart from `cancelling()` itself.
@@ -152,6 +155,7 @@ impl TaskHeader {
             name,
             cancels: OnceCell::new(),
             fut_waiter: Cell::new(None),
+            awaited_by: AwaitedBy::default(),
         }
     }
 
@@ -280,6 +284,10 @@ impl<T: Clone + 'static> Stepper for TaskCell<T> {
         );
         let h = &self.hdr;
         let waiter = h.fut_waiter.take();
+        if let Some(w) = &waiter {
+            // `__wakeup`: no longer awaiting it.
+            w.discard_awaiter(h.id);
+        }
         let throw = if h.must_cancel.replace(false) {
             // Keep the awaited future's own CancelledError if it has one.
             Some(
@@ -343,6 +351,7 @@ impl<T: Clone + 'static> Stepper for TaskCell<T> {
             Poll::Ready(r) => self.finish(r),
             Poll::Pending => match yielded {
                 Some(Yield::Wait(fut)) => {
+                    fut.add_awaiter(h.id);
                     fut.add_wakeup(self.clone());
                     h.fut_waiter.set(Some(fut.clone()));
                     // Cancelled during this step: pass it on to what we wait on.
@@ -377,6 +386,12 @@ impl<T: Clone + 'static> Waitable for TaskCell<T> {
             id: self.hdr.id,
             name: self.hdr.name.to_string(),
         }
+    }
+    fn add_awaiter(&self, waiter: TaskId) {
+        self.hdr.awaited_by.add(waiter);
+    }
+    fn discard_awaiter(&self, waiter: TaskId) {
+        self.hdr.awaited_by.discard(waiter);
     }
 }
 
@@ -623,6 +638,27 @@ impl TaskRef {
     /// What it waits on (`_fut_waiter`), if suspended on a future or task.
     pub fn waiting_on(&self) -> Option<Waiting> {
         self.0.header().fut_waiter().map(|w| w.waiting())
+    }
+
+    /// The tasks recorded as awaiting this one, first recorded first:
+    /// 3.14's `_asyncio_awaited_by`, which `asyncio.capture_call_graph` and
+    /// `python -m asyncio pstree` read. A task suspended on this one is in
+    /// it, and so is the caller of a `gather`, `wait` or `shield` and the
+    /// parent of a `TaskGroup` this task belongs to, until the point where
+    /// CPython discards it (a waiter may have finished since).
+    pub fn awaited_by(&self) -> Vec<TaskId> {
+        self.0.header().awaited_by.list()
+    }
+
+    /// `futures.future_add_to_awaited_by(self, waiter)`: what a combinator
+    /// calls when `waiter` starts waiting for this task.
+    pub fn add_awaited_by(&self, waiter: TaskId) {
+        self.0.header().awaited_by.add(waiter);
+    }
+
+    /// `futures.future_discard_from_awaited_by(self, waiter)`.
+    pub fn discard_awaited_by(&self, waiter: TaskId) {
+        self.0.header().awaited_by.discard(waiter);
     }
 
     /// `add_done_callback`; runs via `call_soon` once the task is done.

@@ -1,12 +1,21 @@
-//! The await tree of a paused run, like CPython 3.14's
-//! `python -m asyncio pstree PID`.
+//! The await tree of a paused run, as CPython 3.14's
+//! `python -m asyncio pstree PID` draws it.
 //!
-//! A task awaiting another task (its `_fut_waiter` is that task) has it as
-//! a child; every other task hangs under the task that created it, so the
-//! children of a `gather` or a `TaskGroup` sit under the task waiting for
-//! them. Each line says what the task waits on and its `cancelling()`
-//! count. Only pending tasks are in the tree; the tasks that finished are
-//! listed under it.
+//! 3.14 records, on each task, the tasks that await it
+//! ([`TaskRef::awaited_by`](simloop_core::TaskRef::awaited_by)): the task
+//! suspended on it, and the caller of the `gather`, `wait` or `shield` or
+//! the parent of the `TaskGroup` it belongs to. Each pending task is drawn
+//! under every pending task that awaits it, and a pending task that no
+//! pending task awaits is a root. Each line says what the task waits on
+//! and its `cancelling()` count; a root says who created it, or which
+//! finished task is still recorded as awaiting it. The tasks that finished
+//! are listed under the tree.
+//!
+//! Where it differs from 3.14's tool: a task awaited by several tasks is
+//! drawn in full under the first and as `(see above)` under the others
+//! (3.14 repeats the subtree, which grows exponentially on a lattice of
+//! awaits); an await cycle, which 3.14's tool refuses to draw, is drawn
+//! with its closing edge marked `(await cycle)`.
 
 use std::fmt::Write;
 
@@ -35,74 +44,106 @@ pub fn pstree(sim: &Sim) -> String {
     let tasks = sim.all_tasks();
     let n = tasks.len();
     let live: Vec<bool> = tasks.iter().map(|t| !t.done()).collect();
-    let waits: Vec<Option<Waiting>> = tasks.iter().map(|t| t.waiting_on()).collect();
-
-    // Creator first (when pending), then the awaiting task where that
-    // does not make a cycle.
-    let mut parent: Vec<Option<usize>> = tasks
+    let waiters: Vec<Vec<usize>> = tasks
         .iter()
         .map(|t| {
-            t.parent()
-                .map(|p| p.0 as usize)
-                .filter(|&p| p < n && live[p])
+            let mut w: Vec<usize> = t
+                .awaited_by()
+                .iter()
+                .map(|id| id.0 as usize)
+                .filter(|&w| w < n)
+                .collect();
+            w.sort_unstable();
+            w
         })
         .collect();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
     for t in (0..n).filter(|&t| live[t]) {
-        if let Some(Waiting::Task { id, .. }) = &waits[t] {
-            let u = id.0 as usize;
-            if !live[u] {
+        for &w in waiters[t].iter().filter(|&&w| live[w]) {
+            children[w].push(t);
+        }
+    }
+    let is_root = |t: usize| live[t] && !waiters[t].iter().any(|&w| live[w]);
+
+    // (prefix + name, what it waits on, cancelling, a root's note) per line.
+    let mut rows: Vec<(String, String, u32, String)> = Vec::new();
+    let mut drawn = vec![false; n];
+    let mut on_path = vec![false; n];
+    // Roots first; then whatever only an await cycle reaches.
+    let starts: Vec<usize> = (0..n)
+        .filter(|&t| is_root(t))
+        .chain((0..n).filter(|&t| live[t]))
+        .collect();
+    for r in starts {
+        if drawn[r] {
+            continue;
+        }
+        let mut note = String::new();
+        let finished: Vec<&str> = waiters[r]
+            .iter()
+            .filter(|&&w| !live[w])
+            .map(|&w| tasks[w].name())
+            .collect();
+        if !finished.is_empty() {
+            let _ = write!(note, "  (awaited by {}: finished)", finished.join(", "));
+        } else if let Some(p) = tasks[r].parent().map(|p| p.0 as usize).filter(|&p| p < n) {
+            let state = if live[p] { "" } else { ", finished" };
+            let _ = write!(note, "  (created by {}{state})", tasks[p].name());
+        }
+        // Depth first, children in creation order. `Exit` leaves a task's
+        // subtree (for the cycle check).
+        enum Visit {
+            Enter(usize, String, String),
+            Exit(usize),
+        }
+        let mut walk = vec![Visit::Enter(r, String::new(), String::new())];
+        while let Some(v) = walk.pop() {
+            let (t, lead, branch) = match v {
+                Visit::Exit(t) => {
+                    on_path[t] = false;
+                    continue;
+                }
+                Visit::Enter(t, lead, branch) => (t, lead, branch),
+            };
+            let task = &tasks[t];
+            let mut name = format!("{branch}{}", task.name());
+            let what = match task.waiting_on() {
+                Some(Waiting::Task { name, .. }) => format!("awaits task {name}"),
+                Some(Waiting::Future { label, .. }) => format!("awaits {}", future_words(label)),
+                None => "ready to run".to_owned(),
+            };
+            let descend = if on_path[t] {
+                name.push_str(" (await cycle)");
+                false
+            } else if drawn[t] {
+                name.push_str(" (see above)");
+                false
+            } else {
+                true
+            };
+            let note = if branch.is_empty() {
+                note.clone()
+            } else {
+                String::new()
+            };
+            rows.push((name, what, task.cancelling(), note));
+            if !descend {
                 continue;
             }
-            let mut a = Some(t);
-            let mut cycle = false;
-            while let Some(x) = a {
-                if x == u {
-                    cycle = true;
-                    break;
-                }
-                a = parent[x];
+            drawn[t] = true;
+            on_path[t] = true;
+            walk.push(Visit::Exit(t));
+            let kids = &children[t];
+            for (i, &c) in kids.iter().enumerate().rev() {
+                let last = i + 1 == kids.len();
+                let connector = if last { "└── " } else { "├── " };
+                let below = if last { "    " } else { "│   " };
+                walk.push(Visit::Enter(
+                    c,
+                    format!("{lead}{below}"),
+                    format!("{lead}{connector}"),
+                ));
             }
-            if !cycle {
-                parent[u] = Some(t);
-            }
-        }
-    }
-
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut roots = Vec::new();
-    for t in (0..n).filter(|&t| live[t]) {
-        match parent[t] {
-            Some(p) => children[p].push(t),
-            None => roots.push(t),
-        }
-    }
-
-    // (prefix + name, what it waits on, cancelling) per line.
-    let mut rows: Vec<(String, String, u32)> = Vec::new();
-    let mut walk = vec![];
-    for &r in roots.iter().rev() {
-        walk.push((r, String::new(), String::new()));
-    }
-    while let Some((t, lead, branch)) = walk.pop() {
-        let task = &tasks[t];
-        let mut name = format!("{branch}{}", task.name());
-        if lead.is_empty() && branch.is_empty() {
-            if let Some(p) = task.parent().map(|p| p.0 as usize).filter(|&p| !live[p]) {
-                let _ = write!(name, " (created by {}, finished)", tasks[p].name());
-            }
-        }
-        let what = match &waits[t] {
-            Some(Waiting::Task { name, .. }) => format!("awaits task {name}"),
-            Some(Waiting::Future { label, .. }) => format!("awaits {}", future_words(label)),
-            None => "ready to run".to_owned(),
-        };
-        rows.push((name, what, task.cancelling()));
-        let kids = &children[t];
-        for (i, &c) in kids.iter().enumerate().rev() {
-            let last = i + 1 == kids.len();
-            let connector = if last { "└── " } else { "├── " };
-            let below = if last { "    " } else { "│   " };
-            walk.push((c, format!("{lead}{below}"), format!("{lead}{connector}")));
         }
     }
 
@@ -112,10 +153,13 @@ pub fn pstree(sim: &Sim) -> String {
     }
     let w1 = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
     let w2 = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
-    for (name, what, cancelling) in &rows {
+    for (name, what, cancelling, note) in &rows {
         let pad1 = " ".repeat(w1 - name.chars().count());
         let pad2 = " ".repeat(w2 - what.chars().count());
-        let _ = writeln!(out, "{name}{pad1}  {what}{pad2}  cancelling()={cancelling}");
+        let _ = writeln!(
+            out,
+            "{name}{pad1}  {what}{pad2}  cancelling()={cancelling}{note}"
+        );
     }
     let finished: Vec<String> = tasks
         .iter()
