@@ -15,7 +15,8 @@
 //! 3.13.0, else `python3.13`, else `python3`); `SIMLOOP_BENCH_NO_CPYTHON=1`
 //! leaves CPython out; `SIMLOOP_BENCH_ONCE` runs one workload once (see
 //! [`once`]), for profilers; `SIMLOOP_BENCH_PAIRED=ROUNDS` takes each
-//! ratio round by round instead (see [`paired`]), steadier on a noisy VM.
+//! ratio round by round instead (see [`paired`]), steadier on a noisy VM;
+//! with workload names after `--`, only those ratios.
 
 /// The `simloop` binary's allocator, for every runtime measured here.
 #[global_allocator]
@@ -83,10 +84,17 @@ fn main() {
         return;
     }
     if let Ok(rounds) = std::env::var("SIMLOOP_BENCH_PAIRED") {
+        // `-- fanout nesting`: only those pairs (cargo bench passes
+        // `--bench` too).
+        let only: Vec<String> = std::env::args()
+            .skip(1)
+            .filter(|a| !a.starts_with("--"))
+            .collect();
         paired::run(
             rounds
                 .parse()
                 .expect("SIMLOOP_BENCH_PAIRED=ROUNDS, a number"),
+            &only,
         );
         return;
     }

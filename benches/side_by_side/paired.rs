@@ -82,9 +82,11 @@ fn time(f: fn(), reps: u32) -> Duration {
     start.elapsed()
 }
 
-/// Print each pair's median ratio and range over `rounds` rounds.
-pub(crate) fn run(rounds: usize) {
-    for p in &PAIRS {
+/// Print each pair's median ratio and range over `rounds` rounds; only the
+/// pairs whose name contains one of `only`, if any is given.
+pub(crate) fn run(rounds: usize, only: &[String]) {
+    let wanted = |p: &Pair| only.is_empty() || only.iter().any(|o| p.name.contains(o.as_str()));
+    for p in PAIRS.iter().filter(|p| wanted(p)) {
         // Warm up, and repeat short workloads so that a side takes 20 ms.
         let once = time(p.ours, 1).max(time(p.theirs, 1));
         let reps = (20_000_000 / once.as_nanos().max(1)).clamp(1, 10_000) as u32;

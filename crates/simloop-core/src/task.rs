@@ -187,6 +187,7 @@ pub(crate) trait Stepper {
 pub(crate) trait AnyTask: Waitable + Stepper {
     fn header(&self) -> &TaskHeader;
     fn done(&self) -> bool;
+    fn cancelled(&self) -> bool;
     fn outcome(&self) -> Option<Outcome>;
     fn exception(&self) -> Option<Exc>;
     fn add_callback(&self, cb: Callback) -> CallbackId;
@@ -409,6 +410,9 @@ impl<T: Clone + 'static> AnyTask for TaskCell<T> {
     fn done(&self) -> bool {
         self.core.done()
     }
+    fn cancelled(&self) -> bool {
+        self.core.cancelled()
+    }
     fn outcome(&self) -> Option<Outcome> {
         self.core.outcome()
     }
@@ -576,7 +580,7 @@ impl TaskRef {
 
     /// Did it end cancelled?
     pub fn cancelled(&self) -> bool {
-        matches!(self.0.outcome(), Some(Outcome::Cancelled))
+        self.0.cancelled()
     }
 
     /// How it ended, `None` while pending.
