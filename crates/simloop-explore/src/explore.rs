@@ -33,7 +33,7 @@
 
 use simloop_asyncio::planted::{self, Bug};
 use simloop_core::{Config, Policy, Profile, RunError, Tick, TraceMode};
-use simloop_scenario::{run, run_prepared, Prepared, Run, Scenario};
+use simloop_scenario::{run, run_hash, run_prepared, Prepared, Run, Scenario};
 
 use crate::gen::{generate, GenConfig};
 use crate::ordered;
@@ -280,9 +280,9 @@ pub fn check_scenario(
         .policy(policy)
         .trace(TraceMode::HashOnly);
     let first = run_prepared(&prepared, config.clone())?;
-    let second = run_prepared(&prepared, config)?;
+    let second = run_hash(&prepared, config)?;
     let checks = Checks::new()
-        .rerun_hash(second.sim.trace_ref().hash())
+        .rerun_hash(second)
         .deny_findings(rules.deny_findings);
     let mut report = check(&first.report, &checks);
     let (allowed, kept) = std::mem::take(&mut report.violations)

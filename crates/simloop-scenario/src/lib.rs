@@ -66,7 +66,7 @@ pub use parse::{
 };
 pub use pause::{run_until, Paused};
 pub use plan::Prepared;
-pub use run::{run, run_on, run_prepared, Run};
+pub use run::{run, run_hash, run_on, run_prepared, Run};
 pub use simloop_asyncio::runner::{Escape, EscapeScope};
 pub use timeline::JsonWords;
 pub use validate::validate;

@@ -84,6 +84,20 @@ pub fn run_on(scenario: &Prepared, sim: &Sim) -> Result<Run, RunError> {
     run
 }
 
+/// The trace hash of a run of `scenario` under `config`, and nothing else:
+/// no outcome is built and the trace keeps nothing (whatever
+/// `config.trace` says), which makes it the cheap second run of a
+/// determinism check. The hash is the one [`run_prepared`] gives: a trace
+/// hashes the same in every [`TraceMode`].
+pub fn run_hash(scenario: &Prepared, config: Config) -> Result<u64, RunError> {
+    let sim = Sim::new(config.trace(TraceMode::HashOnly));
+    let (ix, main) = Interp::start(&sim, &scenario.0)?;
+    run_task(&sim, &main)?;
+    drop(ix);
+    let hash = sim.trace_ref().hash();
+    Ok(hash)
+}
+
 fn records(sim: &Sim, ix: &Rc<Interp>) -> Vec<TaskRecord> {
     let all = sim.all_tasks();
     all.iter()
