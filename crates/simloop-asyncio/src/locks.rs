@@ -77,7 +77,9 @@ impl SemaphoreState {
             1
         };
         self.value.set(self.value.get() + units);
-        self.wake_up_next();
+        if !planted::on(Bug::SemaphoreReleaseWakesNobody) {
+            self.wake_up_next();
+        }
     }
 
     /// `_wake_up_next()`: hand one unit to the first waiter not done. Returns
@@ -133,6 +135,9 @@ impl SemaphoreState {
                 .position(|w| w.same(&fut))
                 .expect("a waiter removes itself once");
             waiters.remove(i);
+        }
+        if awaited.is_err() {
+            sim.trace_scope(|| ScopeEvent::SemaphoreGaveUp { sem, task });
         }
         let result = if sim.profile() >= Profile::Py313 {
             let result = match awaited {

@@ -502,6 +502,10 @@ impl Trace {
             ScopeEvent::SemaphoreReleased { sem, task } => {
                 format!("semaphore {sem} released by {}", who(*task))
             }
+            ScopeEvent::SemaphoreGaveUp { sem, task } => {
+                format!("semaphore {sem} acquire() by {} gave up", who(*task))
+            }
+            ScopeEvent::Timer { scope, state } => format!("timer of {scope}: {state:?}"),
         }
     }
 }
