@@ -35,6 +35,39 @@ fn every_scenario_is_valid() {
 }
 
 #[test]
+fn profile_trees_are_valid_and_await_failed_children_in_except_star() {
+    use simloop_core::Profile;
+    let cfg = GenConfig::default().for_profile(Profile::Py313);
+    let mut awaiting = 0;
+    for seed in 0..3_000 {
+        let s = generate(seed, &cfg);
+        if let Err(e) = validate(&s, &Limits::default()) {
+            panic!("seed {seed}: {e}\n{}", s.to_json_string());
+        }
+        // The rewrite only adds names and awaits: the default tree is
+        // the same but for them.
+        let plain = generate(seed, &GenConfig::default());
+        assert!(s.steps().len() >= plain.steps().len());
+        for step in s.steps() {
+            if let Step::TryStar { body, excepts, .. } = step {
+                let Some(Step::TaskGroup { children, .. }) = body.first() else {
+                    continue;
+                };
+                let names: Vec<&str> = children.iter().filter_map(|c| c.name.as_deref()).collect();
+                awaiting += excepts
+                    .iter()
+                    .filter(|c| matches!(c.body.first(), Some(Step::Await(n)) if names.contains(&n.as_str())))
+                    .count();
+            }
+        }
+    }
+    assert!(
+        awaiting > 100,
+        "{awaiting} handlers await a child of their group"
+    );
+}
+
+#[test]
 fn bigger_and_smaller_configs_stay_valid() {
     let big = GenConfig::default()
         .max_depth(8)

@@ -74,18 +74,24 @@ pub struct GenConfig {
     /// evenly; valid from py314). Default 0; [`GenConfig::for_profile`]
     /// sets it.
     pub eager_start_rate: f64,
+    /// Chance that a `try_star` over a task group has a handler that first
+    /// awaits one of the group's children (re-raising its error inside
+    /// `except*`). Default 0; [`GenConfig::for_profile`] sets it.
+    pub reraise_rate: f64,
 }
 
 impl GenConfig {
     /// These settings, with the eager tasks `profile` has: trees under the
     /// eager task factory from py312 (15%), children with `eager_start`
-    /// from py314 (15%). They are drawn from a stream of their own, after
-    /// the tree: a seed's tree is the same under every profile but for
-    /// them.
+    /// from py314 (15%); and half the `try_star` steps over a task group
+    /// with a handler awaiting one of its children. They are drawn from
+    /// streams of their own, after the tree: a seed's tree is the same
+    /// under every profile but for them.
     #[must_use]
     pub fn for_profile(mut self, profile: Profile) -> Self {
         self.eager_factory_rate = if profile >= Profile::Py312 { 0.15 } else { 0.0 };
         self.eager_start_rate = if profile >= Profile::Py314 { 0.15 } else { 0.0 };
+        self.reraise_rate = 0.5;
         self
     }
 }
@@ -108,6 +114,7 @@ impl Default for GenConfig {
             weights: StepWeights::default(),
             eager_factory_rate: 0.0,
             eager_start_rate: 0.0,
+            reraise_rate: 0.0,
         }
     }
 }
@@ -144,6 +151,7 @@ setters! {
     weights: StepWeights,
     eager_factory_rate: f64,
     eager_start_rate: f64,
+    reraise_rate: f64,
 }
 
 /// Relative weights of each step kind when the generator picks a step

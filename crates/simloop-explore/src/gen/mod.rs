@@ -37,13 +37,15 @@
 //!
 //! The modules: `config` holds the public knobs; `sampler` the state
 //! of one generation and the drawing of the tree; `leaves` and
-//! `handlers` the leaf values and the exception handling shapes; `rng`
+//! `handlers` the leaf values and the exception handling shapes;
+//! `reraise` the `except*` handlers that await a failed child; `rng`
 //! the integer sampling that keeps seeds stable; `step_kind` the kinds of
 //! free picks.
 
 mod config;
 mod handlers;
 mod leaves;
+mod reraise;
 mod rng;
 mod sampler;
 mod step_kind;

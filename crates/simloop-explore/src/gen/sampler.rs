@@ -47,6 +47,9 @@ pub fn generate(seed: u64, cfg: &GenConfig) -> Scenario {
     if cfg.eager_factory_rate > 0.0 || cfg.eager_start_rate > 0.0 {
         make_eager(&mut scenario, seed, cfg);
     }
+    if cfg.reraise_rate > 0.0 {
+        super::reraise::await_failed_children(&mut scenario, seed, cfg);
+    }
     scenario
 }
 

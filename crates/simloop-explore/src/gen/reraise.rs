@@ -1,0 +1,63 @@
+//! `except*` handlers that await a failed child again: in a `try_star`
+//! whose body is a task group, a handler starts with `{"await": NAME}` of
+//! one of the group's children (named for it if it had no name), so the
+//! handler raises, once more, the very exception it is handling: the path
+//! where `except*` tells a re-raise from a new error.
+//!
+//! Drawn after the tree, from a stream of its own, as the eager tasks are
+//! ([`GenConfig::for_profile`]): the seed's tree stays the same but for
+//! these awaits and names.
+
+use std::collections::BTreeSet;
+
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use simloop_scenario::{Block, Scenario, Step};
+
+use super::rng::Rand;
+use super::GenConfig;
+
+/// Rewrite `scenario`'s `try_star` steps over a task group, each with
+/// chance `cfg.reraise_rate`.
+pub(super) fn await_failed_children(scenario: &mut Scenario, seed: u64, cfg: &GenConfig) {
+    let mut taken = BTreeSet::new();
+    for step in scenario.steps() {
+        for c in step.children() {
+            taken.extend(c.name.clone());
+        }
+    }
+    // "reraise" in ASCII, to part this stream from the tree's.
+    let mut rng = Rand(ChaCha8Rng::seed_from_u64(seed ^ 0x72_6572_6169_7365));
+    let mut next = 0;
+    let mut fresh = |taken: &mut BTreeSet<String>| loop {
+        let name = format!("r{next}");
+        next += 1;
+        if taken.insert(name.clone()) {
+            return name;
+        }
+    };
+    block(&mut scenario.main, &mut |step| {
+        let Step::TryStar { body, excepts, .. } = step else {
+            return;
+        };
+        let Some(Step::TaskGroup { children, .. }) = body.first_mut() else {
+            return;
+        };
+        if excepts.is_empty() || children.is_empty() || !rng.chance(cfg.reraise_rate) {
+            return;
+        }
+        let i = rng.below(children.len());
+        let child = &mut children[i];
+        let name = child.name.get_or_insert_with(|| fresh(&mut taken)).clone();
+        let clause = rng.below(excepts.len());
+        excepts[clause].body.insert(0, Step::Await(name));
+    });
+}
+
+/// Call `f` on every step of `b`, inner blocks first.
+fn block(b: &mut Block, f: &mut dyn FnMut(&mut Step)) {
+    for step in b.iter_mut() {
+        step.for_each_block_mut(|inner| block(inner, f));
+        f(step);
+    }
+}
