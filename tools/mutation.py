@@ -344,8 +344,15 @@ def judge(tree, m, base, args):
 def selected(mutants, args):
     out = []
     k, _, n = args.sample.partition("/")
+    keys = None
+    if args.keys:
+        keys = {json.loads(x)["key"] for x in args.keys.read_text().splitlines()}
     for i, m in enumerate(mutants):
         if args.file and not any(f in m["file"] for f in args.file):
+            continue
+        if keys is not None:
+            if m["key"] in keys:
+                out.append(m)
             continue
         if n and i % int(n) != int(k):
             continue
@@ -407,6 +414,8 @@ def main():
     ap.add_argument("--build-timeout", type=float, default=600)
     ap.add_argument("--out", type=Path, default=ROOT / "target" / "mutation")
     ap.add_argument("--rev", help="measure this commit instead of the working tree")
+    ap.add_argument("--keys", type=Path,
+                    help="only the mutants of this results.jsonl (the same ones, after a change)")
     ap.add_argument("--table", action="store_true", help="only print the table of --out")
     args = ap.parse_args()
     args.out = args.out.resolve()

@@ -8,7 +8,7 @@
 //! ```
 
 use simloop_core::Profile;
-use simloop_explore::{generate, GenConfig};
+use simloop_explore::gen::mixed;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -16,18 +16,7 @@ fn main() {
     let profile: Profile = args.first().expect(usage).parse().expect(usage);
     let count: u64 = args.get(1).expect(usage).parse().expect(usage);
     let start: u64 = args.get(2).map_or(0, |s| s.parse().expect(usage));
-    // The differential test's two settings, alternating by seed.
-    let configs = [
-        GenConfig::default().for_profile(profile),
-        GenConfig::default()
-            .max_depth(6)
-            .max_width(3)
-            .for_profile(profile),
-    ];
     for seed in start..start + count {
-        println!(
-            "{}",
-            generate(seed, &configs[(seed % 2) as usize]).to_json_string()
-        );
+        println!("{}", mixed(seed, profile).to_json_string());
     }
 }

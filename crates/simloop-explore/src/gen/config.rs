@@ -96,6 +96,20 @@ impl GenConfig {
     }
 }
 
+/// The tree of `seed` in the differential test's mix: default trees for
+/// even seeds, deeper and narrower ones (depth 6, width 3) for odd seeds,
+/// with what [`GenConfig::for_profile`] adds. Tools that compare simloop
+/// with CPython use the same mix.
+pub fn mixed(seed: u64, profile: Profile) -> simloop_scenario::Scenario {
+    let cfg = GenConfig::default().for_profile(profile);
+    let cfg = if seed.is_multiple_of(2) {
+        cfg
+    } else {
+        cfg.max_depth(6).max_width(3)
+    };
+    super::generate(seed, &cfg)
+}
+
 impl Default for GenConfig {
     fn default() -> Self {
         GenConfig {

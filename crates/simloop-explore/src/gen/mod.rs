@@ -50,5 +50,5 @@ mod rng;
 mod sampler;
 mod step_kind;
 
-pub use config::{GenConfig, StepWeights, USER_KINDS};
+pub use config::{mixed, GenConfig, StepWeights, USER_KINDS};
 pub use sampler::generate;
