@@ -35,10 +35,10 @@ fn every_scenario_is_valid() {
 }
 
 #[test]
-fn profile_trees_are_valid_and_await_failed_children_in_except_star() {
+fn profile_trees_are_valid_with_events_and_handlers_awaiting_failed_children() {
     use simloop_core::Profile;
     let cfg = GenConfig::default().for_profile(Profile::Py313);
-    let mut awaiting = 0;
+    let (mut awaiting, mut with_events) = (0, 0);
     for seed in 0..3_000 {
         let s = generate(seed, &cfg);
         if let Err(e) = validate(&s, &Limits::default()) {
@@ -48,6 +48,14 @@ fn profile_trees_are_valid_and_await_failed_children_in_except_star() {
         // the same but for them.
         let plain = generate(seed, &GenConfig::default());
         assert!(s.steps().len() >= plain.steps().len());
+        let steps = s.steps();
+        let has = |f: fn(&Step) -> bool| steps.iter().any(|st| f(st));
+        if has(|st| matches!(st, Step::EventSet(e) if e == "ev"))
+            && has(|st| matches!(st, Step::EventWait(e) if e == "ev"))
+        {
+            assert!(s.events.contains("ev"));
+            with_events += 1;
+        }
         for step in s.steps() {
             if let Step::TryStar { body, excepts, .. } = step {
                 let Some(Step::TaskGroup { children, .. }) = body.first() else {
@@ -64,6 +72,10 @@ fn profile_trees_are_valid_and_await_failed_children_in_except_star() {
     assert!(
         awaiting > 100,
         "{awaiting} handlers await a child of their group"
+    );
+    assert!(
+        with_events > 300,
+        "{with_events} trees set and wait on an event"
     );
 }
 

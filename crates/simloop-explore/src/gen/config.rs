@@ -78,13 +78,18 @@ pub struct GenConfig {
     /// awaits one of the group's children (re-raising its error inside
     /// `except*`). Default 0; [`GenConfig::for_profile`] sets it.
     pub reraise_rate: f64,
+    /// Chance that the tree has an `asyncio.Event` that one or two
+    /// children wait on first and `main` sets. Default 0;
+    /// [`GenConfig::for_profile`] sets it.
+    pub event_rate: f64,
 }
 
 impl GenConfig {
     /// These settings, with the eager tasks `profile` has: trees under the
     /// eager task factory from py312 (15%), children with `eager_start`
-    /// from py314 (15%); and half the `try_star` steps over a task group
-    /// with a handler awaiting one of its children. They are drawn from
+    /// from py314 (15%); half the `try_star` steps over a task group
+    /// with a handler awaiting one of its children; an `asyncio.Event`
+    /// in 15% of the trees. They are drawn from
     /// streams of their own, after the tree: a seed's tree is the same
     /// under every profile but for them.
     #[must_use]
@@ -92,6 +97,7 @@ impl GenConfig {
         self.eager_factory_rate = if profile >= Profile::Py312 { 0.15 } else { 0.0 };
         self.eager_start_rate = if profile >= Profile::Py314 { 0.15 } else { 0.0 };
         self.reraise_rate = 0.5;
+        self.event_rate = 0.15;
         self
     }
 }
@@ -129,6 +135,7 @@ impl Default for GenConfig {
             eager_factory_rate: 0.0,
             eager_start_rate: 0.0,
             reraise_rate: 0.0,
+            event_rate: 0.0,
         }
     }
 }
@@ -166,6 +173,7 @@ setters! {
     eager_factory_rate: f64,
     eager_start_rate: f64,
     reraise_rate: f64,
+    event_rate: f64,
 }
 
 /// Relative weights of each step kind when the generator picks a step

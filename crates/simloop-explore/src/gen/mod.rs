@@ -38,11 +38,13 @@
 //! The modules: `config` holds the public knobs; `sampler` the state
 //! of one generation and the drawing of the tree; `leaves` and
 //! `handlers` the leaf values and the exception handling shapes;
-//! `reraise` the `except*` handlers that await a failed child; `rng`
+//! `reraise` the `except*` handlers that await a failed child; `events`
+//! the `asyncio.Event` set by `main` and awaited by children; `rng`
 //! the integer sampling that keeps seeds stable; `step_kind` the kinds of
 //! free picks.
 
 mod config;
+mod events;
 mod handlers;
 mod leaves;
 mod reraise;

@@ -50,6 +50,9 @@ pub fn generate(seed: u64, cfg: &GenConfig) -> Scenario {
     if cfg.reraise_rate > 0.0 {
         super::reraise::await_failed_children(&mut scenario, seed, cfg);
     }
+    if cfg.event_rate > 0.0 {
+        super::events::add_event(&mut scenario, seed, cfg);
+    }
     scenario
 }
 
