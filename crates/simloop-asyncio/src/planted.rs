@@ -82,6 +82,9 @@ pub enum Bug {
     /// `Semaphore.release()` adds its unit but forgets `_wake_up_next()`:
     /// the waiters queued behind it stay asleep with a unit free.
     SemaphoreReleaseWakesNobody,
+    /// `Event.set()` wakes only the first waiter (a `break` after the
+    /// first `set_result`, as in a hand-written condition's `notify()`).
+    EventSetWakesOne,
     /// `as_completed`'s `_on_completion` forgets `timeout_handle.cancel()`
     /// when the last child completes: the timer outlives the call and fires
     /// later for nothing.
@@ -94,7 +97,7 @@ pub enum Bug {
 
 impl Bug {
     /// Every planted bug, in the order of the self-test's table.
-    pub const ALL: [Bug; 10] = [
+    pub const ALL: [Bug; 11] = [
         Bug::TaskGroupNoWait,
         Bug::TaskGroupDropsSecondError,
         Bug::TaskGroupNoUncancel,
@@ -103,6 +106,7 @@ impl Bug {
         Bug::SemaphoreWakesNewest,
         Bug::SemaphoreReleaseTwice,
         Bug::SemaphoreReleaseWakesNobody,
+        Bug::EventSetWakesOne,
         Bug::AsCompletedTimerLeft,
         Bug::GatherCompletionOrder,
     ];
@@ -118,6 +122,7 @@ impl Bug {
             Bug::SemaphoreWakesNewest => "semaphore-wakes-newest",
             Bug::SemaphoreReleaseTwice => "semaphore-release-twice",
             Bug::SemaphoreReleaseWakesNobody => "semaphore-release-wakes-nobody",
+            Bug::EventSetWakesOne => "event-set-wakes-one",
             Bug::AsCompletedTimerLeft => "as-completed-timer-left",
             Bug::GatherCompletionOrder => "gather-completion-order",
         }
@@ -138,6 +143,7 @@ impl Bug {
             Bug::SemaphoreWakesNewest => "Semaphore._wake_up_next wakes the newest waiter",
             Bug::SemaphoreReleaseTwice => "Semaphore.release() adds 2",
             Bug::SemaphoreReleaseWakesNobody => "Semaphore.release() forgets _wake_up_next()",
+            Bug::EventSetWakesOne => "Event.set() wakes only the first waiter",
             Bug::AsCompletedTimerLeft => "as_completed never cancels its timeout timer",
             Bug::GatherCompletionOrder => "gather returns results in completion order",
         }

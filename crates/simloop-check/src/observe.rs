@@ -42,8 +42,11 @@ pub struct Observations {
     /// and every `timeout` whose timer ran after its block exited.
     pub timers: Vec<TimerObs>,
     /// Each semaphore that, while the loop was idle (about to move the
-    /// clock, or stalled), had a free unit and a task waiting for one.
+    /// clock, or stalled), had a free unit and a task waiting for one, and
+    /// each event that was set while a task still waited on it.
     pub lost_wakeups: Vec<LostWakeup>,
+    /// How many events the run used.
+    pub events: usize,
 }
 
 /// A combinator's timer.
@@ -63,17 +66,18 @@ pub struct TimerObs {
     pub outlived: Option<(Tick, &'static str)>,
 }
 
-/// A semaphore with a free unit while a task waited for one and the loop
-/// had nothing left to run.
+/// A primitive that could let a task through while the task still waited
+/// on it and the loop had nothing left to run: a semaphore with a free
+/// unit, a set event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LostWakeup {
-    /// The semaphore's name.
-    pub sem: String,
+    /// `semaphore NAME` or `event NAME`.
+    pub primitive: String,
+    /// Why it could let the task through: `had 1 free unit`, `was set`.
+    pub open: String,
     /// The tick the loop was idle at.
     pub at: Tick,
-    /// Units neither held nor handed out.
-    pub free: u64,
-    /// The task waiting, and the tick of its `acquire()` call.
+    /// The task waiting, and the tick of its `acquire()` or `wait()` call.
     pub waiter: (Option<TaskId>, Tick),
 }
 
@@ -304,6 +308,7 @@ impl Observations {
             w.idle(stall.at);
         }
         w.obs.semaphores = w.sems.into_iter().map(|s| s.obs).collect();
+        w.obs.events = w.evs.len();
         w.obs
     }
 
@@ -330,6 +335,16 @@ struct Sem {
     lost: bool,
 }
 
+/// An event being walked.
+struct Ev {
+    name: String,
+    set: bool,
+    /// The tasks in a suspended `wait()`, with the tick each called it.
+    waiting: Vec<(Option<TaskId>, Tick)>,
+    /// A lost wakeup was recorded (one is enough).
+    lost: bool,
+}
+
 /// What a scope id stands for in the walk.
 #[derive(Clone, Copy, Default)]
 enum Slot {
@@ -340,6 +355,7 @@ enum Slot {
     Gather(usize),
     AsCompleted(usize),
     Sem(usize),
+    Event(usize),
 }
 
 /// One pass over the trace. Scope ids and task ids are dense counters, so
@@ -353,6 +369,7 @@ struct Walk {
     /// What each scope id is.
     slots: Vec<Slot>,
     sems: Vec<Sem>,
+    evs: Vec<Ev>,
     /// Each task's `cancelling()` as the events left it, by task id.
     cancelling: Vec<u32>,
     /// The timer of each call, by scope id (an index in `obs.timers`).
@@ -522,10 +539,21 @@ impl Walk {
                 s.lost = true;
                 let (task, call) = s.waiting[0];
                 self.obs.lost_wakeups.push(LostWakeup {
-                    sem: s.obs.name.clone(),
+                    primitive: format!("semaphore {}", s.obs.name),
+                    open: format!("had {free} free unit{}", if free == 1 { "" } else { "s" }),
                     at,
-                    free,
                     waiter: (task, s.obs.calls[call].at),
+                });
+            }
+        }
+        for e in &mut self.evs {
+            if e.set && !e.lost && !e.waiting.is_empty() {
+                e.lost = true;
+                self.obs.lost_wakeups.push(LostWakeup {
+                    primitive: format!("event {}", e.name),
+                    open: "was set".to_owned(),
+                    at,
+                    waiter: e.waiting[0],
                 });
             }
         }
@@ -671,6 +699,32 @@ impl Walk {
                     let handed = all(&mut ac.handed.iter().flatten().copied());
                     if handed == all(&mut ac.children.iter().copied()) {
                         self.outlived(*scope, at, "as_completed handed out every child");
+                    }
+                }
+            }
+            ScopeEvent::EventNew { event, name } => {
+                *grown(&mut self.slots, event.0 as usize) = Slot::Event(self.evs.len());
+                self.evs.push(Ev {
+                    name: name
+                        .as_deref()
+                        .map_or_else(|| event.to_string(), str::to_owned),
+                    set: false,
+                    waiting: Vec::new(),
+                    lost: false,
+                });
+            }
+            ScopeEvent::EventFlag { event, set } => {
+                if let Slot::Event(i) = self.slot(*event) {
+                    self.evs[i].set = *set;
+                }
+            }
+            ScopeEvent::EventWait { event, task, waits } => {
+                if let Slot::Event(i) = self.slot(*event) {
+                    let e = &mut self.evs[i];
+                    if *waits {
+                        e.waiting.push((*task, at));
+                    } else if let Some(k) = e.waiting.iter().position(|(t, _)| t == task) {
+                        e.waiting.remove(k);
                     }
                 }
             }

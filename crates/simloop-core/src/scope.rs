@@ -319,6 +319,30 @@ pub enum ScopeEvent {
         /// The task that called.
         task: Option<TaskId>,
     },
+    /// An `asyncio.Event` was used for the first time in this loop.
+    EventNew {
+        /// Its id.
+        event: ScopeId,
+        /// Its name, if it has one.
+        name: Option<std::rc::Rc<str>>,
+    },
+    /// `set()` (`set: true`) or `clear()` (`set: false`) was called.
+    EventFlag {
+        /// The event.
+        event: ScopeId,
+        /// Whether it is set now.
+        set: bool,
+    },
+    /// A `wait()` call suspended (`waits: true`), or a suspended one
+    /// resumed, woken or cancelled (`waits: false`).
+    EventWait {
+        /// The event.
+        event: ScopeId,
+        /// The task that called.
+        task: Option<TaskId>,
+        /// Suspending, or resuming.
+        waits: bool,
+    },
     /// The timer of a `wait` or `as_completed` call (its `timeout=`) was
     /// scheduled, cancelled, or ran.
     Timer {
@@ -348,8 +372,11 @@ impl ScopeEvent {
             ScopeEvent::SemaphoreCall { task, .. }
             | ScopeEvent::SemaphoreAcquired { task, .. }
             | ScopeEvent::SemaphoreReleased { task, .. }
-            | ScopeEvent::SemaphoreGaveUp { task, .. } => *task,
-            ScopeEvent::Timer { .. } => None,
+            | ScopeEvent::SemaphoreGaveUp { task, .. }
+            | ScopeEvent::EventWait { task, .. } => *task,
+            ScopeEvent::Timer { .. }
+            | ScopeEvent::EventNew { .. }
+            | ScopeEvent::EventFlag { .. } => None,
         }
     }
 }

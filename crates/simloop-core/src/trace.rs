@@ -506,6 +506,18 @@ impl Trace {
                 format!("semaphore {sem} acquire() by {} gave up", who(*task))
             }
             ScopeEvent::Timer { scope, state } => format!("timer of {scope}: {state:?}"),
+            ScopeEvent::EventNew { event, name } => match name {
+                Some(name) => format!("event {event} {name}"),
+                None => format!("event {event}"),
+            },
+            ScopeEvent::EventFlag { event, set } => {
+                format!("event {event} {}", if *set { "set" } else { "cleared" })
+            }
+            ScopeEvent::EventWait { event, task, waits } => format!(
+                "event {event} wait() by {} {}",
+                who(*task),
+                if *waits { "suspends" } else { "resumes" }
+            ),
         }
     }
 }

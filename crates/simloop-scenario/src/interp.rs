@@ -58,7 +58,7 @@ impl Interp {
             .iter()
             .map(|(name, n)| Semaphore::named(name, *n as usize))
             .collect();
-        let events = plan.events.iter().map(|_| Event::new()).collect();
+        let events = plan.events.iter().map(|name| Event::named(name)).collect();
         // Each step runs at most once, so each child at most once: `main`
         // and the children are all the tasks a run can have.
         let most = plan.children.len() + 1;

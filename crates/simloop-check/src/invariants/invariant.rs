@@ -75,10 +75,12 @@ pub enum Invariant {
     /// `no-lost-wakeup`: whenever the loop has nothing ready (it is about
     /// to move the clock to the next timer, or it stalls), no semaphore
     /// has both a free unit (its initial value less the holders) and a
-    /// task still waiting in `acquire()`: `release()` hands a unit to the
-    /// first waiter, which is then ready, so the loop cannot be idle with
-    /// both. A deliberate `hang` waits on no semaphore and is not
-    /// concerned; a waiter that gives up (cancelled) stops waiting.
+    /// task still waiting in `acquire()`, and no event is set while a task
+    /// still waits in its `wait()`: `release()` hands a unit to the first
+    /// waiter and `set()` wakes every waiter, which are then ready, so the
+    /// loop cannot be idle with both. A deliberate `hang` waits on neither
+    /// and is not concerned; a waiter that gives up (cancelled) stops
+    /// waiting.
     NoLostWakeup,
     /// `timers-cancelled`: the timer a combinator sets does not outlive
     /// the call: a `wait`'s `timeout=` timer is cancelled (or has run)
@@ -147,7 +149,7 @@ impl Invariant {
                 "gather in input order; as_completed in completion order"
             }
             Invariant::NoLostWakeup => {
-                "an idle loop leaves no task waiting on a semaphore with a free unit"
+                "an idle loop leaves no task waiting on a free semaphore or a set event"
             }
             Invariant::TimersCancelled => "a combinator's timer does not outlive its call",
             Invariant::NoDeadlock => "every task finishes: the loop never stalls",

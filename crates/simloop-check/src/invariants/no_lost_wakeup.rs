@@ -1,5 +1,5 @@
-//! [`Invariant::NoLostWakeup`]: a semaphore with a free unit has no task
-//! left waiting once the loop has nothing to run.
+//! [`Invariant::NoLostWakeup`]: a semaphore with a free unit, or a set
+//! event, has no task left waiting once the loop has nothing to run.
 //!
 //! Its own module as the one rule about progress through a primitive: it
 //! reads the idle moments the observations found, not the holders' bound.
@@ -9,7 +9,7 @@ use crate::observe::Observations;
 
 /// [`Invariant::NoLostWakeup`].
 pub(super) fn no_lost_wakeup(obs: &Observations, r: &mut Report) {
-    for _ in &obs.semaphores {
+    for _ in 0..obs.semaphores.len() + obs.events {
         r.checked(Invariant::NoLostWakeup);
     }
     for l in &obs.lost_wakeups {
@@ -18,12 +18,9 @@ pub(super) fn no_lost_wakeup(obs: &Observations, r: &mut Report) {
         r.violation(
             Invariant::NoLostWakeup,
             format!(
-                "semaphore {} had {} free unit{} at {} with nothing left to run, while {who} \
-                 still waited in the acquire() it called at {called}",
-                l.sem,
-                l.free,
-                if l.free == 1 { "" } else { "s" },
-                l.at
+                "{} {} at {} with nothing left to run, while {who} still waited on it \
+                 since {called}",
+                l.primitive, l.open, l.at
             ),
         );
     }

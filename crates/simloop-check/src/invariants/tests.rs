@@ -306,17 +306,26 @@ fn no_lost_wakeup_holds_through_waits_and_give_ups_and_breaks_on_a_free_unit() {
 
     let mut lost = o;
     lost.lost_wakeups.push(LostWakeup {
-        sem: "s".into(),
+        primitive: "semaphore s".into(),
+        open: "had 1 free unit".into(),
         at: 6,
-        free: 1,
         waiter: (Some(TaskId(3)), 0),
     });
     let m = only(&lost, Invariant::NoLostWakeup);
     assert_eq!(
         m,
         "semaphore s had 1 free unit at 6 with nothing left to run, while main.2 still \
-         waited in the acquire() it called at 0"
+         waited on it since 0"
     );
+
+    // An event: waiters woken by set() are ready, so never seen idle, even
+    // if it is cleared at once; a cancelled waiter stops waiting.
+    let o = obs(r#"{"events": ["e"], "main": [{"gather": [
+        [{"event_wait": "e"}],
+        [{"sleep": 3}, {"event_set": "e"}, {"event_clear": "e"}],
+        [{"timeout": 1, "body": [{"event_wait": "e"}]}]]}]}"#);
+    clean(&o);
+    assert_eq!(o.events, 1);
 }
 
 #[test]

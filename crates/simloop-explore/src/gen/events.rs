@@ -1,7 +1,7 @@
 //! `asyncio.Event` in random trees: an event `ev`, waited on at the start
-//! of one or two children and set (sometimes cleared right after) by
-//! `main` at some point of its block, before or after the children exist,
-//! or never reached.
+//! of one or two children and set (sometimes cleared right after) at some
+//! point of `main`'s block or of another child's, before or after the
+//! waiters exist, or never reached.
 //!
 //! Drawn after the tree, from a stream of its own, as the eager tasks are
 //! ([`GenConfig::for_profile`]): the seed's tree stays the same but for
@@ -29,18 +29,30 @@ pub(super) fn add_event(scenario: &mut Scenario, seed: u64, cfg: &GenConfig) {
     if bodies == 0 {
         return;
     }
-    let waiters = 1 + usize::from(bodies > 1 && rng.chance(0.3));
+    let waiters = 1 + usize::from(bodies > 1 && rng.chance(0.4));
+    let mut chosen = Vec::new();
     for _ in 0..waiters {
-        let mut target = rng.below(bodies);
-        wait_in(&mut scenario.main, &mut target);
+        let w = rng.below(bodies);
+        chosen.push(w);
+        at_child(&mut scenario.main, &mut w.clone(), &mut |b| {
+            b.insert(0, Step::EventWait(EV.to_owned()));
+        });
     }
-    // `main` sets it, before a final `return` if there is one.
-    let main = &mut scenario.main;
-    let last = main.len() - usize::from(matches!(main.last(), Some(Step::Return(_))));
-    let at = rng.below(last + 1);
-    main.insert(at, Step::EventSet(EV.to_owned()));
-    if rng.chance(0.3) {
-        main.insert(at + 1, Step::EventClear(EV.to_owned()));
+    // `main` or another child sets it, before a final `return`.
+    let setter = rng.below(bodies + 1);
+    let (at, clear) = (rng.below(1 << 16), rng.chance(0.3));
+    let mut set = |b: &mut Block| {
+        let last = b.len() - usize::from(matches!(b.last(), Some(Step::Return(_))));
+        let at = at % (last + 1);
+        b.insert(at, Step::EventSet(EV.to_owned()));
+        if clear {
+            b.insert(at + 1, Step::EventClear(EV.to_owned()));
+        }
+    };
+    if setter == bodies || chosen.contains(&setter) {
+        set(&mut scenario.main);
+    } else {
+        at_child(&mut scenario.main, &mut setter.clone(), &mut set);
     }
     scenario.events.insert(EV.to_owned());
 }
@@ -53,16 +65,16 @@ fn count(b: &Block, n: &mut usize) {
     }
 }
 
-/// Start the `target`-th child (in document order) with a wait.
-fn wait_in(b: &mut Block, target: &mut usize) {
+/// Apply `f` to the body of the `target`-th child (in document order).
+fn at_child(b: &mut Block, target: &mut usize, f: &mut dyn FnMut(&mut Block)) {
     for step in b.iter_mut() {
         for child in step.children_mut() {
             if *target == 0 {
-                child.body.insert(0, Step::EventWait(EV.to_owned()));
+                f(&mut child.body);
             }
             *target = target.wrapping_sub(1);
         }
         // Then the blocks inside, as `count` walks them.
-        step.for_each_block_mut(|inner| wait_in(inner, target));
+        step.for_each_block_mut(|inner| at_child(inner, target, f));
     }
 }
