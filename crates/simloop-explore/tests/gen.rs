@@ -35,7 +35,7 @@ fn every_scenario_is_valid() {
 }
 
 #[test]
-fn profile_trees_are_valid_with_events_and_handlers_awaiting_failed_children() {
+fn profile_trees_are_valid_with_events_and_handlers_re_raising_their_group() {
     use simloop_core::Profile;
     let cfg = GenConfig::default().for_profile(Profile::Py313);
     let (mut awaiting, mut with_events) = (0, 0);
@@ -58,20 +58,25 @@ fn profile_trees_are_valid_with_events_and_handlers_awaiting_failed_children() {
         }
         for step in s.steps() {
             if let Step::TryStar { body, excepts, .. } = step {
-                let Some(Step::TaskGroup { children, .. }) = body.first() else {
+                // [spawn rN (the group), await rN], a handler awaiting rN.
+                let (Some(Step::Spawn(child)), Some(Step::Await(n))) = (body.first(), body.get(1))
+                else {
                     continue;
                 };
-                let names: Vec<&str> = children.iter().filter_map(|c| c.name.as_deref()).collect();
-                awaiting += excepts
-                    .iter()
-                    .filter(|c| matches!(c.body.first(), Some(Step::Await(n)) if names.contains(&n.as_str())))
-                    .count();
+                if child.name.as_ref() == Some(n)
+                    && matches!(child.body.first(), Some(Step::TaskGroup { .. }))
+                {
+                    awaiting += excepts
+                        .iter()
+                        .filter(|c| matches!(c.body.first(), Some(Step::Await(m)) if m == n))
+                        .count();
+                }
             }
         }
     }
     assert!(
         awaiting > 100,
-        "{awaiting} handlers await a child of their group"
+        "{awaiting} handlers re-raise the group they handle"
     );
     assert!(
         with_events > 300,

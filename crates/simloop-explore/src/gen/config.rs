@@ -74,9 +74,10 @@ pub struct GenConfig {
     /// evenly; valid from py314). Default 0; [`GenConfig::for_profile`]
     /// sets it.
     pub eager_start_rate: f64,
-    /// Chance that a `try_star` over a task group has a handler that first
-    /// awaits one of the group's children (re-raising its error inside
-    /// `except*`). Default 0; [`GenConfig::for_profile`] sets it.
+    /// Chance that a `try_star` over a task group runs the group in a child
+    /// task it awaits, with a handler that first awaits that child again
+    /// (re-raising the very group inside `except*`). Default 0;
+    /// [`GenConfig::for_profile`] sets it.
     pub reraise_rate: f64,
     /// Chance that the tree has an `asyncio.Event` that one or two
     /// children wait on first and `main` sets. Default 0;
@@ -88,7 +89,7 @@ impl GenConfig {
     /// These settings, with the eager tasks `profile` has: trees under the
     /// eager task factory from py312 (15%), children with `eager_start`
     /// from py314 (15%); half the `try_star` steps over a task group
-    /// with a handler awaiting one of its children; an `asyncio.Event`
+    /// re-raising its group from a handler; an `asyncio.Event`
     /// in 15% of the trees. They are drawn from
     /// streams of their own, after the tree: a seed's tree is the same
     /// under every profile but for them.

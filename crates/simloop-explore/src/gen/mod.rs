@@ -38,7 +38,7 @@
 //! The modules: `config` holds the public knobs; `sampler` the state
 //! of one generation and the drawing of the tree; `leaves` and
 //! `handlers` the leaf values and the exception handling shapes;
-//! `reraise` the `except*` handlers that await a failed child; `events`
+//! `reraise` the `except*` handlers that re-raise the group they handle; `events`
 //! the `asyncio.Event` set by `main` and awaited by children; `rng`
 //! the integer sampling that keeps seeds stable; `step_kind` the kinds of
 //! free picks.

@@ -1,18 +1,20 @@
-//! `except*` handlers that await a failed child again: in a `try_star`
-//! whose body is a task group, a handler starts with `{"await": NAME}` of
-//! one of the group's children (named for it if it had no name), so the
-//! handler raises, once more, the very exception it is handling: the path
-//! where `except*` tells a re-raise from a new error.
+//! `except*` handlers that raise the very group they handle: in a
+//! `try_star` whose body starts with a task group, the group moves into a
+//! child task `rN` that the body awaits, so the body raises the child's
+//! exception group itself, and a handler starts by awaiting `rN` again,
+//! raising that same group once more: the path where `except*` tells a
+//! re-raise (projected back onto the original) from a new error (wrapped
+//! in a new group).
 //!
 //! Drawn after the tree, from a stream of its own, as the eager tasks are
 //! ([`GenConfig::for_profile`]): the seed's tree stays the same but for
-//! these awaits and names.
+//! this move.
 
 use std::collections::BTreeSet;
 
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use simloop_scenario::{Block, Scenario, Step};
+use simloop_scenario::{Block, Child, Scenario, Step};
 
 use super::rng::Rand;
 use super::GenConfig;
@@ -40,15 +42,16 @@ pub(super) fn await_failed_children(scenario: &mut Scenario, seed: u64, cfg: &Ge
         let Step::TryStar { body, excepts, .. } = step else {
             return;
         };
-        let Some(Step::TaskGroup { children, .. }) = body.first_mut() else {
-            return;
-        };
-        if excepts.is_empty() || children.is_empty() || !rng.chance(cfg.reraise_rate) {
+        if excepts.is_empty()
+            || !matches!(body.first(), Some(Step::TaskGroup { .. }))
+            || !rng.chance(cfg.reraise_rate)
+        {
             return;
         }
-        let i = rng.below(children.len());
-        let child = &mut children[i];
-        let name = child.name.get_or_insert_with(|| fresh(&mut taken)).clone();
+        let name = fresh(&mut taken);
+        let group = body.remove(0);
+        body.insert(0, Step::Spawn(Child::named(name.clone(), vec![group])));
+        body.insert(1, Step::Await(name.clone()));
         let clause = rng.below(excepts.len());
         excepts[clause].body.insert(0, Step::Await(name));
     });
