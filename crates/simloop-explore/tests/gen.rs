@@ -35,10 +35,10 @@ fn every_scenario_is_valid() {
 }
 
 #[test]
-fn profile_trees_are_valid_with_events_and_handlers_re_raising_their_group() {
+fn profile_trees_are_valid_with_events_hand_offs_and_handlers_re_raising_their_group() {
     use simloop_core::Profile;
     let cfg = GenConfig::default().for_profile(Profile::Py313);
-    let (mut awaiting, mut with_events) = (0, 0);
+    let (mut awaiting, mut with_events, mut handoffs) = (0, 0, 0);
     for seed in 0..3_000 {
         let s = generate(seed, &cfg);
         if let Err(e) = validate(&s, &Limits::default()) {
@@ -48,6 +48,7 @@ fn profile_trees_are_valid_with_events_and_handlers_re_raising_their_group() {
         // the same but for them.
         let plain = generate(seed, &GenConfig::default());
         assert!(s.steps().len() >= plain.steps().len());
+        handoffs += usize::from(s.semaphores.contains_key("handoff"));
         let steps = s.steps();
         let has = |f: fn(&Step) -> bool| steps.iter().any(|st| f(st));
         if has(|st| matches!(st, Step::EventSet(e) if e == "ev"))
@@ -78,6 +79,7 @@ fn profile_trees_are_valid_with_events_and_handlers_re_raising_their_group() {
         awaiting > 100,
         "{awaiting} handlers re-raise the group they handle"
     );
+    assert!(handoffs > 100, "{handoffs} trees race a semaphore hand-off");
     assert!(
         with_events > 300,
         "{with_events} trees set and wait on an event"

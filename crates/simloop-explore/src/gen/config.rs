@@ -83,6 +83,11 @@ pub struct GenConfig {
     /// children wait on first and `main` sets. Default 0;
     /// [`GenConfig::for_profile`] sets it.
     pub event_rate: f64,
+    /// Chance that `main` also runs a semaphore hand-off race: a unit
+    /// released to a waiter that a sibling cancels in the same tick, with
+    /// another waiter behind it. Default 0; [`GenConfig::for_profile`]
+    /// sets it.
+    pub handoff_rate: f64,
 }
 
 impl GenConfig {
@@ -90,7 +95,7 @@ impl GenConfig {
     /// eager task factory from py312 (15%), children with `eager_start`
     /// from py314 (15%); half the `try_star` steps over a task group
     /// re-raising its group from a handler; an `asyncio.Event`
-    /// in 15% of the trees. They are drawn from
+    /// in 15% of the trees; a semaphore hand-off race in 5%. They are drawn from
     /// streams of their own, after the tree: a seed's tree is the same
     /// under every profile but for them.
     #[must_use]
@@ -99,6 +104,7 @@ impl GenConfig {
         self.eager_start_rate = if profile >= Profile::Py314 { 0.15 } else { 0.0 };
         self.reraise_rate = 0.5;
         self.event_rate = 0.15;
+        self.handoff_rate = 0.05;
         self
     }
 }
@@ -137,6 +143,7 @@ impl Default for GenConfig {
             eager_start_rate: 0.0,
             reraise_rate: 0.0,
             event_rate: 0.0,
+            handoff_rate: 0.0,
         }
     }
 }
@@ -175,6 +182,7 @@ setters! {
     eager_start_rate: f64,
     reraise_rate: f64,
     event_rate: f64,
+    handoff_rate: f64,
 }
 
 /// Relative weights of each step kind when the generator picks a step
