@@ -11,24 +11,15 @@ mod support;
 
 use serde_json::Value;
 use simloop::core::{Config, Profile};
-use simloop::explore::{generate, GenConfig};
+use simloop::explore::gen::mixed;
 use simloop::scenario::{normalize, run, Scenario};
 use support::Interpreter;
 
-/// A mix of generator settings, so that small and deep trees both appear,
-/// with the eager tasks `profile` has (the eager task factory from 3.12,
-/// `eager_start` from 3.14).
+/// The generator's mix of small and deep trees, with the eager tasks
+/// `profile` has (the eager task factory from 3.12, `eager_start` from
+/// 3.14).
 fn scenarios(n: u64, profile: Profile) -> Vec<Scenario> {
-    let configs = [
-        GenConfig::default().for_profile(profile),
-        GenConfig::default()
-            .max_depth(6)
-            .max_width(3)
-            .for_profile(profile),
-    ];
-    (0..n)
-        .map(|seed| generate(seed, &configs[(seed % 2) as usize]))
-        .collect()
+    (0..n).map(|seed| mixed(seed, profile)).collect()
 }
 
 fn reference(interpreter: &Interpreter, lines: &str) -> Vec<Value> {

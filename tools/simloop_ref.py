@@ -338,6 +338,7 @@ class _Run:
         self.escapes = []
         self.live = 0         # tasks whose done-callback has not run yet
         self.semaphores = {name: asyncio.Semaphore(n) for name, n in program.semaphores.items()}
+        self.events = {name: asyncio.Event() for name in program.events}
 
     # Task bookkeeping
 
@@ -547,6 +548,15 @@ class _Run:
         async with self.semaphores[semaphore]:
             return await self.run_block(body)
 
+    async def _event_set(self, name):
+        self.events[name].set()
+
+    async def _event_wait(self, name):
+        await self.events[name].wait()
+
+    async def _event_clear(self, name):
+        self.events[name].clear()
+
     async def _try(self, body, final, clauses):
         try:
             value = await self.run_block(body)
@@ -659,7 +669,7 @@ def _close_coroutine(coro):
 
 # --- Loading a scenario -------------------------------------------------------
 
-Program = namedtuple("Program", "semaphores main task_factory")
+Program = namedtuple("Program", "semaphores main task_factory events")
 # eager_start: None (absent: create_task is not given the argument), True or False.
 _Child = namedtuple("_Child", "name body eager_start")
 
@@ -684,8 +694,9 @@ class _Compiler:
     side's; an await of a name never created here raises the user KeyError.
     """
 
-    def __init__(self, semaphores):
+    def __init__(self, semaphores, events=()):
         self.semaphores = semaphores
+        self.events = events
 
     def block(self, steps, where):
         _check(isinstance(steps, list), where, "expected a list of steps")
@@ -810,6 +821,14 @@ def _compile_acquire(c, step, where):
     return _Run._acquire, (name, c.block(step.get("body", []), f"{where}.body"))
 
 
+def _event_step(function, key):
+    def compile_step(c, step, where):
+        name = step[key]
+        _check(isinstance(name, str) and name in c.events, where, f"no event {name!r}")
+        return function, (name,)
+    return compile_step
+
+
 def _compile_try(c, step, where):
     return _Run._try, (c.block(step["try"], where),
                        c.block(step.get("finally", []), f"{where}.finally"),
@@ -847,6 +866,9 @@ _STEP_KINDS = {
     "acquire": _compile_acquire,
     "try": _compile_try,
     "try_star": _compile_try_star,
+    "event_set": _event_step(_Run._event_set, "event_set"),
+    "event_wait": _event_step(_Run._event_wait, "event_wait"),
+    "event_clear": _event_step(_Run._event_clear, "event_clear"),
 }
 
 
@@ -879,11 +901,14 @@ def compile_scenario(scenario):
     for name, capacity in semaphores.items():
         _check(_is_int(capacity) and capacity >= 0, f"semaphores.{name}",
                "expected a non-negative integer")
+    events = scenario.get("events", [])
+    _check(isinstance(events, list) and all(isinstance(e, str) for e in events)
+           and len(set(events)) == len(events), "events", "expected a list of distinct names")
     try:
-        main = _Compiler(semaphores).block(scenario["main"], "main")
+        main = _Compiler(semaphores, events).block(scenario["main"], "main")
     except RecursionError:
         raise Invalid("main: nested too deeply") from None
-    return Program(semaphores, main, task_factory)
+    return Program(semaphores, main, task_factory, events)
 
 
 def load_scenario(text):

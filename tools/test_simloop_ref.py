@@ -378,6 +378,26 @@ class SemaphoreTest(unittest.TestCase):
                          (30, 20))
 
 
+class EventTest(unittest.TestCase):
+    def test_set_wakes_every_waiter_even_if_cleared_at_once(self):
+        # main.0 waits from 0, main.2 from 1; main.1 sets and clears at 3:
+        # both were woken, so both go on; main waits again after the clear.
+        outcome = run([{"gather": [
+            [{"event_wait": "e"}, {"return": "a"}],
+            [{"sleep": 3}, {"event_set": "e"}, {"event_clear": "e"}, {"return": "b"}],
+            [{"sleep": 1}, {"event_wait": "e"}, {"return": "c"}],
+        ]}, {"timeout": 5, "body": [{"event_wait": "e"}]}], events=["e"])
+        self.assertEqual(outcome["main"], {"error": kind("TimeoutError")})
+        self.assertEqual([t["done"] for t in outcome["tasks"]], [8, 3, 3, 3])
+
+    def test_a_set_event_does_not_wait_and_a_cancelled_waiter_leaves(self):
+        outcome = run([{"spawn": {"name": "w", "body": [{"event_wait": "e"}]}},
+                       {"sleep": 1}, {"cancel": "w"}, {"sleep": 1},
+                       {"event_set": "e"}, {"event_wait": "e"}, {"return": 2}], events=["e"])
+        self.assertEqual(outcome["main"], {"ok": 2})
+        self.assertEqual(task(outcome, "w")["outcome"], {"cancelled": True})
+
+
 class AsCompletedTest(unittest.TestCase):
     CHILDREN = [[{"sleep": 3}, {"return": "a"}], [{"sleep": 1}, {"raise": "E"}],
                 [{"sleep": 2}, {"return": "b"}], [{"sleep": 9}, {"return": "c"}]]
@@ -719,6 +739,9 @@ class ValidationTest(unittest.TestCase):
         self.assertInvalid({"main": [{"raise": "BaseException"}]})
         self.assertInvalid({"main": [{"wait": []}]})
         self.assertInvalid({"main": [{"acquire": "nope", "body": []}]})
+        self.assertInvalid({"main": [{"event_set": "nope"}]})
+        self.assertInvalid({"events": ["e", "e"], "main": []})
+        self.assertInvalid({"events": {"e": 1}, "main": []})
         self.assertInvalid({"main": [{"try_star": [], "except_star": [
             {"kinds": ["ExceptionGroup"], "do": []}]}]})
         self.assertInvalid({"main": [{"try_star": [], "except_star": [

@@ -28,10 +28,11 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use simloop_core::scope::{Combinator, ScopeEvent, ScopeId};
+use simloop_core::scope::{Combinator, ScopeEvent, ScopeId, TimerState};
 use simloop_core::{current_task, get_running_loop, CallbackId, Exc, Handle, Profile, Tick};
 
 use crate::gather::{FutureLike, Scope};
+use crate::planted::{self, Bug};
 use crate::queue::Queue;
 
 /// The state shared by the iterator, its callbacks and its awaitables.
@@ -71,15 +72,24 @@ impl<F: FutureLike> Shared<F> {
         self.todo_len.set(left - 1);
         let now_empty = left == 1;
         self.done.put_nowait(Some(f));
-        if now_empty {
+        if now_empty && !planted::on(Bug::AsCompletedTimerLeft) {
             if let Some(h) = &*self.timeout_handle.borrow() {
                 h.cancel();
+                self.timer(TimerState::Cancelled);
             }
+        }
+    }
+
+    /// Record what happened to the timer, if the call is recorded.
+    fn timer(&self, state: TimerState) {
+        if let Some(scope) = self.scope {
+            get_running_loop().trace_scope(|| ScopeEvent::Timer { scope, state });
         }
     }
 
     /// `_on_timeout()` / `_handle_timeout()`.
     fn on_timeout(&self) {
+        self.timer(TimerState::Fired);
         let todo = std::mem::take(&mut *self.todo.borrow_mut());
         self.todo_len.set(0);
         for (f, id) in todo.into_iter().flatten() {
@@ -159,6 +169,7 @@ fn register<F: FutureLike>(
         if let Some(t) = timeout {
             let st = shared.clone();
             let h = sim.call_later(t, labels.timeout, move || st.on_timeout());
+            shared.timer(TimerState::Set(h.when()));
             *shared.timeout_handle.borrow_mut() = Some(h);
         }
     }

@@ -14,11 +14,14 @@
 //! `locked()` is the same in all three: `_value == 0` or some waiter not
 //! cancelled (no barging past a FIFO queue).
 //!
-//! Every method that may touch the loop (`acquire`, `release`, `Event.wait`)
-//! must run while the loop runs, in a task or a callback, as
+//! Every method that may touch the loop or its trace (`acquire`,
+//! `release`, and every method of `Event` but `is_set`) must run while the
+//! loop runs, in a task or a callback, as
 //! [`simloop_core::spawn`] must. A semaphore records itself in the trace
 //! when first used ([`ScopeEvent::SemaphoreNew`]), then every `acquire()`
-//! call (and whether it queues), acquisition and `release()`.
+//! call (and whether it queues), acquisition and `release()`; an event
+//! records itself when first used ([`ScopeEvent::EventNew`]), then every
+//! `set()`, `clear()`, and `wait()` that suspends and resumes.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -77,7 +80,9 @@ impl SemaphoreState {
             1
         };
         self.value.set(self.value.get() + units);
-        self.wake_up_next();
+        if !planted::on(Bug::SemaphoreReleaseWakesNobody) {
+            self.wake_up_next();
+        }
     }
 
     /// `_wake_up_next()`: hand one unit to the first waiter not done. Returns
@@ -133,6 +138,9 @@ impl SemaphoreState {
                 .position(|w| w.same(&fut))
                 .expect("a waiter removes itself once");
             waiters.remove(i);
+        }
+        if awaited.is_err() {
+            sim.trace_scope(|| ScopeEvent::SemaphoreGaveUp { sem, task });
         }
         let result = if sim.profile() >= Profile::Py313 {
             let result = match awaited {
@@ -316,6 +324,33 @@ struct EventState {
     value: Cell<bool>,
     /// `_waiters`.
     waiters: RefCell<VecDeque<Future<bool>>>,
+    /// A name for reports, if given.
+    name: Option<Rc<str>>,
+    /// Its id in the trace, given when it is first used in a loop.
+    scope: Cell<Option<ScopeId>>,
+}
+
+impl EventState {
+    /// Record `event(id)` in the running loop's trace; the first use
+    /// records the event itself.
+    fn trace(&self, event: impl FnOnce(ScopeId) -> ScopeEvent) {
+        let sim = get_running_loop();
+        // Numbered whatever the trace keeps, as every scope is: ids reach
+        // the hash through other scopes' cancel requests.
+        let id = match self.scope.get() {
+            Some(id) => id,
+            None => {
+                let id = sim.new_scope();
+                self.scope.set(Some(id));
+                sim.trace_scope(|| ScopeEvent::EventNew {
+                    event: id,
+                    name: self.name.clone(),
+                });
+                id
+            }
+        };
+        sim.trace_scope(|| event(id));
+    }
 }
 
 /// `asyncio.Event()`: a flag that tasks can wait for. Cloning gives another
@@ -332,9 +367,20 @@ impl Default for Event {
 impl Event {
     /// `Event()`: initially not set.
     pub fn new() -> Event {
+        Event::with_name(None)
+    }
+
+    /// `Event()` that reports call `name`.
+    pub fn named(name: &str) -> Event {
+        Event::with_name(Some(name.into()))
+    }
+
+    fn with_name(name: Option<Rc<str>>) -> Event {
         Event(Rc::new(EventState {
             value: Cell::new(false),
             waiters: RefCell::new(VecDeque::new()),
+            name,
+            scope: Cell::new(None),
         }))
     }
 
@@ -350,11 +396,16 @@ impl Event {
 
     /// `set()`: resolve every waiter's future, in the order they came.
     pub fn set(&self) {
+        self.0
+            .trace(|event| ScopeEvent::EventFlag { event, set: true });
         if !self.0.value.replace(true) {
             let waiters: Vec<_> = self.0.waiters.borrow().iter().cloned().collect();
             for fut in waiters {
                 if !fut.done() {
                     fut.set_result(true);
+                    if planted::on(Bug::EventSetWakesOne) {
+                        break;
+                    }
                 }
             }
         }
@@ -362,6 +413,8 @@ impl Event {
 
     /// `clear()`.
     pub fn clear(&self) {
+        self.0
+            .trace(|event| ScopeEvent::EventFlag { event, set: false });
         self.0.value.set(false);
     }
 
@@ -375,7 +428,18 @@ impl Event {
             }
             let fut = get_running_loop().create_future::<bool>("Event.wait");
             ev.waiters.borrow_mut().push_back(fut.clone());
+            let task = current_task().map(|t| t.id());
+            ev.trace(|event| ScopeEvent::EventWait {
+                event,
+                task,
+                waits: true,
+            });
             let r = (&fut).await;
+            ev.trace(|event| ScopeEvent::EventWait {
+                event,
+                task,
+                waits: false,
+            });
             // finally: self._waiters.remove(fut)
             let mut waiters = ev.waiters.borrow_mut();
             let i = waiters

@@ -79,6 +79,16 @@ pub enum Bug {
     /// when a refactor leaves `self._value += 1` both in `release` and in
     /// a helper it now calls.
     SemaphoreReleaseTwice,
+    /// `Semaphore.release()` adds its unit but forgets `_wake_up_next()`:
+    /// the waiters queued behind it stay asleep with a unit free.
+    SemaphoreReleaseWakesNobody,
+    /// `Event.set()` wakes only the first waiter (a `break` after the
+    /// first `set_result`, as in a hand-written condition's `notify()`).
+    EventSetWakesOne,
+    /// `as_completed`'s `_on_completion` forgets `timeout_handle.cancel()`
+    /// when the last child completes: the timer outlives the call and fires
+    /// later for nothing.
+    AsCompletedTimerLeft,
     /// `gather` returns its results in the order the children finished
     /// instead of the order they were given: appending in the done
     /// callback instead of indexing by position.
@@ -87,7 +97,7 @@ pub enum Bug {
 
 impl Bug {
     /// Every planted bug, in the order of the self-test's table.
-    pub const ALL: [Bug; 8] = [
+    pub const ALL: [Bug; 11] = [
         Bug::TaskGroupNoWait,
         Bug::TaskGroupDropsSecondError,
         Bug::TaskGroupNoUncancel,
@@ -95,6 +105,9 @@ impl Bug {
         Bug::TimeoutFiresLate,
         Bug::SemaphoreWakesNewest,
         Bug::SemaphoreReleaseTwice,
+        Bug::SemaphoreReleaseWakesNobody,
+        Bug::EventSetWakesOne,
+        Bug::AsCompletedTimerLeft,
         Bug::GatherCompletionOrder,
     ];
 
@@ -108,6 +121,9 @@ impl Bug {
             Bug::TimeoutFiresLate => "timeout-fires-late",
             Bug::SemaphoreWakesNewest => "semaphore-wakes-newest",
             Bug::SemaphoreReleaseTwice => "semaphore-release-twice",
+            Bug::SemaphoreReleaseWakesNobody => "semaphore-release-wakes-nobody",
+            Bug::EventSetWakesOne => "event-set-wakes-one",
+            Bug::AsCompletedTimerLeft => "as-completed-timer-left",
             Bug::GatherCompletionOrder => "gather-completion-order",
         }
     }
@@ -126,6 +142,9 @@ impl Bug {
             Bug::TimeoutFiresLate => "timeout schedules _on_timeout at when + 1",
             Bug::SemaphoreWakesNewest => "Semaphore._wake_up_next wakes the newest waiter",
             Bug::SemaphoreReleaseTwice => "Semaphore.release() adds 2",
+            Bug::SemaphoreReleaseWakesNobody => "Semaphore.release() forgets _wake_up_next()",
+            Bug::EventSetWakesOne => "Event.set() wakes only the first waiter",
+            Bug::AsCompletedTimerLeft => "as_completed never cancels its timeout timer",
             Bug::GatherCompletionOrder => "gather returns results in completion order",
         }
     }

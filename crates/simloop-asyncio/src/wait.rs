@@ -16,8 +16,8 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use simloop_core::scope::Combinator;
 pub use simloop_core::scope::ReturnWhen;
+use simloop_core::scope::{Combinator, ScopeEvent, ScopeId, TimerState};
 use simloop_core::{current_task, get_running_loop, Exc, Handle, Tick};
 
 use crate::gather::{FutureLike, Scope};
@@ -53,7 +53,7 @@ pub async fn wait<F: FutureLike>(
     let sim = get_running_loop();
     let mut set: Vec<F> = distinct.clone();
     sim.set_order(&mut set);
-    if let Err(e) = wait_inner(&set, return_when, timeout).await {
+    if let Err(e) = wait_inner(&set, return_when, timeout, scope.id()).await {
         scope.end(None, Vec::new(), Some(e.clone()));
         return Err(e);
     }
@@ -64,6 +64,22 @@ pub async fn wait<F: FutureLike>(
         None,
     );
     Ok((done, pending))
+}
+
+/// Record what happened to the timer of the call `scope`, if recorded.
+fn timer(scope: Option<ScopeId>, state: TimerState) {
+    if let Some(scope) = scope {
+        get_running_loop().trace_scope(|| ScopeEvent::Timer { scope, state });
+    }
+}
+
+/// `handle.cancel()`, recorded the first time (the finally cancels a
+/// timer `_on_completion` may have cancelled already).
+fn cancel_timer(handle: &Handle, scope: Option<ScopeId>) {
+    if !handle.cancelled() {
+        timer(scope, TimerState::Cancelled);
+    }
+    handle.cancel();
 }
 
 /// `_release_waiter(waiter)`.
@@ -79,12 +95,18 @@ async fn wait_inner<F: FutureLike>(
     fs: &[F],
     return_when: ReturnWhen,
     timeout: Option<Tick>,
+    scope: Option<ScopeId>,
 ) -> Result<(), Exc> {
     let sim = get_running_loop();
     let waiter = sim.create_future::<()>("wait");
     let timeout_handle: Option<Handle> = timeout.map(|t| {
         let w = waiter.clone();
-        sim.call_later(t, "_release_waiter", move || release_waiter(&w))
+        let h = sim.call_later(t, "_release_waiter", move || {
+            timer(scope, TimerState::Fired);
+            release_waiter(&w);
+        });
+        timer(scope, TimerState::Set(h.when()));
+        h
     });
     let counter = Rc::new(Cell::new(fs.len()));
     let cur_task = current_task().map(|t| t.id());
@@ -106,7 +128,7 @@ async fn wait_inner<F: FutureLike>(
                     || return_when == ReturnWhen::FirstException && failed()
                 {
                     if let Some(h) = &handle {
-                        h.cancel();
+                        cancel_timer(h, scope);
                     }
                     release_waiter(&waiter);
                 }
@@ -125,7 +147,7 @@ async fn wait_inner<F: FutureLike>(
     let r = (&waiter).await;
     // finally
     if let Some(h) = &timeout_handle {
-        h.cancel();
+        cancel_timer(h, scope);
     }
     for (f, id) in fs.iter().zip(ids) {
         f.remove_done_callback(id);

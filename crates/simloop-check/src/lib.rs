@@ -44,6 +44,6 @@ pub use invariants::{
     check, check_observations, Checks, Counts, Finding, Invariant, Report, Violation,
 };
 pub use observe::{
-    AsCompletedObs, GatherObs, Observations, ScopeKind, ScopeObs, SemCall, SemaphoreObs, TaskObs,
-    UserUncancel,
+    AsCompletedObs, GatherObs, LostWakeup, Observations, ScopeKind, ScopeObs, SemCall,
+    SemaphoreObs, TaskObs, TimerObs, UserUncancel,
 };

@@ -12,7 +12,9 @@
 use std::rc::Rc;
 
 use simloop_asyncio::runner::{Escape, RunReport};
-use simloop_core::scope::{Combinator, FutureRef, Item, ScopeEvent, ScopeExit, ScopeId};
+use simloop_core::scope::{
+    Combinator, FutureRef, Item, ScopeEvent, ScopeExit, ScopeId, TimerState,
+};
 use simloop_core::{Event, Exc, Outcome, StallReport, TaskId, Tick};
 
 /// Everything the invariants read about one run.
@@ -36,6 +38,47 @@ pub struct Observations {
     pub stall: Option<(StallReport, bool)>,
     /// Tasks that never finished.
     pub stuck: Vec<TaskId>,
+    /// Every timer of a `wait` or `as_completed` call, in the order set,
+    /// and every `timeout` whose timer ran after its block exited.
+    pub timers: Vec<TimerObs>,
+    /// Each semaphore that, while the loop was idle (about to move the
+    /// clock, or stalled), had a free unit and a task waiting for one, and
+    /// each event that was set while a task still waited on it.
+    pub lost_wakeups: Vec<LostWakeup>,
+    /// How many events the run used.
+    pub events: usize,
+}
+
+/// A combinator's timer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimerObs {
+    /// `wait`, `as_completed` or `timeout`.
+    pub call: &'static str,
+    /// The task that made the call.
+    pub owner: Option<TaskId>,
+    /// The tick it was due.
+    pub due: Option<Tick>,
+    /// Neither cancelled nor run yet.
+    pub live: bool,
+    /// When it outlived its call, and how the call was over then (`wait`
+    /// returned, `as_completed` handed out every child, the `timeout`
+    /// block exited before its timer ran).
+    pub outlived: Option<(Tick, &'static str)>,
+}
+
+/// A primitive that could let a task through while the task still waited
+/// on it and the loop had nothing left to run: a semaphore with a free
+/// unit, a set event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LostWakeup {
+    /// `semaphore NAME` or `event NAME`.
+    pub primitive: String,
+    /// Why it could let the task through: `had 1 free unit`, `was set`.
+    pub open: String,
+    /// The tick the loop was idle at.
+    pub at: Tick,
+    /// The task waiting, and the tick of its `acquire()` or `wait()` call.
+    pub waiter: (Option<TaskId>, Tick),
 }
 
 /// How a task ended, and when among the others.
@@ -255,9 +298,17 @@ impl Observations {
             ..Walk::default()
         };
         for r in report.sim.trace_ref().records() {
+            if r.tick > w.last_tick {
+                w.idle(w.last_tick);
+                w.last_tick = r.tick;
+            }
             w.event(r.tick, &r.event);
         }
+        if let Some(stall) = &report.stall {
+            w.idle(stall.at);
+        }
         w.obs.semaphores = w.sems.into_iter().map(|s| s.obs).collect();
+        w.obs.events = w.evs.len();
         w.obs
     }
 
@@ -280,6 +331,18 @@ struct Sem {
     obs: SemaphoreObs,
     /// The call each task is waiting on (a few at a time: a list).
     waiting: Vec<(Option<TaskId>, usize)>,
+    /// A lost wakeup was recorded (one is enough).
+    lost: bool,
+}
+
+/// An event being walked.
+struct Ev {
+    name: String,
+    set: bool,
+    /// The tasks in a suspended `wait()`, with the tick each called it.
+    waiting: Vec<(Option<TaskId>, Tick)>,
+    /// A lost wakeup was recorded (one is enough).
+    lost: bool,
 }
 
 /// What a scope id stands for in the walk.
@@ -292,6 +355,7 @@ enum Slot {
     Gather(usize),
     AsCompleted(usize),
     Sem(usize),
+    Event(usize),
 }
 
 /// One pass over the trace. Scope ids and task ids are dense counters, so
@@ -305,8 +369,18 @@ struct Walk {
     /// What each scope id is.
     slots: Vec<Slot>,
     sems: Vec<Sem>,
+    evs: Vec<Ev>,
     /// Each task's `cancelling()` as the events left it, by task id.
     cancelling: Vec<u32>,
+    /// The timer of each call, by scope id (an index in `obs.timers`).
+    timer_of: Vec<Option<usize>>,
+    /// The scope ids of `wait` calls.
+    waits: Vec<bool>,
+    /// The task that called each `wait`, by scope id.
+    call_owner: Vec<Option<TaskId>>,
+    /// The tick of the last event walked: a later one means the loop was
+    /// idle in between (the clock moves only when nothing is ready).
+    last_tick: Tick,
 }
 
 fn grown<T: Default>(v: &mut Vec<T>, i: usize) -> &mut T {
@@ -407,6 +481,84 @@ impl Walk {
         }
     }
 
+    /// A combinator's timer was set, cancelled or ran.
+    fn timer(&mut self, scope: ScopeId, state: TimerState) {
+        let call = if self.waits.get(scope.0 as usize) == Some(&true) {
+            "wait"
+        } else {
+            "as_completed"
+        };
+        match (
+            state,
+            self.timer_of.get(scope.0 as usize).copied().flatten(),
+        ) {
+            (TimerState::Set(due), _) => {
+                let owner = self.owner_of(scope);
+                *grown(&mut self.timer_of, scope.0 as usize) = Some(self.obs.timers.len());
+                self.obs.timers.push(TimerObs {
+                    call,
+                    owner,
+                    due: Some(due),
+                    live: true,
+                    outlived: None,
+                });
+            }
+            (TimerState::Cancelled | TimerState::Fired, Some(i)) => self.obs.timers[i].live = false,
+            (_, None) => {}
+        }
+    }
+
+    /// The task that called the `gather`, `wait` or `as_completed` `scope`.
+    fn owner_of(&self, scope: ScopeId) -> Option<TaskId> {
+        match self.slot(scope) {
+            Slot::AsCompleted(i) => self.obs.as_completed[i].owner,
+            _ => self.call_owner.get(scope.0 as usize).copied().flatten(),
+        }
+    }
+
+    /// The call `scope` is over at `at`: its timer, if still live, outlived it.
+    fn outlived(&mut self, scope: ScopeId, at: Tick, how: &'static str) {
+        if let Some(i) = self.timer_of.get(scope.0 as usize).copied().flatten() {
+            let t = &mut self.obs.timers[i];
+            if t.live && t.outlived.is_none() {
+                t.outlived = Some((at, how));
+            }
+        }
+    }
+
+    /// The loop is idle at `at`: a semaphore with a free unit must have no
+    /// waiter left, since `release()` hands a unit to the first waiter.
+    fn idle(&mut self, at: Tick) {
+        for s in &mut self.sems {
+            if s.lost || s.waiting.is_empty() {
+                continue;
+            }
+            let held = s.obs.holders.last().map_or(0, |&(_, n)| n);
+            let free = s.obs.limit.saturating_sub(held);
+            if free > 0 {
+                s.lost = true;
+                let (task, call) = s.waiting[0];
+                self.obs.lost_wakeups.push(LostWakeup {
+                    primitive: format!("semaphore {}", s.obs.name),
+                    open: format!("had {free} free unit{}", if free == 1 { "" } else { "s" }),
+                    at,
+                    waiter: (task, s.obs.calls[call].at),
+                });
+            }
+        }
+        for e in &mut self.evs {
+            if e.set && !e.lost && !e.waiting.is_empty() {
+                e.lost = true;
+                self.obs.lost_wakeups.push(LostWakeup {
+                    primitive: format!("event {}", e.name),
+                    open: "was set".to_owned(),
+                    at,
+                    waiter: e.waiting[0],
+                });
+            }
+        }
+    }
+
     fn sem(&mut self, id: ScopeId) -> Option<&mut Sem> {
         match self.slot(id) {
             Slot::Sem(i) => self.sems.get_mut(i),
@@ -470,6 +622,20 @@ impl Walk {
             }
             ScopeEvent::TimeoutFired { timeout, .. } => {
                 if let Some(i) = self.scope_index(*timeout) {
+                    let sc = &self.obs.scopes[i];
+                    if sc.exited_at.is_some() {
+                        let due = match sc.kind {
+                            ScopeKind::Timeout { due, .. } => due,
+                            ScopeKind::TaskGroup { .. } => None,
+                        };
+                        self.obs.timers.push(TimerObs {
+                            call: "timeout",
+                            owner: Some(sc.owner),
+                            due,
+                            live: false,
+                            outlived: Some((at, "its block exited before it ran")),
+                        });
+                    }
                     if let ScopeKind::Timeout { due, fired, .. } = &mut self.obs.scopes[i].kind {
                         *fired = Some((at, *due));
                     }
@@ -499,13 +665,20 @@ impl Walk {
                         handed: Vec::new(),
                     });
                 }
-                Combinator::Wait { .. } => {}
+                Combinator::Wait { .. } => {
+                    *grown(&mut self.waits, s.scope.0 as usize) = true;
+                    *grown(&mut self.call_owner, s.scope.0 as usize) = s.owner;
+                }
             },
             ScopeEvent::End(end) => {
                 if let Slot::Gather(i) = self.slot(end.scope) {
                     self.obs.gathers[i].items.clone_from(&end.items);
                 }
+                if self.waits.get(end.scope.0 as usize) == Some(&true) {
+                    self.outlived(end.scope, at, "the wait returned");
+                }
             }
+            ScopeEvent::Timer { scope, state } => self.timer(*scope, *state),
             ScopeEvent::Registered { scope, done } => {
                 if let Slot::AsCompleted(i) = self.slot(*scope) {
                     self.obs.as_completed[i]
@@ -515,7 +688,51 @@ impl Walk {
             }
             ScopeEvent::Next { scope, child } => {
                 if let Slot::AsCompleted(i) = self.slot(*scope) {
-                    self.obs.as_completed[i].handed.push(*child);
+                    let ac = &mut self.obs.as_completed[i];
+                    ac.handed.push(*child);
+                    let all = |fs: &mut dyn Iterator<Item = FutureRef>| {
+                        let mut v: Vec<FutureRef> = fs.collect();
+                        v.sort_unstable_by_key(|f| format!("{f:?}"));
+                        v.dedup();
+                        v.len()
+                    };
+                    let handed = all(&mut ac.handed.iter().flatten().copied());
+                    if handed == all(&mut ac.children.iter().copied()) {
+                        self.outlived(*scope, at, "as_completed handed out every child");
+                    }
+                }
+            }
+            ScopeEvent::EventNew { event, name } => {
+                *grown(&mut self.slots, event.0 as usize) = Slot::Event(self.evs.len());
+                self.evs.push(Ev {
+                    name: name
+                        .as_deref()
+                        .map_or_else(|| event.to_string(), str::to_owned),
+                    set: false,
+                    waiting: Vec::new(),
+                    lost: false,
+                });
+            }
+            ScopeEvent::EventFlag { event, set } => {
+                if let Slot::Event(i) = self.slot(*event) {
+                    self.evs[i].set = *set;
+                }
+            }
+            ScopeEvent::EventWait { event, task, waits } => {
+                if let Slot::Event(i) = self.slot(*event) {
+                    let e = &mut self.evs[i];
+                    if *waits {
+                        e.waiting.push((*task, at));
+                    } else if let Some(k) = e.waiting.iter().position(|(t, _)| t == task) {
+                        e.waiting.remove(k);
+                    }
+                }
+            }
+            ScopeEvent::SemaphoreGaveUp { sem, task } => {
+                if let Some(s) = self.sem(*sem) {
+                    if let Some(k) = s.waiting.iter().position(|(t, _)| t == task) {
+                        s.waiting.swap_remove(k);
+                    }
                 }
             }
             ScopeEvent::SemaphoreNew { sem, value, name } => {
@@ -533,6 +750,7 @@ impl Walk {
                         holders: Vec::with_capacity(16),
                     },
                     waiting: Vec::with_capacity(4),
+                    lost: false,
                 });
             }
             ScopeEvent::SemaphoreCall { sem, task, .. } => {

@@ -350,9 +350,11 @@ pub(crate) struct ExploreArgs {
     /// The first seed.
     #[arg(long, default_value_t = 0)]
     pub(crate) start: u64,
-    /// CPython version to reproduce.
+    /// CPython version to reproduce, or `all`: one sweep per profile, in
+    /// turn, allowing what CPython itself breaks under each (3.11 and
+    /// 3.12's cancel-balance leak).
     #[arg(long, value_enum, default_value = "py313")]
-    pub(crate) profile: ProfileArg,
+    pub(crate) profile: ProfilesArg,
     /// Threads running seeds [default: the number of cores].
     #[arg(long)]
     pub(crate) jobs: Option<usize>,
@@ -404,9 +406,9 @@ pub(crate) struct ReplayArgs {
 
 #[derive(Args, Debug)]
 pub(crate) struct SelftestArgs {
-    /// CPython version to reproduce.
-    #[arg(long, value_enum, default_value = "py313")]
-    pub(crate) profile: ProfileArg,
+    /// CPython version to reproduce, or `all` (each in turn).
+    #[arg(long, value_enum, default_value = "all")]
+    pub(crate) profile: ProfilesArg,
     /// Most seeds explored per planted bug, and by the control sweep.
     #[arg(long, default_value_t = 10_000)]
     pub(crate) max_seeds: u64,

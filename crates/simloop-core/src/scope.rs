@@ -197,6 +197,17 @@ pub struct End {
     pub pending: Vec<TaskId>,
 }
 
+/// What happened to a combinator's timer ([`ScopeEvent::Timer`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimerState {
+    /// Scheduled, due at this tick.
+    Set(Tick),
+    /// Cancelled before it ran.
+    Cancelled,
+    /// Its callback ran.
+    Fired,
+}
+
 /// What the combinators record. See the [module docs](self).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -300,6 +311,46 @@ pub enum ScopeEvent {
         /// The task that released it.
         task: Option<TaskId>,
     },
+    /// An `acquire()` call that waited ended without acquiring (its task
+    /// was cancelled, or the wait failed): it is no longer waiting.
+    SemaphoreGaveUp {
+        /// The semaphore.
+        sem: ScopeId,
+        /// The task that called.
+        task: Option<TaskId>,
+    },
+    /// An `asyncio.Event` was used for the first time in this loop.
+    EventNew {
+        /// Its id.
+        event: ScopeId,
+        /// Its name, if it has one.
+        name: Option<std::rc::Rc<str>>,
+    },
+    /// `set()` (`set: true`) or `clear()` (`set: false`) was called.
+    EventFlag {
+        /// The event.
+        event: ScopeId,
+        /// Whether it is set now.
+        set: bool,
+    },
+    /// A `wait()` call suspended (`waits: true`), or a suspended one
+    /// resumed, woken or cancelled (`waits: false`).
+    EventWait {
+        /// The event.
+        event: ScopeId,
+        /// The task that called.
+        task: Option<TaskId>,
+        /// Suspending, or resuming.
+        waits: bool,
+    },
+    /// The timer of a `wait` or `as_completed` call (its `timeout=`) was
+    /// scheduled, cancelled, or ran.
+    Timer {
+        /// The call's scope.
+        scope: ScopeId,
+        /// What happened to it.
+        state: TimerState,
+    },
 }
 
 impl ScopeEvent {
@@ -320,7 +371,12 @@ impl ScopeEvent {
             ScopeEvent::End(e) => e.owner,
             ScopeEvent::SemaphoreCall { task, .. }
             | ScopeEvent::SemaphoreAcquired { task, .. }
-            | ScopeEvent::SemaphoreReleased { task, .. } => *task,
+            | ScopeEvent::SemaphoreReleased { task, .. }
+            | ScopeEvent::SemaphoreGaveUp { task, .. }
+            | ScopeEvent::EventWait { task, .. } => *task,
+            ScopeEvent::Timer { .. }
+            | ScopeEvent::EventNew { .. }
+            | ScopeEvent::EventFlag { .. } => None,
         }
     }
 }

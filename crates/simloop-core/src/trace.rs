@@ -502,6 +502,22 @@ impl Trace {
             ScopeEvent::SemaphoreReleased { sem, task } => {
                 format!("semaphore {sem} released by {}", who(*task))
             }
+            ScopeEvent::SemaphoreGaveUp { sem, task } => {
+                format!("semaphore {sem} acquire() by {} gave up", who(*task))
+            }
+            ScopeEvent::Timer { scope, state } => format!("timer of {scope}: {state:?}"),
+            ScopeEvent::EventNew { event, name } => match name {
+                Some(name) => format!("event {event} {name}"),
+                None => format!("event {event}"),
+            },
+            ScopeEvent::EventFlag { event, set } => {
+                format!("event {event} {}", if *set { "set" } else { "cleared" })
+            }
+            ScopeEvent::EventWait { event, task, waits } => format!(
+                "event {event} wait() by {} {}",
+                who(*task),
+                if *waits { "suspends" } else { "resumes" }
+            ),
         }
     }
 }

@@ -55,6 +55,8 @@ pub fn intended(bug: Bug) -> Invariant {
         Bug::TaskGroupAbortOrderLeak => Invariant::Determinism,
         Bug::TimeoutFiresLate => Invariant::Deadline,
         Bug::SemaphoreWakesNewest | Bug::SemaphoreReleaseTwice => Invariant::SemaphoreBound,
+        Bug::SemaphoreReleaseWakesNobody | Bug::EventSetWakesOne => Invariant::NoLostWakeup,
+        Bug::AsCompletedTimerLeft => Invariant::TimersCancelled,
         Bug::GatherCompletionOrder => Invariant::ResultOrder,
     }
 }

@@ -35,6 +35,58 @@ fn every_scenario_is_valid() {
 }
 
 #[test]
+fn profile_trees_are_valid_with_events_hand_offs_and_handlers_re_raising_their_group() {
+    use simloop_core::Profile;
+    let cfg = GenConfig::default().for_profile(Profile::Py313);
+    let (mut awaiting, mut with_events, mut handoffs) = (0, 0, 0);
+    for seed in 0..3_000 {
+        let s = generate(seed, &cfg);
+        if let Err(e) = validate(&s, &Limits::default()) {
+            panic!("seed {seed}: {e}\n{}", s.to_json_string());
+        }
+        // The rewrite only adds names and awaits: the default tree is
+        // the same but for them.
+        let plain = generate(seed, &GenConfig::default());
+        assert!(s.steps().len() >= plain.steps().len());
+        handoffs += usize::from(s.semaphores.contains_key("handoff"));
+        let steps = s.steps();
+        let has = |f: fn(&Step) -> bool| steps.iter().any(|st| f(st));
+        if has(|st| matches!(st, Step::EventSet(e) if e == "ev"))
+            && has(|st| matches!(st, Step::EventWait(e) if e == "ev"))
+        {
+            assert!(s.events.contains("ev"));
+            with_events += 1;
+        }
+        for step in s.steps() {
+            if let Step::TryStar { body, excepts, .. } = step {
+                // [spawn rN (the group), await rN], a handler awaiting rN.
+                let (Some(Step::Spawn(child)), Some(Step::Await(n))) = (body.first(), body.get(1))
+                else {
+                    continue;
+                };
+                if child.name.as_ref() == Some(n)
+                    && matches!(child.body.first(), Some(Step::TaskGroup { .. }))
+                {
+                    awaiting += excepts
+                        .iter()
+                        .filter(|c| matches!(c.body.first(), Some(Step::Await(m)) if m == n))
+                        .count();
+                }
+            }
+        }
+    }
+    assert!(
+        awaiting > 100,
+        "{awaiting} handlers re-raise the group they handle"
+    );
+    assert!(handoffs > 100, "{handoffs} trees race a semaphore hand-off");
+    assert!(
+        with_events > 300,
+        "{with_events} trees set and wait on an event"
+    );
+}
+
+#[test]
 fn bigger_and_smaller_configs_stay_valid() {
     let big = GenConfig::default()
         .max_depth(8)

@@ -7,7 +7,7 @@
 //! in a `return`, a `wait` with no child); [`validate`](crate::validate)
 //! rejects them, and the parsers call it, so a parsed scenario is valid.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 use simloop_core::{Start, TaskFactory};
@@ -21,6 +21,9 @@ pub struct Scenario {
     pub description: Option<String>,
     /// `asyncio.Semaphore(n)` objects by name, created before `main`.
     pub semaphores: BTreeMap<String, u64>,
+    /// `asyncio.Event()` objects by name, created before `main` (after the
+    /// semaphores), used by `event_set`, `event_wait` and `event_clear`.
+    pub events: BTreeSet<String>,
     /// `"task_factory": "eager"`: `loop.set_task_factory(
     /// asyncio.eager_task_factory)` before `main` starts (3.12+).
     pub task_factory: TaskFactory,
@@ -197,6 +200,13 @@ pub enum Step {
         /// The `finally` block; its value is discarded.
         finally: Block,
     },
+    /// `events[name].set()`: wake every task waiting on it. Value `null`.
+    EventSet(String),
+    /// `await events[name].wait()`: go on at once if the event is set,
+    /// else wait until it is. Value `null`.
+    EventWait(String),
+    /// `events[name].clear()`. Value `null`.
+    EventClear(String),
 }
 
 impl Step {
@@ -312,6 +322,9 @@ impl Step {
             Step::Acquire { .. } => "acquire",
             Step::Try { .. } => "try",
             Step::TryStar { .. } => "try_star",
+            Step::EventSet(_) => "event_set",
+            Step::EventWait(_) => "event_wait",
+            Step::EventClear(_) => "event_clear",
         }
     }
 }

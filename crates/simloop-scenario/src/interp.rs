@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use simloop_asyncio::as_completed::AsCompleted;
 use simloop_asyncio::errors::ExceptStar;
 use simloop_asyncio::gather::gather;
-use simloop_asyncio::locks::Semaphore;
+use simloop_asyncio::locks::{Event, Semaphore};
 use simloop_asyncio::shield::shield;
 use simloop_asyncio::taskgroup::TaskGroup;
 use simloop_asyncio::timeout::timeout;
@@ -38,6 +38,8 @@ pub(crate) struct Interp {
     plan: Rc<Plan>,
     /// The semaphores, as [`Plan::semaphores`].
     semaphores: Vec<Semaphore>,
+    /// The events, as [`Plan::events`].
+    events: Vec<Event>,
     /// Tasks by name (what `await` and `cancel` look up).
     registry: RefCell<BTreeMap<Rc<str>, Task<Value>>>,
     /// Every task, by id: the typed handles the outcome reads values from.
@@ -56,6 +58,7 @@ impl Interp {
             .iter()
             .map(|(name, n)| Semaphore::named(name, *n as usize))
             .collect();
+        let events = plan.events.iter().map(|name| Event::named(name)).collect();
         // Each step runs at most once, so each child at most once: `main`
         // and the children are all the tasks a run can have.
         let most = plan.children.len() + 1;
@@ -63,6 +66,7 @@ impl Interp {
             sim,
             plan,
             semaphores,
+            events,
             registry: RefCell::new(BTreeMap::new()),
             tasks: RefCell::new(Vec::with_capacity(most)),
             created_by: RefCell::new(Vec::with_capacity(most)),
@@ -352,6 +356,18 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
                 ok => ok,
             };
             finally_then(ix, *finally, r).await
+        }
+        Op::EventSet(e) => {
+            ix.events[e.expect("validated")].set();
+            Ok(Value::Null)
+        }
+        Op::EventWait(e) => {
+            ix.events[e.expect("validated")].wait().await?;
+            Ok(Value::Null)
+        }
+        Op::EventClear(e) => {
+            ix.events[e.expect("validated")].clear();
+            Ok(Value::Null)
         }
         Op::TryStar {
             body,

@@ -316,7 +316,14 @@ impl<'s> Walk<'s> {
     ) -> Result<Counts, ScenarioError> {
         let p = path.key(step.key());
         Ok(match step {
-            Step::Sleep(_) | Step::Return(_) | Step::Raise(_) | Step::Hang | Step::Uncancel => at,
+            Step::Sleep(_)
+            | Step::Return(_)
+            | Step::Raise(_)
+            | Step::Hang
+            | Step::Uncancel
+            | Step::EventSet(_)
+            | Step::EventWait(_)
+            | Step::EventClear(_) => at,
             Step::Await(target) | Step::Cancel(target) => {
                 let is_await = matches!(step, Step::Await(_));
                 self.refs.push(TaskRef {

@@ -65,7 +65,7 @@ impl std::str::FromStr for Scenario {
 
 /// The step kind keys, in the spec's table order: a step's kind is the first
 /// of these present in its object.
-pub(crate) const STEP_KINDS: [&str; 17] = [
+pub(crate) const STEP_KINDS: [&str; 20] = [
     "sleep",
     "return",
     "raise",
@@ -83,6 +83,9 @@ pub(crate) const STEP_KINDS: [&str; 17] = [
     "acquire",
     "try",
     "try_star",
+    "event_set",
+    "event_wait",
+    "event_clear",
 ];
 
 /// Every key that is an option of some step kind (`timeout` is also a kind).
@@ -101,10 +104,11 @@ const OPTION_KEYS: [&str; 12] = [
     "except_star",
 ];
 
-const TOP_KEYS: [&str; 9] = [
+const TOP_KEYS: [&str; 10] = [
     "name",
     "description",
     "semaphores",
+    "events",
     "task_factory",
     "main",
     "expect",
@@ -246,6 +250,7 @@ impl Parser<'_> {
                 "name" => scenario.name = Some(string(x, &p, "a string")?),
                 "description" => scenario.description = Some(string(x, &p, "a string")?),
                 "semaphores" => scenario.semaphores = semaphores(x, &p)?,
+                "events" => scenario.events = events(x, &p)?,
                 "task_factory" => scenario.task_factory = task_factory(x, &p)?,
                 "main" => main = Some(self.block(x, &p, 1)?),
                 "expect" => {
@@ -405,6 +410,9 @@ impl Parser<'_> {
                     "{\"acquire\": \"sem\", \"body\": [STEP...]}",
                 )?,
             },
+            "event_set" => Step::EventSet(string(x, &p, "an event name (a string)")?),
+            "event_wait" => Step::EventWait(string(x, &p, "an event name (a string)")?),
+            "event_clear" => Step::EventClear(string(x, &p, "an event name (a string)")?),
             "try" => Step::Try {
                 body: self.block(x, &p, depth + 1)?,
                 excepts: self.clauses(obj, "except", path, depth)?,
@@ -731,6 +739,24 @@ fn semaphores(
             None => Err(ScenarioError::expected(&path.key(name), NON_NEGATIVE, x)),
         })
         .collect()
+}
+
+/// `events`: a list of distinct names.
+fn events(v: &Value, path: &Path<'_>) -> Result<std::collections::BTreeSet<String>, ScenarioError> {
+    let Some(items) = v.as_array() else {
+        return Err(ScenarioError::expected(path, "a list of event names", v));
+    };
+    let mut out = std::collections::BTreeSet::new();
+    for (i, x) in items.iter().enumerate() {
+        let name = string(x, &path.index(i), "an event name (a string)")?;
+        if !out.insert(name.clone()) {
+            return Err(ScenarioError::shape(
+                &path.index(i),
+                format!("duplicate event name {}", quote(&name)),
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// Reads JSON text into a value, refusing duplicate keys and nesting deeper

@@ -106,6 +106,11 @@ pub(crate) enum Op {
         excepts: Span,
         finally: Span,
     },
+    /// Each an index into [`Plan::events`] (`None`: undeclared, only in a
+    /// scenario not validated).
+    EventSet(Option<usize>),
+    EventWait(Option<usize>),
+    EventClear(Option<usize>),
 }
 
 /// A [`Child`].
@@ -138,6 +143,8 @@ pub(crate) struct Plan {
     pub(crate) main: Span,
     /// [`Scenario::semaphores`], in name order.
     pub(crate) semaphores: Vec<(String, u64)>,
+    /// [`Scenario::events`], in name order.
+    pub(crate) events: Vec<String>,
     /// [`Scenario::task_factory`].
     pub(crate) task_factory: TaskFactory,
     /// What a profile must have to run it: the oldest profile, and why.
@@ -183,6 +190,7 @@ impl Plan {
                     .iter()
                     .map(|(k, &n)| (k.clone(), n))
                     .collect(),
+                events: scenario.events.iter().cloned().collect(),
                 task_factory: scenario.task_factory,
                 needs: Vec::new(),
             },
@@ -417,6 +425,13 @@ impl Compiler {
                 excepts: self.clauses(excepts),
                 finally: self.block(finally),
             },
+            Step::EventSet(name) => Op::EventSet(self.event(name)),
+            Step::EventWait(name) => Op::EventWait(self.event(name)),
+            Step::EventClear(name) => Op::EventClear(self.event(name)),
         }
+    }
+
+    fn event(&self, name: &str) -> Option<usize> {
+        self.plan.events.iter().position(|e| e == name)
     }
 }

@@ -26,6 +26,14 @@ impl Scenario {
                 .collect();
             obj.insert("semaphores".into(), Value::Object(sems));
         }
+        if !self.events.is_empty() {
+            let events = self
+                .events
+                .iter()
+                .map(|e| Value::from(e.as_str()))
+                .collect();
+            obj.insert("events".into(), Value::Array(events));
+        }
         if self.task_factory == TaskFactory::Eager {
             obj.insert("task_factory".into(), "eager".into());
         }
@@ -144,6 +152,9 @@ impl Step {
             Step::Acquire { sem, body } => {
                 put(key, sem.as_str().into());
                 put("body", block(body));
+            }
+            Step::EventSet(name) | Step::EventWait(name) | Step::EventClear(name) => {
+                put(key, name.as_str().into());
             }
             Step::Try {
                 body,

@@ -4,7 +4,7 @@
 //! [`Limits`], then hands over to [`names`](crate::names) for the rules
 //! about task names, which need the whole tree.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -27,12 +27,14 @@ use crate::path::Path;
 /// `BaseException` and `ExceptionGroup` are never raised; a clause has at
 /// least one kind; `try_star` has at most 3 clauses and none catches
 /// `ExceptionGroup`; `wait` has at least one child; `acquire` names a
-/// declared semaphore; `expect` is an object; then the task-name rules (see
+/// declared semaphore and the event steps a declared event; `expect` is
+/// an object; then the task-name rules (see
 /// the crate docs).
 pub fn validate(scenario: &Scenario, limits: &Limits) -> Result<(), ScenarioError> {
     let mut checker = Checker {
         limits,
         semaphores: &scenario.semaphores,
+        events: &scenario.events,
         steps: 0,
         tasks: 0,
         ticks: 0,
@@ -51,6 +53,7 @@ pub fn validate(scenario: &Scenario, limits: &Limits) -> Result<(), ScenarioErro
 struct Checker<'a> {
     limits: &'a Limits,
     semaphores: &'a BTreeMap<String, u64>,
+    events: &'a BTreeSet<String>,
     steps: usize,
     tasks: usize,
     ticks: u64,
@@ -70,6 +73,7 @@ pub(crate) fn eager_start_at(scenario: &Scenario) -> Option<String> {
     let mut checker = Checker {
         limits: &unbounded,
         semaphores: &scenario.semaphores,
+        events: &scenario.events,
         steps: 0,
         tasks: 0,
         ticks: 0,
@@ -166,6 +170,29 @@ impl Checker<'_> {
                     return Err(unknown_semaphore(sem, self.semaphores, &p));
                 }
                 self.block(body, &path.key("body"), depth + 1)
+            }
+            Step::EventSet(name) | Step::EventWait(name) | Step::EventClear(name) => {
+                if self.events.contains(name) {
+                    return Ok(());
+                }
+                let declared: Vec<String> = self.events.iter().map(|k| quote(k)).collect();
+                Err(ScenarioError::invalid(
+                    &p,
+                    if declared.is_empty() {
+                        format!(
+                            "unknown event {}: the scenario declares none (add \"events\": [{}])",
+                            quote(name),
+                            quote(name)
+                        )
+                    } else {
+                        format!(
+                            "unknown event {}; declared: {}{}",
+                            quote(name),
+                            declared.join(", "),
+                            did_you_mean(name, self.events.iter().map(String::as_str))
+                        )
+                    },
+                ))
             }
             Step::Try {
                 body,

@@ -51,7 +51,7 @@ fn top_level() {
     check(&[
         ("[]", "$: expected a scenario object {\"main\": [STEP...]}, got an empty list"),
         ("{}", "$: missing key \"main\" (the body of the root task)"),
-        (r#"{"mian": []}"#, "$.mian: unknown key \"mian\"; expected one of name, description, semaphores, task_factory, main, expect, expect_by_profile, expect_always, allow (did you mean \"main\"?)"),
+        (r#"{"mian": []}"#, "$.mian: unknown key \"mian\"; expected one of name, description, semaphores, events, task_factory, main, expect, expect_by_profile, expect_always, allow (did you mean \"main\"?)"),
         (r#"{"name": 3, "main": []}"#, "$.name: expected a string, got 3"),
         (r#"{"main": {}}"#, "$.main: expected a list of steps, got an empty object"),
         (r#"{"main": [], "expect": [1]}"#, "$.expect: expected an object (any subset of the outcome fields), got a list"),
@@ -67,9 +67,9 @@ fn top_level() {
 fn step_shape() {
     check(&[
         (&main_with("5"), "$.main[0]: expected a step (an object such as {\"sleep\": 1}), got 5"),
-        (&main_with(r#"{"sleeep": 5}"#), "$.main[0]: unknown step \"sleeep\"; expected one of sleep, return, raise, hang, spawn, await, cancel, uncancel, gather, task_group, wait, as_completed, timeout, shield, acquire, try, try_star (did you mean \"sleep\"?)"),
-        (&main_with("{}"), "$.main[0]: expected a step, got an empty object; a step has one of the keys sleep, return, raise, hang, spawn, await, cancel, uncancel, gather, task_group, wait, as_completed, timeout, shield, acquire, try, try_star"),
-        (&main_with(r#"{"then": []}"#), "$.main[0]: step has no kind key: \"then\" is an option of task_group; expected one of sleep, return, raise, hang, spawn, await, cancel, uncancel, gather, task_group, wait, as_completed, timeout, shield, acquire, try, try_star"),
+        (&main_with(r#"{"sleeep": 5}"#), "$.main[0]: unknown step \"sleeep\"; expected one of sleep, return, raise, hang, spawn, await, cancel, uncancel, gather, task_group, wait, as_completed, timeout, shield, acquire, try, try_star, event_set, event_wait, event_clear (did you mean \"sleep\"?)"),
+        (&main_with("{}"), "$.main[0]: expected a step, got an empty object; a step has one of the keys sleep, return, raise, hang, spawn, await, cancel, uncancel, gather, task_group, wait, as_completed, timeout, shield, acquire, try, try_star, event_set, event_wait, event_clear"),
+        (&main_with(r#"{"then": []}"#), "$.main[0]: step has no kind key: \"then\" is an option of task_group; expected one of sleep, return, raise, hang, spawn, await, cancel, uncancel, gather, task_group, wait, as_completed, timeout, shield, acquire, try, try_star, event_set, event_wait, event_clear"),
         (&main_with(r#"{"name": "x", "body": []}"#), "$.main[0]: expected a step, got a child object {\"name\", \"body\"}; a child only goes in spawn, shield, gather, task_group, wait or as_completed"),
         (&main_with(r#"{"sleep": 1, "raise": "E"}"#), "$.main[0].raise: a step has exactly one kind, but this sleep step also has the key \"raise\""),
         (&main_with(r#"{"gather": [], "then": []}"#), "$.main[0].then: \"then\" is not an option of gather; allowed keys: gather, return_exceptions"),
@@ -118,6 +118,10 @@ fn semantics() {
         (r#"{"main": [{"return": 1}, {"sleep": 1}]}"#, "$.main[0]: a return must be the last step of its block, but 1 more step follows"),
         (r#"{"main": [{"acquire": "db", "body": []}]}"#, "$.main[0].acquire: unknown semaphore \"db\": the scenario declares none (add \"semaphores\": {\"db\": 1})"),
         (r#"{"semaphores": {"api": 1}, "main": [{"acquire": "apo", "body": []}]}"#, "$.main[0].acquire: unknown semaphore \"apo\"; declared: \"api\" (did you mean \"api\"?)"),
+        (r#"{"main": [{"event_wait": "go"}]}"#, "$.main[0].event_wait: unknown event \"go\": the scenario declares none (add \"events\": [\"go\"])"),
+        (r#"{"events": ["go"], "main": [{"event_set": "og"}]}"#, "$.main[0].event_set: unknown event \"og\"; declared: \"go\""),
+        (r#"{"events": ["go", "go"], "main": []}"#, "$.events[1]: duplicate event name \"go\""),
+        (r#"{"events": {"go": 1}, "main": []}"#, "$.events: expected a list of event names, got an object with keys \"go\""),
         (&main_with(r#"{"raise": "BaseException"}"#), "$.main[0].raise: BaseException cannot be raised; raise a user kind, Exception, TimeoutError or CancelledError"),
         (&main_with(r#"{"raise": "ExceptionGroup"}"#), "$.main[0].raise: ExceptionGroup cannot be raised; raise a user kind, Exception, TimeoutError or CancelledError"),
         (&main_with(r#"{"raise": "3rd"}"#), "$.main[0].raise: invalid exception kind \"3rd\": expected an identifier (ASCII letters, digits and _, not starting with a digit)"),

@@ -211,3 +211,11 @@ fn pretty_text_parses_too() {
         }
     }
 }
+
+#[test]
+fn events_round_trip_in_canonical_order() {
+    let text = r#"{"semaphores":{"s":1},"events":["go","ready"],"main":[{"event_set":"go"},{"event_wait":"ready"},{"event_clear":"go"}]}"#;
+    let s = parse_scenario(text).expect("valid");
+    assert_eq!(s.events.len(), 2);
+    assert_eq!(s.to_json_string(), text);
+}

@@ -72,6 +72,22 @@ pub enum Invariant {
     /// except that those already done when it registered its callbacks come
     /// first, in any order.
     ResultOrder,
+    /// `no-lost-wakeup`: whenever the loop has nothing ready (it is about
+    /// to move the clock to the next timer, or it stalls), no semaphore
+    /// has both a free unit (its initial value less the holders) and a
+    /// task still waiting in `acquire()`, and no event is set while a task
+    /// still waits in its `wait()`: `release()` hands a unit to the first
+    /// waiter and `set()` wakes every waiter, which are then ready, so the
+    /// loop cannot be idle with both. A deliberate `hang` waits on neither
+    /// and is not concerned; a waiter that gives up (cancelled) stops
+    /// waiting.
+    NoLostWakeup,
+    /// `timers-cancelled`: the timer a combinator sets does not outlive
+    /// the call: a `wait`'s `timeout=` timer is cancelled (or has run)
+    /// when the wait returns or raises, an `as_completed`'s once it has
+    /// handed out every child, and a `timeout` block's timer never runs
+    /// after the block exited.
+    TimersCancelled,
     /// `no-deadlock`: the run ends with every task done. A loop that stalls
     /// (nothing ready, no timer left) while `main` runs, or after the
     /// shutdown cancelled the orphans, breaks it, naming each task that
@@ -86,13 +102,15 @@ pub enum Invariant {
 
 impl Invariant {
     /// Every invariant, in the order of the report table.
-    pub const ALL: [Invariant; 8] = [
+    pub const ALL: [Invariant; 10] = [
         Invariant::NoOrphans,
         Invariant::ErrorsCollected,
         Invariant::CancelBalance,
         Invariant::Deadline,
         Invariant::SemaphoreBound,
         Invariant::ResultOrder,
+        Invariant::NoLostWakeup,
+        Invariant::TimersCancelled,
         Invariant::NoDeadlock,
         Invariant::Determinism,
     ];
@@ -106,6 +124,8 @@ impl Invariant {
             Invariant::Deadline => "deadline",
             Invariant::SemaphoreBound => "semaphore-bound",
             Invariant::ResultOrder => "result-order",
+            Invariant::NoLostWakeup => "no-lost-wakeup",
+            Invariant::TimersCancelled => "timers-cancelled",
             Invariant::NoDeadlock => "no-deadlock",
             Invariant::Determinism => "determinism",
         }
@@ -128,6 +148,10 @@ impl Invariant {
             Invariant::ResultOrder => {
                 "gather in input order; as_completed in completion order"
             }
+            Invariant::NoLostWakeup => {
+                "an idle loop leaves no task waiting on a free semaphore or a set event"
+            }
+            Invariant::TimersCancelled => "a combinator's timer does not outlive its call",
             Invariant::NoDeadlock => "every task finishes: the loop never stalls",
             Invariant::Determinism => "the same seed gives the same trace hash",
         }

@@ -10,7 +10,7 @@
 //! The modules: `invariant` names the rules; `report` holds what a check
 //! returns; one module per invariant checks it (`no_orphans`,
 //! `errors_collected`, `cancel_balance`, `deadline`, `semaphore_bound`,
-//! `result_order`, `no_deadlock`; `determinism` compares two runs' hashes,
+//! `result_order`, `no_lost_wakeup`, `timers_cancelled`, `no_deadlock`; `determinism` compares two runs' hashes,
 //! here in [`check`]); `observed` words the messages.
 
 mod cancel_balance;
@@ -18,6 +18,7 @@ mod deadline;
 mod errors_collected;
 mod invariant;
 mod no_deadlock;
+mod no_lost_wakeup;
 mod no_orphans;
 mod observed;
 mod report;
@@ -25,6 +26,7 @@ mod result_order;
 mod semaphore_bound;
 #[cfg(test)]
 mod tests;
+mod timers_cancelled;
 
 use simloop_asyncio::runner::RunReport;
 
@@ -105,6 +107,8 @@ pub fn check_observations(obs: &Observations, checks: &Checks) -> Report {
     deadline::deadline(obs, &mut r);
     semaphore_bound::semaphore_bound(obs, &mut r);
     result_order::result_order(obs, &mut r);
+    no_lost_wakeup::no_lost_wakeup(obs, &mut r);
+    timers_cancelled::timers_cancelled(obs, &mut r);
     if checks.no_deadlock {
         no_deadlock::no_deadlock(obs, &mut r);
     }

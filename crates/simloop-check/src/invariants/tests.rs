@@ -8,7 +8,7 @@ use simloop_core::{Config, Exc, Outcome, Policy, Profile, TaskId};
 use simloop_scenario::{parse_scenario, run, Run};
 
 use super::*;
-use crate::observe::{ScopeKind, UserUncancel};
+use crate::observe::{LostWakeup, ScopeKind, UserUncancel};
 
 fn run_json(json: &str, profile: Profile) -> Run {
     let s = parse_scenario(json).unwrap_or_else(|e| panic!("{json}: {e}"));
@@ -285,6 +285,75 @@ fn semaphore_bound_breaks_on_too_many_holders_or_barging() {
         m,
         "semaphore s: call #2 by main.2 at 0 acquired before call #1 by main.1 at 0, \
          which also acquired (not FIFO)"
+    );
+}
+
+#[test]
+fn no_lost_wakeup_holds_through_waits_and_give_ups_and_breaks_on_a_free_unit() {
+    // main.1 waits while main.0 holds the unit over an idle tick; main.2
+    // gives up (cancelled by a timeout) while waiting.
+    let o = obs(r#"{"semaphores": {"s": 1}, "main": [{"gather": [
+        [{"acquire": "s", "body": [{"sleep": 5}]}],
+        [{"acquire": "s", "body": [{"sleep": 1}]}],
+        [{"try": [{"timeout": 2, "body": [{"acquire": "s", "body": []}]}],
+          "except": [{"kinds": ["TimeoutError"], "do": [{"sleep": 10}]}]}]]}]}"#);
+    clean(&o);
+    assert!(o.lost_wakeups.is_empty());
+    assert_eq!(
+        check_default(&o).checked.get(&Invariant::NoLostWakeup),
+        Some(&1)
+    );
+
+    let mut lost = o;
+    lost.lost_wakeups.push(LostWakeup {
+        primitive: "semaphore s".into(),
+        open: "had 1 free unit".into(),
+        at: 6,
+        waiter: (Some(TaskId(3)), 0),
+    });
+    let m = only(&lost, Invariant::NoLostWakeup);
+    assert_eq!(
+        m,
+        "semaphore s had 1 free unit at 6 with nothing left to run, while main.2 still \
+         waited on it since 0"
+    );
+
+    // An event: waiters woken by set() are ready, so never seen idle, even
+    // if it is cleared at once; a cancelled waiter stops waiting.
+    let o = obs(r#"{"events": ["e"], "main": [{"gather": [
+        [{"event_wait": "e"}],
+        [{"sleep": 3}, {"event_set": "e"}, {"event_clear": "e"}],
+        [{"timeout": 1, "body": [{"event_wait": "e"}]}]]}]}"#);
+    clean(&o);
+    assert_eq!(o.events, 1);
+}
+
+#[test]
+fn timers_cancelled_holds_on_cpython_and_breaks_on_a_timer_left_live() {
+    let o = obs(r#"{"main": [
+        {"as_completed": [[{"sleep": 1}], [{"sleep": 2}]], "timeout": 5},
+        {"wait": [[{"sleep": 1}]], "timeout": 5},
+        {"wait": [[{"sleep": 9}]], "timeout": 5, "cancel_pending": true},
+        {"as_completed": [[{"sleep": 9}]], "timeout": 5, "skip_errors": true}]}"#);
+    clean(&o);
+    let calls: Vec<_> = o.timers.iter().map(|t| (t.call, t.due, t.live)).collect();
+    assert_eq!(
+        calls,
+        [
+            ("as_completed", Some(5), false),
+            ("wait", Some(7), false),
+            ("wait", Some(8), false),
+            ("as_completed", Some(13), false)
+        ]
+    );
+
+    let mut left = o;
+    left.timers[0].outlived = Some((2, "as_completed handed out every child"));
+    let m = only(&left, Invariant::TimersCancelled);
+    assert_eq!(
+        m,
+        "the timer of main's as_completed (due at 5) was still live at 2, when as_completed \
+         handed out every child"
     );
 }
 

@@ -33,7 +33,27 @@ use crate::cli::{DenyArg, ExploreArgs, RulesArgs};
 use crate::cmd::render::{write_picture, Format};
 
 pub(crate) fn main(args: ExploreArgs) -> u8 {
-    let profile: Profile = args.profile.into();
+    let profiles = args.profile.profiles();
+    if profiles.len() == 1 {
+        return sweep_profile(&args, profiles[0], false);
+    }
+    if args.report.is_some() {
+        eprintln!("error: --report needs one profile (a report is one sweep's)");
+        return 2;
+    }
+    let mut code = 0;
+    for (i, &profile) in profiles.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        code = code.max(sweep_profile(&args, profile, true));
+    }
+    code
+}
+
+/// One profile's sweep, allowing what CPython itself breaks under it if
+/// `cpython_own` (a sweep of every profile).
+fn sweep_profile(args: &ExploreArgs, profile: Profile, cpython_own: bool) -> u8 {
     let mut gen = GenConfig::default().for_profile(profile);
     if let Some(d) = args.max_depth {
         gen = gen.max_depth(d);
@@ -42,6 +62,7 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     let rules = match args.rules.rules(profile) {
+        Ok(r) if cpython_own => r.allowing_cpython_own(),
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");

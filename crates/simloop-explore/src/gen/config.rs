@@ -74,20 +74,53 @@ pub struct GenConfig {
     /// evenly; valid from py314). Default 0; [`GenConfig::for_profile`]
     /// sets it.
     pub eager_start_rate: f64,
+    /// Chance that a `try_star` over a task group runs the group in a child
+    /// task it awaits, with a handler that first awaits that child again
+    /// (re-raising the very group inside `except*`). Default 0;
+    /// [`GenConfig::for_profile`] sets it.
+    pub reraise_rate: f64,
+    /// Chance that the tree has an `asyncio.Event` that one or two
+    /// children wait on first and `main` sets. Default 0;
+    /// [`GenConfig::for_profile`] sets it.
+    pub event_rate: f64,
+    /// Chance that `main` also runs a semaphore hand-off race: a unit
+    /// released to a waiter that a sibling cancels in the same tick, with
+    /// another waiter behind it. Default 0; [`GenConfig::for_profile`]
+    /// sets it.
+    pub handoff_rate: f64,
 }
 
 impl GenConfig {
     /// These settings, with the eager tasks `profile` has: trees under the
     /// eager task factory from py312 (15%), children with `eager_start`
-    /// from py314 (15%). They are drawn from a stream of their own, after
-    /// the tree: a seed's tree is the same under every profile but for
-    /// them.
+    /// from py314 (15%); half the `try_star` steps over a task group
+    /// re-raising its group from a handler; an `asyncio.Event`
+    /// in 15% of the trees; a semaphore hand-off race in 5%. They are drawn from
+    /// streams of their own, after the tree: a seed's tree is the same
+    /// under every profile but for them.
     #[must_use]
     pub fn for_profile(mut self, profile: Profile) -> Self {
         self.eager_factory_rate = if profile >= Profile::Py312 { 0.15 } else { 0.0 };
         self.eager_start_rate = if profile >= Profile::Py314 { 0.15 } else { 0.0 };
+        self.reraise_rate = 0.5;
+        self.event_rate = 0.15;
+        self.handoff_rate = 0.05;
         self
     }
+}
+
+/// The tree of `seed` in the differential test's mix: default trees for
+/// even seeds, deeper and narrower ones (depth 6, width 3) for odd seeds,
+/// with what [`GenConfig::for_profile`] adds. Tools that compare simloop
+/// with CPython use the same mix.
+pub fn mixed(seed: u64, profile: Profile) -> simloop_scenario::Scenario {
+    let cfg = GenConfig::default().for_profile(profile);
+    let cfg = if seed.is_multiple_of(2) {
+        cfg
+    } else {
+        cfg.max_depth(6).max_width(3)
+    };
+    super::generate(seed, &cfg)
 }
 
 impl Default for GenConfig {
@@ -108,6 +141,9 @@ impl Default for GenConfig {
             weights: StepWeights::default(),
             eager_factory_rate: 0.0,
             eager_start_rate: 0.0,
+            reraise_rate: 0.0,
+            event_rate: 0.0,
+            handoff_rate: 0.0,
         }
     }
 }
@@ -144,6 +180,9 @@ setters! {
     weights: StepWeights,
     eager_factory_rate: f64,
     eager_start_rate: f64,
+    reraise_rate: f64,
+    event_rate: f64,
+    handoff_rate: f64,
 }
 
 /// Relative weights of each step kind when the generator picks a step

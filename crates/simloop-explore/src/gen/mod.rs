@@ -37,16 +37,22 @@
 //!
 //! The modules: `config` holds the public knobs; `sampler` the state
 //! of one generation and the drawing of the tree; `leaves` and
-//! `handlers` the leaf values and the exception handling shapes; `rng`
+//! `handlers` the leaf values and the exception handling shapes;
+//! `reraise` the `except*` handlers that re-raise the group they handle; `events`
+//! the `asyncio.Event` set by `main` and awaited by children; `handoff`
+//! the semaphore handed to a waiter cancelled in the same tick; `rng`
 //! the integer sampling that keeps seeds stable; `step_kind` the kinds of
 //! free picks.
 
 mod config;
+mod events;
 mod handlers;
+mod handoff;
 mod leaves;
+mod reraise;
 mod rng;
 mod sampler;
 mod step_kind;
 
-pub use config::{GenConfig, StepWeights, USER_KINDS};
+pub use config::{mixed, GenConfig, StepWeights, USER_KINDS};
 pub use sampler::generate;

@@ -47,6 +47,15 @@ pub fn generate(seed: u64, cfg: &GenConfig) -> Scenario {
     if cfg.eager_factory_rate > 0.0 || cfg.eager_start_rate > 0.0 {
         make_eager(&mut scenario, seed, cfg);
     }
+    if cfg.reraise_rate > 0.0 {
+        super::reraise::await_failed_children(&mut scenario, seed, cfg);
+    }
+    if cfg.event_rate > 0.0 {
+        super::events::add_event(&mut scenario, seed, cfg);
+    }
+    if cfg.handoff_rate > 0.0 {
+        super::handoff::add_handoff(&mut scenario, seed, cfg);
+    }
     scenario
 }
 

@@ -97,7 +97,14 @@ fn step_edits(step: &Step) -> Vec<(Tier, Step)> {
                 );
             }
         }
-        Step::Raise(_) | Step::Hang | Step::Await(_) | Step::Cancel(_) | Step::Uncancel => {}
+        Step::Raise(_)
+        | Step::Hang
+        | Step::Await(_)
+        | Step::Cancel(_)
+        | Step::Uncancel
+        | Step::EventSet(_)
+        | Step::EventWait(_)
+        | Step::EventClear(_) => {}
         Step::Spawn(c) => out.extend(child_edits(c).into_iter().map(|(t, c)| (t, Step::Spawn(c)))),
         Step::Shield(c) => {
             out.extend(

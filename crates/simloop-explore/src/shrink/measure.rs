@@ -83,7 +83,14 @@ fn step_size(step: &Step) -> usize {
     let inner = match step {
         Step::Sleep(n) => num(*n),
         Step::Return(v) => value_size(v),
-        Step::Raise(_) | Step::Hang | Step::Await(_) | Step::Cancel(_) | Step::Uncancel => 0,
+        Step::Raise(_)
+        | Step::Hang
+        | Step::Await(_)
+        | Step::Cancel(_)
+        | Step::Uncancel
+        | Step::EventSet(_)
+        | Step::EventWait(_)
+        | Step::EventClear(_) => 0,
         Step::Spawn(c) | Step::Shield(c) => children_size(std::slice::from_ref(c)),
         Step::Gather {
             children,
