@@ -20,6 +20,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{self, AssertUnwindSafe};
+use std::time::{Duration, Instant};
 
 use simloop_check::exhaustive::Exhaustive;
 use simloop_check::harness::{shrink_schedule, DEFAULT_JITTER, DEFAULT_SEEDS};
@@ -163,6 +164,9 @@ pub struct ProfileVerdict {
     /// profile's CPython lacks (an eager task factory before 3.12,
     /// `eager_start` before 3.14).
     pub skipped: Option<String>,
+    /// How long the checking took on its thread, shrinking included: the
+    /// runs per second per core of a report.
+    pub time: Duration,
 }
 
 /// A scenario's failing run, shrunk twice.
@@ -341,6 +345,13 @@ pub fn check_scenario(
 }
 
 fn check_profile(subject: &Subject<'_>, cfg: &SuiteConfig, profile: Profile) -> ProfileVerdict {
+    let t0 = Instant::now();
+    let mut v = walk_profile(subject, cfg, profile);
+    v.time = t0.elapsed();
+    v
+}
+
+fn walk_profile(subject: &Subject<'_>, cfg: &SuiteConfig, profile: Profile) -> ProfileVerdict {
     let mut v = ProfileVerdict {
         profile,
         runs: 0,
@@ -351,6 +362,7 @@ fn check_profile(subject: &Subject<'_>, cfg: &SuiteConfig, profile: Profile) -> 
         findings: 0,
         failure: None,
         skipped: subject.prepared.unsupported(profile),
+        time: Duration::ZERO,
     };
     if v.skipped.is_some() {
         return v;

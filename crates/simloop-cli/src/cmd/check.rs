@@ -190,6 +190,9 @@ pub(crate) struct ProfileLine {
     /// Not run: what the profile's CPython lacks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) skipped: Option<String>,
+    /// Microseconds its thread spent on it, shrinking included.
+    #[serde(default)]
+    pub(crate) busy_us: u64,
 }
 
 /// A shrunk failure, with the report `simloop replay --schedule` prints.
@@ -235,6 +238,7 @@ impl ProfileLine {
             exhaustive_complete: v.complete,
             failure: v.failure.as_ref().map(FailureLine::new),
             skipped: v.skipped.clone(),
+            busy_us: v.time.as_micros() as u64,
         }
     }
 }
@@ -564,8 +568,19 @@ fn print_summary(lines: &[ScenarioLine], totals: &Totals) {
         );
     }
     let secs = (totals.time_ms as f64 / 1000.0).max(1e-3);
+    // Per core: runs over the time the threads spent checking, so that
+    // threads idle at the end (fewer files than jobs) do not dilute it.
+    let busy_us: u64 = lines
+        .iter()
+        .flat_map(|l| l.profiles.values())
+        .map(|p| p.busy_us)
+        .sum();
+    let per_core = match busy_us {
+        0 => String::new(),
+        us => format!(", {:.0} per core", runs as f64 * 1e6 / us as f64),
+    };
     println!(
-        "{} scenarios: {passed} passed, {failed} failed, {invalid} invalid{skipped}; {runs} runs in {:.2} s ({:.0} runs/s)",
+        "{} scenarios: {passed} passed, {failed} failed, {invalid} invalid{skipped}; {runs} runs in {:.2} s ({:.0} runs/s{per_core})",
         lines.len(),
         totals.time_ms as f64 / 1000.0,
         runs as f64 / secs
