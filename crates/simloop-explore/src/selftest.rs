@@ -11,6 +11,8 @@
 //! anything.
 //!
 //! ```
+//! # // The planted bugs exist only in a build with feature `planted`.
+//! # #[cfg(feature = "planted")] {
 //! use simloop_asyncio::planted::Bug;
 //! use simloop_core::Profile;
 //! use simloop_explore::explore::ExploreConfig;
@@ -23,6 +25,7 @@
 //! assert_eq!(caught.invariant, Invariant::SemaphoreBound);
 //! assert!(caught.steps <= MAX_STEPS);
 //! assert!(row.passes());
+//! # }
 //! ```
 //!
 //! A seed counts only for what the bug changes: a violation that the real
