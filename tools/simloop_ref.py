@@ -269,6 +269,9 @@ _KINDS = {
     "Exception": Exception,
     "BaseException": BaseException,
     "ExceptionGroup": BaseExceptionGroup,
+    # The builtin, so that `except` catches what an over-released
+    # BoundedSemaphore raises.
+    "ValueError": ValueError,
 }
 _NOT_RAISABLE = ("BaseException", "ExceptionGroup")
 
@@ -337,7 +340,8 @@ class _Run:
         self.next_name = None # (name, register) for the next task constructed
         self.escapes = []
         self.live = 0         # tasks whose done-callback has not run yet
-        self.semaphores = {name: asyncio.Semaphore(n) for name, n in program.semaphores.items()}
+        self.semaphores = {name: (asyncio.BoundedSemaphore if bounded else asyncio.Semaphore)(n)
+                           for name, (n, bounded) in program.semaphores.items()}
         self.events = {name: asyncio.Event() for name in program.events}
 
     # Task bookkeeping
@@ -547,6 +551,9 @@ class _Run:
     async def _acquire(self, semaphore, body):
         async with self.semaphores[semaphore]:
             return await self.run_block(body)
+
+    async def _release(self, semaphore):
+        self.semaphores[semaphore].release()
 
     async def _event_set(self, name):
         self.events[name].set()
@@ -821,6 +828,12 @@ def _compile_acquire(c, step, where):
     return _Run._acquire, (name, c.block(step.get("body", []), f"{where}.body"))
 
 
+def _compile_release(c, step, where):
+    name = step["release"]
+    _check(isinstance(name, str) and name in c.semaphores, where, f"no semaphore {name!r}")
+    return _Run._release, (name,)
+
+
 def _event_step(function, key):
     def compile_step(c, step, where):
         name = step[key]
@@ -869,6 +882,7 @@ _STEP_KINDS = {
     "event_set": _event_step(_Run._event_set, "event_set"),
     "event_wait": _event_step(_Run._event_wait, "event_wait"),
     "event_clear": _event_step(_Run._event_clear, "event_clear"),
+    "release": _compile_release,
 }
 
 
@@ -896,11 +910,20 @@ def compile_scenario(scenario):
     _check(task_factory is None or _HAS_EAGER_TASK_FACTORY, "scenario.task_factory",
            "asyncio.eager_task_factory is new in Python 3.12"
            f" (this is {platform.python_version()})")
-    semaphores = scenario.get("semaphores", {})
-    _check(isinstance(semaphores, dict), "semaphores", "expected an object")
-    for name, capacity in semaphores.items():
+    declared = scenario.get("semaphores", {})
+    _check(isinstance(declared, dict), "semaphores", "expected an object")
+    semaphores = {}   # name -> (initial value, bounded)
+    for name, capacity in declared.items():
+        bounded = False
+        if isinstance(capacity, dict):
+            _check(set(capacity) <= {"value", "bounded"} and "value" in capacity,
+                   f"semaphores.{name}", 'expected {"value": N, "bounded": B}')
+            bounded = capacity.get("bounded", False)
+            _check(type(bounded) is bool, f"semaphores.{name}.bounded", "expected true or false")
+            capacity = capacity["value"]
         _check(_is_int(capacity) and capacity >= 0, f"semaphores.{name}",
                "expected a non-negative integer")
+        semaphores[name] = (capacity, bounded)
     events = scenario.get("events", [])
     _check(isinstance(events, list) and all(isinstance(e, str) for e in events)
            and len(set(events)) == len(events), "events", "expected a list of distinct names")

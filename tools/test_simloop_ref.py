@@ -378,6 +378,29 @@ class SemaphoreTest(unittest.TestCase):
                          (30, 20))
 
 
+class BoundedSemaphoreTest(unittest.TestCase):
+    def test_an_extra_release_raises_the_builtin_value_error(self):
+        outcome = run([{"try": [{"release": "s"}], "except": [
+            {"kinds": ["ValueError"], "do": [{"return": "caught"}]}]}],
+            semaphores={"s": {"value": 1, "bounded": True}})
+        self.assertEqual(outcome["main"], {"ok": "caught"})
+
+    def test_the_exit_of_async_with_raises_after_a_release_inside(self):
+        # The release inside is allowed (0 -> 1); __aexit__'s is one too
+        # many, and its ValueError replaces the body's TimeoutError.
+        outcome = run([{"acquire": "s", "body": [{"release": "s"}, {"raise": "TimeoutError"}]}],
+                      semaphores={"s": {"value": 1, "bounded": True}})
+        self.assertEqual(outcome["main"], {"error": kind("ValueError")})
+
+    def test_a_plain_release_adds_a_unit_a_waiter_takes(self):
+        outcome = run([{"gather": [
+            [{"acquire": "s", "body": [{"return": "a"}]}],
+            [{"sleep": 1}, {"release": "s"}, {"release": "s"}, {"return": "b"}],
+        ]}], semaphores={"s": 0, "b": {"value": 0, "bounded": False}})
+        self.assertEqual(outcome["main"], {"ok": ["a", "b"]})
+        self.assertEqual(task(outcome, "main.0")["done"], 1)
+
+
 class EventTest(unittest.TestCase):
     def test_set_wakes_every_waiter_even_if_cleared_at_once(self):
         # main.0 waits from 0, main.2 from 1; main.1 sets and clears at 3:
@@ -740,6 +763,9 @@ class ValidationTest(unittest.TestCase):
         self.assertInvalid({"main": [{"wait": []}]})
         self.assertInvalid({"main": [{"acquire": "nope", "body": []}]})
         self.assertInvalid({"main": [{"event_set": "nope"}]})
+        self.assertInvalid({"main": [{"release": "nope"}]})
+        self.assertInvalid({"semaphores": {"s": {"value": 1, "bounded": 1}}, "main": []})
+        self.assertInvalid({"semaphores": {"s": {"bounded": True}}, "main": []})
         self.assertInvalid({"events": ["e", "e"], "main": []})
         self.assertInvalid({"events": {"e": 1}, "main": []})
         self.assertInvalid({"main": [{"try_star": [], "except_star": [

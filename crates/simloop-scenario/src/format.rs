@@ -21,6 +21,10 @@ pub struct Scenario {
     pub description: Option<String>,
     /// `asyncio.Semaphore(n)` objects by name, created before `main`.
     pub semaphores: BTreeMap<String, u64>,
+    /// The names in `semaphores` declared `{"value": n, "bounded": true}`:
+    /// `asyncio.BoundedSemaphore(n)`, whose extra `release` raises
+    /// `ValueError`.
+    pub bounded: BTreeSet<String>,
     /// `asyncio.Event()` objects by name, created before `main` (after the
     /// semaphores), used by `event_set`, `event_wait` and `event_clear`.
     pub events: BTreeSet<String>,
@@ -207,6 +211,10 @@ pub enum Step {
     EventWait(String),
     /// `events[name].clear()`. Value `null`.
     EventClear(String),
+    /// `semaphores[name].release()`, without a matching acquire: one more
+    /// unit, or `ValueError` from a bounded semaphore already at its
+    /// initial value. Value `null`.
+    Release(String),
 }
 
 impl Step {
@@ -325,6 +333,7 @@ impl Step {
             Step::EventSet(_) => "event_set",
             Step::EventWait(_) => "event_wait",
             Step::EventClear(_) => "event_clear",
+            Step::Release(_) => "release",
         }
     }
 }

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use simloop_asyncio::as_completed::AsCompleted;
 use simloop_asyncio::errors::ExceptStar;
 use simloop_asyncio::gather::gather;
-use simloop_asyncio::locks::{Event, Semaphore};
+use simloop_asyncio::locks::{BoundedSemaphore, Event, Semaphore};
 use simloop_asyncio::shield::shield;
 use simloop_asyncio::taskgroup::TaskGroup;
 use simloop_asyncio::timeout::timeout;
@@ -37,7 +37,7 @@ pub(crate) struct Interp {
     /// The scenario's steps, which every task's body walks.
     plan: Rc<Plan>,
     /// The semaphores, as [`Plan::semaphores`].
-    semaphores: Vec<Semaphore>,
+    semaphores: Vec<Sem>,
     /// The events, as [`Plan::events`].
     events: Vec<Event>,
     /// Tasks by name (what `await` and `cancel` look up).
@@ -56,7 +56,13 @@ impl Interp {
         let semaphores = plan
             .semaphores
             .iter()
-            .map(|(name, n)| Semaphore::named(name, *n as usize))
+            .map(|(name, n, bounded)| {
+                if *bounded {
+                    Sem::Bounded(BoundedSemaphore::named(name, *n as usize))
+                } else {
+                    Sem::Plain(Semaphore::named(name, *n as usize))
+                }
+            })
             .collect();
         let events = plan.events.iter().map(|name| Event::named(name)).collect();
         // Each step runs at most once, so each child at most once: `main`
@@ -213,6 +219,32 @@ impl Interp {
     }
 }
 
+/// A declared semaphore: `asyncio.Semaphore` or `asyncio.BoundedSemaphore`.
+enum Sem {
+    Plain(Semaphore),
+    Bounded(BoundedSemaphore),
+}
+
+impl Sem {
+    async fn acquire(&self) -> Result<(), Exc> {
+        match self {
+            Sem::Plain(s) => s.acquire().await,
+            Sem::Bounded(s) => s.acquire().await,
+        }
+    }
+
+    /// `release()`: only a bounded one can refuse.
+    fn release(&self) -> Result<(), Exc> {
+        match self {
+            Sem::Plain(s) => {
+                s.release();
+                Ok(())
+            }
+            Sem::Bounded(s) => s.release(),
+        }
+    }
+}
+
 /// `n` in decimal, as `format!("{n}")` writes it.
 fn push_decimal(s: &mut String, n: u32) {
     if n >= 10 {
@@ -335,8 +367,10 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
             let sem = &ix.semaphores[i];
             sem.acquire().await?;
             let r = block(ix, *body).await;
-            sem.release();
-            r
+            // `__aexit__`'s release: its `ValueError` (a bounded semaphore
+            // released once too often inside the body) replaces the
+            // body's outcome.
+            exit_with(sem.release(), r)
         }
         Op::Try {
             body,
@@ -367,6 +401,10 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
         }
         Op::EventClear(e) => {
             ix.events[e.expect("validated")].clear();
+            Ok(Value::Null)
+        }
+        Op::Release(sem) => {
+            ix.semaphores[sem.expect("validated")].release()?;
             Ok(Value::Null)
         }
         Op::TryStar {

@@ -323,7 +323,8 @@ impl<'s> Walk<'s> {
             | Step::Uncancel
             | Step::EventSet(_)
             | Step::EventWait(_)
-            | Step::EventClear(_) => at,
+            | Step::EventClear(_)
+            | Step::Release(_) => at,
             Step::Await(target) | Step::Cancel(target) => {
                 let is_await = matches!(step, Step::Await(_));
                 self.refs.push(TaskRef {

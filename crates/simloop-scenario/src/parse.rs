@@ -7,6 +7,7 @@
 //! every other key must be an option of that kind. The result is then
 //! [`validate`]d, so a parsed scenario is a valid one.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -65,7 +66,7 @@ impl std::str::FromStr for Scenario {
 
 /// The step kind keys, in the spec's table order: a step's kind is the first
 /// of these present in its object.
-pub(crate) const STEP_KINDS: [&str; 20] = [
+pub(crate) const STEP_KINDS: [&str; 21] = [
     "sleep",
     "return",
     "raise",
@@ -86,6 +87,7 @@ pub(crate) const STEP_KINDS: [&str; 20] = [
     "event_set",
     "event_wait",
     "event_clear",
+    "release",
 ];
 
 /// Every key that is an option of some step kind (`timeout` is also a kind).
@@ -249,7 +251,7 @@ impl Parser<'_> {
             match key.as_str() {
                 "name" => scenario.name = Some(string(x, &p, "a string")?),
                 "description" => scenario.description = Some(string(x, &p, "a string")?),
-                "semaphores" => scenario.semaphores = semaphores(x, &p)?,
+                "semaphores" => (scenario.semaphores, scenario.bounded) = semaphores(x, &p)?,
                 "events" => scenario.events = events(x, &p)?,
                 "task_factory" => scenario.task_factory = task_factory(x, &p)?,
                 "main" => main = Some(self.block(x, &p, 1)?),
@@ -413,6 +415,7 @@ impl Parser<'_> {
             "event_set" => Step::EventSet(string(x, &p, "an event name (a string)")?),
             "event_wait" => Step::EventWait(string(x, &p, "an event name (a string)")?),
             "event_clear" => Step::EventClear(string(x, &p, "an event name (a string)")?),
+            "release" => Step::Release(string(x, &p, "a semaphore name (a string)")?),
             "try" => Step::Try {
                 body: self.block(x, &p, depth + 1)?,
                 excepts: self.clauses(obj, "except", path, depth)?,
@@ -722,10 +725,13 @@ fn return_when(obj: &Map<String, Value>, path: &Path<'_>) -> Result<ReturnWhen, 
     }
 }
 
+/// `semaphores`: each name to its initial value, or to `{"value": n,
+/// "bounded": b}`; the second set holds the bounded ones.
 fn semaphores(
     v: &Value,
     path: &Path<'_>,
-) -> Result<std::collections::BTreeMap<String, u64>, ScenarioError> {
+) -> Result<(BTreeMap<String, u64>, BTreeSet<String>), ScenarioError> {
+    const FORM: &str = "a non-negative integer or {\"value\": N, \"bounded\": true}";
     let Some(obj) = v.as_object() else {
         return Err(ScenarioError::expected(
             path,
@@ -733,12 +739,55 @@ fn semaphores(
             v,
         ));
     };
-    obj.iter()
-        .map(|(name, x)| match x.as_u64() {
-            Some(n) => Ok((name.clone(), n)),
-            None => Err(ScenarioError::expected(&path.key(name), NON_NEGATIVE, x)),
-        })
-        .collect()
+    let (mut values, mut bounded) = (BTreeMap::new(), BTreeSet::new());
+    for (name, x) in obj {
+        let p = path.key(name);
+        let value = match x {
+            Value::Object(o) => {
+                if let Some(k) = o
+                    .keys()
+                    .find(|k| !["value", "bounded"].contains(&k.as_str()))
+                {
+                    return Err(ScenarioError::shape(
+                        &p.key(k),
+                        format!(
+                            "unknown key {}; a semaphore has the keys value, bounded",
+                            quote(k)
+                        ),
+                    ));
+                }
+                match o.get("bounded") {
+                    None | Some(Value::Bool(false)) => {}
+                    Some(Value::Bool(true)) => {
+                        bounded.insert(name.clone());
+                    }
+                    Some(b) => {
+                        return Err(ScenarioError::expected(
+                            &p.key("bounded"),
+                            "true or false",
+                            b,
+                        ))
+                    }
+                }
+                match o.get("value") {
+                    Some(n) => n
+                        .as_u64()
+                        .ok_or_else(|| ScenarioError::expected(&p.key("value"), NON_NEGATIVE, n))?,
+                    None => {
+                        return Err(ScenarioError::shape(
+                            &p,
+                            "missing key \"value\" (the initial value)",
+                        ))
+                    }
+                }
+            }
+            _ => x
+                .as_u64()
+                .ok_or_else(|| ScenarioError::expected(&p, FORM, x))?,
+        };
+        values.insert(name.clone(), value);
+    }
+    Ok((values, bounded))
 }
 
 /// `events`: a list of distinct names.

@@ -111,6 +111,8 @@ pub(crate) enum Op {
     EventSet(Option<usize>),
     EventWait(Option<usize>),
     EventClear(Option<usize>),
+    /// An index into [`Plan::semaphores`], as `Acquire`'s.
+    Release(Option<usize>),
 }
 
 /// A [`Child`].
@@ -141,8 +143,9 @@ pub(crate) struct Plan {
     text: String,
     /// The body of `main`.
     pub(crate) main: Span,
-    /// [`Scenario::semaphores`], in name order.
-    pub(crate) semaphores: Vec<(String, u64)>,
+    /// [`Scenario::semaphores`], in name order: name, initial value, and
+    /// whether it is in [`Scenario::bounded`].
+    pub(crate) semaphores: Vec<(String, u64, bool)>,
     /// [`Scenario::events`], in name order.
     pub(crate) events: Vec<String>,
     /// [`Scenario::task_factory`].
@@ -188,7 +191,7 @@ impl Plan {
                 semaphores: scenario
                     .semaphores
                     .iter()
-                    .map(|(k, &n)| (k.clone(), n))
+                    .map(|(k, &n)| (k.clone(), n, scenario.bounded.contains(k)))
                     .collect(),
                 events: scenario.events.iter().cloned().collect(),
                 task_factory: scenario.task_factory,
@@ -404,7 +407,7 @@ impl Compiler {
             },
             Step::Shield(c) => Op::Shield(self.child(c)),
             Step::Acquire { sem, body } => Op::Acquire {
-                sem: self.plan.semaphores.iter().position(|(k, _)| k == sem),
+                sem: self.semaphore(sem),
                 body: self.block(body),
             },
             Step::Try {
@@ -428,7 +431,12 @@ impl Compiler {
             Step::EventSet(name) => Op::EventSet(self.event(name)),
             Step::EventWait(name) => Op::EventWait(self.event(name)),
             Step::EventClear(name) => Op::EventClear(self.event(name)),
+            Step::Release(sem) => Op::Release(self.semaphore(sem)),
         }
+    }
+
+    fn semaphore(&self, name: &str) -> Option<usize> {
+        self.plan.semaphores.iter().position(|(k, ..)| k == name)
     }
 
     fn event(&self, name: &str) -> Option<usize> {

@@ -22,7 +22,14 @@ impl Scenario {
             let sems = self
                 .semaphores
                 .iter()
-                .map(|(k, v)| (k.clone(), Value::from(*v)))
+                .map(|(k, v)| {
+                    let v = if self.bounded.contains(k) {
+                        serde_json::json!({"value": v, "bounded": true})
+                    } else {
+                        Value::from(*v)
+                    };
+                    (k.clone(), v)
+                })
                 .collect();
             obj.insert("semaphores".into(), Value::Object(sems));
         }
@@ -153,7 +160,10 @@ impl Step {
                 put(key, sem.as_str().into());
                 put("body", block(body));
             }
-            Step::EventSet(name) | Step::EventWait(name) | Step::EventClear(name) => {
+            Step::EventSet(name)
+            | Step::EventWait(name)
+            | Step::EventClear(name)
+            | Step::Release(name) => {
                 put(key, name.as_str().into());
             }
             Step::Try {

@@ -26,11 +26,21 @@ use crate::path::Path;
 /// keywords, with the reserved names only as their own variants;
 /// `BaseException` and `ExceptionGroup` are never raised; a clause has at
 /// least one kind; `try_star` has at most 3 clauses and none catches
-/// `ExceptionGroup`; `wait` has at least one child; `acquire` names a
-/// declared semaphore and the event steps a declared event; `expect` is
+/// `ExceptionGroup`; `wait` has at least one child; `acquire` and `release` name a
+/// declared semaphore (a bounded one too) and the event steps a declared event; `expect` is
 /// an object; then the task-name rules (see
 /// the crate docs).
 pub fn validate(scenario: &Scenario, limits: &Limits) -> Result<(), ScenarioError> {
+    if let Some(name) = scenario
+        .bounded
+        .iter()
+        .find(|name| !scenario.semaphores.contains_key(*name))
+    {
+        return Err(ScenarioError::invalid(
+            &Path::ROOT.key("semaphores").key(name),
+            format!("bounded semaphore {} has no initial value", quote(name)),
+        ));
+    }
     let mut checker = Checker {
         limits,
         semaphores: &scenario.semaphores,
@@ -170,6 +180,12 @@ impl Checker<'_> {
                     return Err(unknown_semaphore(sem, self.semaphores, &p));
                 }
                 self.block(body, &path.key("body"), depth + 1)
+            }
+            Step::Release(sem) => {
+                if self.semaphores.contains_key(sem) {
+                    return Ok(());
+                }
+                Err(unknown_semaphore(sem, self.semaphores, &p))
             }
             Step::EventSet(name) | Step::EventWait(name) | Step::EventClear(name) => {
                 if self.events.contains(name) {

@@ -57,8 +57,12 @@ fn top_level() {
         (r#"{"main": [], "expect": [1]}"#, "$.expect: expected an object (any subset of the outcome fields), got a list"),
         (r#"{"main": [], "expect_by_profile": {"py310": {}}}"#, "$.expect_by_profile.py310: unknown profile \"py310\"; expected one of py311, py312, py313, py314"),
         (r#"{"main": [], "expect_by_profile": {"py311": 3}}"#, "$.expect_by_profile.py311: expected an object (any subset of the outcome fields), got 3"),
-        (r#"{"semaphores": {"api": -1}, "main": []}"#, "$.semaphores.api: expected a non-negative integer, got -1"),
-        (r#"{"semaphores": {"a b": 1.5}, "main": []}"#, "$.semaphores[\"a b\"]: expected a non-negative integer, got 1.5"),
+        (r#"{"semaphores": {"api": -1}, "main": []}"#, "$.semaphores.api: expected a non-negative integer or {\"value\": N, \"bounded\": true}, got -1"),
+        (r#"{"semaphores": {"a b": 1.5}, "main": []}"#, "$.semaphores[\"a b\"]: expected a non-negative integer or {\"value\": N, \"bounded\": true}, got 1.5"),
+        (r#"{"semaphores": {"s": {"value": 1, "bound": true}}, "main": []}"#, "$.semaphores.s.bound: unknown key \"bound\"; a semaphore has the keys value, bounded"),
+        (r#"{"semaphores": {"s": {"value": 1, "bounded": 1}}, "main": []}"#, "$.semaphores.s.bounded: expected true or false, got 1"),
+        (r#"{"semaphores": {"s": {"value": -1}}, "main": []}"#, "$.semaphores.s.value: expected a non-negative integer, got -1"),
+        (r#"{"semaphores": {"s": {"bounded": true}}, "main": []}"#, "$.semaphores.s: missing key \"value\" (the initial value)"),
         (r#"{"semaphores": [], "main": []}"#, "$.semaphores: expected an object of semaphore names to initial values, got an empty list"),
     ]);
 }
@@ -67,9 +71,9 @@ fn top_level() {
 fn step_shape() {
     check(&[
         (&main_with("5"), "$.main[0]: expected a step (an object such as {\"sleep\": 1}), got 5"),
-        (&main_with(r#"{"sleeep": 5}"#), "$.main[0]: unknown step \"sleeep\"; expected one of sleep, return, raise, hang, spawn, await, cancel, uncancel, gather, task_group, wait, as_completed, timeout, shield, acquire, try, try_star, event_set, event_wait, event_clear (did you mean \"sleep\"?)"),
-        (&main_with("{}"), "$.main[0]: expected a step, got an empty object; a step has one of the keys sleep, return, raise, hang, spawn, await, cancel, uncancel, gather, task_group, wait, as_completed, timeout, shield, acquire, try, try_star, event_set, event_wait, event_clear"),
-        (&main_with(r#"{"then": []}"#), "$.main[0]: step has no kind key: \"then\" is an option of task_group; expected one of sleep, return, raise, hang, spawn, await, cancel, uncancel, gather, task_group, wait, as_completed, timeout, shield, acquire, try, try_star, event_set, event_wait, event_clear"),
+        (&main_with(r#"{"sleeep": 5}"#), "$.main[0]: unknown step \"sleeep\"; expected one of sleep, return, raise, hang, spawn, await, cancel, uncancel, gather, task_group, wait, as_completed, timeout, shield, acquire, try, try_star, event_set, event_wait, event_clear, release (did you mean \"sleep\"?)"),
+        (&main_with("{}"), "$.main[0]: expected a step, got an empty object; a step has one of the keys sleep, return, raise, hang, spawn, await, cancel, uncancel, gather, task_group, wait, as_completed, timeout, shield, acquire, try, try_star, event_set, event_wait, event_clear, release"),
+        (&main_with(r#"{"then": []}"#), "$.main[0]: step has no kind key: \"then\" is an option of task_group; expected one of sleep, return, raise, hang, spawn, await, cancel, uncancel, gather, task_group, wait, as_completed, timeout, shield, acquire, try, try_star, event_set, event_wait, event_clear, release"),
         (&main_with(r#"{"name": "x", "body": []}"#), "$.main[0]: expected a step, got a child object {\"name\", \"body\"}; a child only goes in spawn, shield, gather, task_group, wait or as_completed"),
         (&main_with(r#"{"sleep": 1, "raise": "E"}"#), "$.main[0].raise: a step has exactly one kind, but this sleep step also has the key \"raise\""),
         (&main_with(r#"{"gather": [], "then": []}"#), "$.main[0].then: \"then\" is not an option of gather; allowed keys: gather, return_exceptions"),
@@ -118,6 +122,7 @@ fn semantics() {
         (r#"{"main": [{"return": 1}, {"sleep": 1}]}"#, "$.main[0]: a return must be the last step of its block, but 1 more step follows"),
         (r#"{"main": [{"acquire": "db", "body": []}]}"#, "$.main[0].acquire: unknown semaphore \"db\": the scenario declares none (add \"semaphores\": {\"db\": 1})"),
         (r#"{"semaphores": {"api": 1}, "main": [{"acquire": "apo", "body": []}]}"#, "$.main[0].acquire: unknown semaphore \"apo\"; declared: \"api\" (did you mean \"api\"?)"),
+        (r#"{"main": [{"release": "db"}]}"#, "$.main[0].release: unknown semaphore \"db\": the scenario declares none (add \"semaphores\": {\"db\": 1})"),
         (r#"{"main": [{"event_wait": "go"}]}"#, "$.main[0].event_wait: unknown event \"go\": the scenario declares none (add \"events\": [\"go\"])"),
         (r#"{"events": ["go"], "main": [{"event_set": "og"}]}"#, "$.main[0].event_set: unknown event \"og\"; declared: \"go\""),
         (r#"{"events": ["go", "go"], "main": []}"#, "$.events[1]: duplicate event name \"go\""),

@@ -219,3 +219,19 @@ fn events_round_trip_in_canonical_order() {
     assert_eq!(s.events.len(), 2);
     assert_eq!(s.to_json_string(), text);
 }
+
+#[test]
+fn bounded_semaphores_round_trip_as_objects() {
+    let text = r#"{"semaphores":{"b":{"value":2,"bounded":true},"s":1},"main":[{"release":"b"},{"acquire":"s","body":[{"release":"s"}]}]}"#;
+    let s = parse_scenario(text).expect("valid");
+    assert_eq!(s.bounded.len(), 1);
+    assert_eq!(s.to_json_string(), text);
+    // `"bounded": false` is the plain form.
+    let plain = parse_scenario(r#"{"semaphores":{"s":{"value":1,"bounded":false}},"main":[]}"#)
+        .expect("valid");
+    assert!(plain.bounded.is_empty());
+    assert_eq!(
+        plain.to_json_string(),
+        r#"{"semaphores":{"s":1},"main":[]}"#
+    );
+}

@@ -88,6 +88,11 @@ pub struct GenConfig {
     /// another waiter behind it. Default 0; [`GenConfig::for_profile`]
     /// sets it.
     pub handoff_rate: f64,
+    /// Chance that one child's body runs under a new
+    /// `asyncio.BoundedSemaphore` that one or two `release` steps release
+    /// once too often. Default 0; [`GenConfig::for_profile`]
+    /// sets it.
+    pub bounded_rate: f64,
 }
 
 impl GenConfig {
@@ -95,7 +100,8 @@ impl GenConfig {
     /// eager task factory from py312 (15%), children with `eager_start`
     /// from py314 (15%); half the `try_star` steps over a task group
     /// re-raising its group from a handler; an `asyncio.Event`
-    /// in 15% of the trees; a semaphore hand-off race in 5%. They are drawn from
+    /// in 15% of the trees; a semaphore hand-off race in 5%; a bounded
+    /// semaphore released without an acquire in 8%. They are drawn from
     /// streams of their own, after the tree: a seed's tree is the same
     /// under every profile but for them.
     #[must_use]
@@ -105,6 +111,7 @@ impl GenConfig {
         self.reraise_rate = 0.5;
         self.event_rate = 0.15;
         self.handoff_rate = 0.05;
+        self.bounded_rate = 0.08;
         self
     }
 }
@@ -144,6 +151,7 @@ impl Default for GenConfig {
             reraise_rate: 0.0,
             event_rate: 0.0,
             handoff_rate: 0.0,
+            bounded_rate: 0.0,
         }
     }
 }
@@ -183,6 +191,7 @@ setters! {
     reraise_rate: f64,
     event_rate: f64,
     handoff_rate: f64,
+    bounded_rate: f64,
 }
 
 /// Relative weights of each step kind when the generator picks a step

@@ -39,11 +39,13 @@
 //! of one generation and the drawing of the tree; `leaves` and
 //! `handlers` the leaf values and the exception handling shapes;
 //! `reraise` the `except*` handlers that re-raise the group they handle; `events`
-//! the `asyncio.Event` set by `main` and awaited by children; `handoff`
+//! the `asyncio.Event` set by `main` and awaited by children; `bounded`
+//! the bounded semaphore released once too often; `handoff`
 //! the semaphore handed to a waiter cancelled in the same tick; `rng`
 //! the integer sampling that keeps seeds stable; `step_kind` the kinds of
 //! free picks.
 
+mod bounded;
 mod config;
 mod events;
 mod handlers;

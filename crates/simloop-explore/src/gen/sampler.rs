@@ -53,6 +53,9 @@ pub fn generate(seed: u64, cfg: &GenConfig) -> Scenario {
     if cfg.event_rate > 0.0 {
         super::events::add_event(&mut scenario, seed, cfg);
     }
+    if cfg.bounded_rate > 0.0 {
+        super::bounded::add_bounded(&mut scenario, seed, cfg);
+    }
     if cfg.handoff_rate > 0.0 {
         super::handoff::add_handoff(&mut scenario, seed, cfg);
     }

@@ -104,7 +104,8 @@ fn step_edits(step: &Step) -> Vec<(Tier, Step)> {
         | Step::Uncancel
         | Step::EventSet(_)
         | Step::EventWait(_)
-        | Step::EventClear(_) => {}
+        | Step::EventClear(_)
+        | Step::Release(_) => {}
         Step::Spawn(c) => out.extend(child_edits(c).into_iter().map(|(t, c)| (t, Step::Spawn(c)))),
         Step::Shield(c) => {
             out.extend(

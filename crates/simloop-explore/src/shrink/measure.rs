@@ -34,7 +34,7 @@ pub fn size(s: &Scenario) -> usize {
         }
         _ => {}
     });
-    let sems: usize = s.semaphores.values().map(|&n| 1 + num(n)).sum();
+    let sems: usize = s.semaphores.values().map(|&n| 1 + num(n)).sum::<usize>() + s.bounded.len();
     let factory = usize::from(s.task_factory == TaskFactory::Eager);
     block_size(&s.main) + sems + kinds.len() + factory
 }
@@ -90,7 +90,8 @@ fn step_size(step: &Step) -> usize {
         | Step::Uncancel
         | Step::EventSet(_)
         | Step::EventWait(_)
-        | Step::EventClear(_) => 0,
+        | Step::EventClear(_)
+        | Step::Release(_) => 0,
         Step::Spawn(c) | Step::Shield(c) => children_size(std::slice::from_ref(c)),
         Step::Gather {
             children,
