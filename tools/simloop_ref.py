@@ -495,6 +495,28 @@ class _Run:
             self._record_escapes("gather", tasks)
         return [_encode_gather_item(result) for result in results]
 
+    async def _gather_tasks(self, names, return_exceptions):
+        tasks = [self._lookup(name) for name in names]
+        try:
+            results = await asyncio.gather(*tasks, return_exceptions=return_exceptions)
+        finally:
+            # Each task once, as gather waits for it once.
+            self._record_escapes("gather", dict.fromkeys(tasks))
+        return [_encode_gather_item(result) for result in results]
+
+    async def _wait_tasks(self, names, return_when, timeout, cancel_pending):
+        tasks = [self._lookup(name) for name in names]
+        distinct = list(dict.fromkeys(tasks))
+        try:
+            done, pending = await asyncio.wait(tasks, return_when=return_when, timeout=timeout)
+            if cancel_pending:
+                for task in distinct:
+                    if task in pending:
+                        task.cancel()
+        finally:
+            self._record_escapes("wait", distinct)
+        return [i for i, task in enumerate(tasks) if task in done]
+
     async def _task_group(self, children, then):
         tasks = []
         try:
@@ -794,6 +816,27 @@ def _compile_gather(c, step, where):
                           _flag(step, "return_exceptions", where))
 
 
+def _task_names(step, key, where):
+    names = step[key]
+    _check(isinstance(names, list) and all(isinstance(n, str) for n in names), where,
+           "expected a list of task names")
+    return tuple(names)
+
+
+def _compile_gather_tasks(c, step, where):
+    return _Run._gather_tasks, (_task_names(step, "gather_tasks", where),
+                                _flag(step, "return_exceptions", where))
+
+
+def _compile_wait_tasks(c, step, where):
+    names = _task_names(step, "wait_tasks", where)
+    _check(names, where, "wait_tasks needs at least one task")
+    return_when = _optional(step, "return_when", where, lambda v: v in _RETURN_WHEN,
+                            "ALL_COMPLETED", f"one of {', '.join(_RETURN_WHEN)}")
+    return _Run._wait_tasks, (names, return_when, _optional_ticks(step, "timeout", where),
+                              _flag(step, "cancel_pending", where))
+
+
 def _compile_task_group(c, step, where):
     return _Run._task_group, (c.children(step["task_group"], where),
                               c.block(step.get("then", []), f"{where}.then"))
@@ -874,6 +917,9 @@ _STEP_KINDS = {
     "task_group": _compile_task_group,
     "wait": _compile_wait,
     "as_completed": _compile_as_completed,
+    # Before "timeout", which is also their option: the first kind present wins.
+    "gather_tasks": _compile_gather_tasks,
+    "wait_tasks": _compile_wait_tasks,
     "timeout": _compile_timeout,
     "shield": lambda c, step, where: (_Run._shield, (c.child(step["shield"], where),)),
     "acquire": _compile_acquire,

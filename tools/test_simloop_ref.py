@@ -401,6 +401,30 @@ class BoundedSemaphoreTest(unittest.TestCase):
         self.assertEqual(task(outcome, "main.0")["done"], 1)
 
 
+class ByNameTest(unittest.TestCase):
+    def test_gather_of_a_done_task_twice_waits_once_and_repeats_its_result(self):
+        outcome = run([{"spawn": {"name": "a", "body": [{"return": 1}]}},
+                       {"spawn": {"name": "b", "body": [{"sleep": 2}, {"raise": "E"}]}},
+                       {"sleep": 1},
+                       {"gather_tasks": ["a", "b", "a"], "return_exceptions": True}])
+        self.assertEqual(outcome["main"], {"ok": [1, {"error": kind("E")}, 1]})
+        self.assertEqual(task(outcome, "main")["done"], 2)
+
+    def test_wait_is_a_set_and_cancels_a_pending_duplicate_once(self):
+        outcome = run([{"spawn": {"name": "a", "body": [{"sleep": 5}]}},
+                       {"spawn": {"name": "b", "body": [{"sleep": 1}]}},
+                       {"wait_tasks": ["a", "b", "a"], "return_when": "FIRST_COMPLETED",
+                        "cancel_pending": True}])
+        self.assertEqual(outcome["main"], {"ok": [1]})
+        self.assertEqual(task(outcome, "a")["outcome"], {"cancelled": True})
+        self.assertEqual(task(outcome, "a")["cancel_requests"], 1)
+        self.assertEqual(outcome["scope_escapes"], [{"scope": "wait", "task": "a", "at": 1}])
+
+    def test_a_name_not_created_yet_raises_key_error(self):
+        outcome = run([{"gather_tasks": ["a"]}, {"spawn": {"name": "a", "body": []}}])
+        self.assertEqual(outcome["main"], {"error": kind("KeyError")})
+
+
 class EventTest(unittest.TestCase):
     def test_set_wakes_every_waiter_even_if_cleared_at_once(self):
         # main.0 waits from 0, main.2 from 1; main.1 sets and clears at 3:
@@ -764,6 +788,8 @@ class ValidationTest(unittest.TestCase):
         self.assertInvalid({"main": [{"acquire": "nope", "body": []}]})
         self.assertInvalid({"main": [{"event_set": "nope"}]})
         self.assertInvalid({"main": [{"release": "nope"}]})
+        self.assertInvalid({"main": [{"wait_tasks": []}]})
+        self.assertInvalid({"main": [{"gather_tasks": "a"}]})
         self.assertInvalid({"semaphores": {"s": {"value": 1, "bounded": 1}}, "main": []})
         self.assertInvalid({"semaphores": {"s": {"bounded": True}}, "main": []})
         self.assertInvalid({"events": ["e", "e"], "main": []})

@@ -39,7 +39,8 @@ fn profile_trees_are_valid_with_events_hand_offs_bounded_semaphores_and_handlers
 ) {
     use simloop_core::Profile;
     let cfg = GenConfig::default().for_profile(Profile::Py313);
-    let (mut awaiting, mut with_events, mut handoffs, mut bounded_releases) = (0, 0, 0, 0);
+    let (mut awaiting, mut with_events, mut handoffs) = (0, 0, 0);
+    let (mut bounded_releases, mut by_name) = (0, 0);
     for seed in 0..3_000 {
         let s = generate(seed, &cfg);
         if let Err(e) = validate(&s, &Limits::default()) {
@@ -65,6 +66,11 @@ fn profile_trees_are_valid_with_events_hand_offs_bounded_semaphores_and_handlers
             );
         }
         bounded_releases += usize::from(!released.is_empty());
+        by_name += usize::from(
+            s.steps()
+                .iter()
+                .any(|st| matches!(st, Step::GatherTasks { .. } | Step::WaitTasks { .. })),
+        );
         let steps = s.steps();
         let has = |f: fn(&Step) -> bool| steps.iter().any(|st| f(st));
         if has(|st| matches!(st, Step::EventSet(e) if e == "ev"))
@@ -100,6 +106,11 @@ fn profile_trees_are_valid_with_events_hand_offs_bounded_semaphores_and_handlers
     assert!(
         (150..330).contains(&bounded_releases),
         "{bounded_releases} trees release a bounded semaphore"
+    );
+    // 10% of 3,000.
+    assert!(
+        (200..400).contains(&by_name),
+        "{by_name} trees gather or wait for tasks by name"
     );
     assert!(
         with_events > 300,

@@ -215,6 +215,31 @@ pub enum Step {
     /// unit, or `ValueError` from a bounded semaphore already at its
     /// initial value. Value `null`.
     Release(String),
+    /// `await asyncio.gather(*tasks, ...)` over tasks that exist already,
+    /// by name, finished ones included. The same name twice is the same
+    /// task twice: gather waits for it once, and its outcome is in the
+    /// value twice.
+    GatherTasks {
+        /// The task names, looked up when the step runs (`KeyError` for
+        /// one not created yet, as [`Step::Await`]).
+        names: Vec<String>,
+        /// `gather(..., return_exceptions=...)`.
+        return_exceptions: bool,
+    },
+    /// `done, pending = await asyncio.wait(tasks, ...)` over tasks by name
+    /// (a set: the same name twice is one task); value: the sorted indexes
+    /// into `names` of the done ones. Never empty in a valid scenario.
+    WaitTasks {
+        /// The task names, looked up as [`Step::GatherTasks`]'s.
+        names: Vec<String>,
+        /// `wait(..., return_when=...)`.
+        return_when: ReturnWhen,
+        /// `wait(..., timeout=...)`; `None` waits without a deadline.
+        timeout: Option<u64>,
+        /// `cancel()` each pending task once, in `names` order, without
+        /// awaiting.
+        cancel_pending: bool,
+    },
 }
 
 impl Step {
@@ -334,6 +359,8 @@ impl Step {
             Step::EventWait(_) => "event_wait",
             Step::EventClear(_) => "event_clear",
             Step::Release(_) => "release",
+            Step::GatherTasks { .. } => "gather_tasks",
+            Step::WaitTasks { .. } => "wait_tasks",
         }
     }
 }

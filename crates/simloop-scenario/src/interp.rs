@@ -24,7 +24,7 @@ use simloop_core::{
     current_task, get_running_loop, sleep, Exc, RunError, Sim, Start, Task, TaskFactory, TaskId,
 };
 
-use crate::format::Kind;
+use crate::format::{Kind, ReturnWhen};
 use crate::outcome::error_json;
 use crate::plan::{ChildOp, ClauseOp, Op, Plan, Span};
 
@@ -210,6 +210,12 @@ impl Interp {
         Ok(t)
     }
 
+    /// [`Interp::lookup`] of each name of a `gather_tasks` or `wait_tasks`,
+    /// in order: the first not created yet raises.
+    fn lookup_all(&self, names: Span) -> Result<Vec<Task<Value>>, Exc> {
+        self.plan.names(names).map(|n| self.lookup(n)).collect()
+    }
+
     fn lookup(&self, name: &str) -> Result<Task<Value>, Exc> {
         self.registry
             .borrow()
@@ -318,20 +324,24 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
             cancel_pending,
         } => {
             let ts = ix.create_children(*children);
-            let r = wait(ts.clone(), *return_when, *timeout).await;
-            let r = r.map(|(done, pending)| {
-                if *cancel_pending {
-                    for t in ts.iter().filter(|t| pending.iter().any(|p| p.same(t))) {
-                        t.cancel(None);
-                    }
-                }
-                let mut idx: Vec<usize> = (0..ts.len())
-                    .filter(|&i| done.iter().any(|d| d.same(&ts[i])))
-                    .collect();
-                idx.sort_unstable();
-                Value::from(idx)
-            });
-            r
+            wait_value(ts, *return_when, *timeout, *cancel_pending).await
+        }
+        Op::GatherTasks {
+            names,
+            return_exceptions,
+        } => {
+            let ts = ix.lookup_all(*names)?;
+            let r = gather(ts, *return_exceptions).await;
+            Ok(Value::Array(r?.into_iter().map(item).collect()))
+        }
+        Op::WaitTasks {
+            names,
+            return_when,
+            timeout,
+            cancel_pending,
+        } => {
+            let ts = ix.lookup_all(*names)?;
+            wait_value(ts, *return_when, *timeout, *cancel_pending).await
         }
         Op::AsCompleted {
             children,
@@ -419,6 +429,27 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
             finally_then(ix, *finally, r).await
         }
     }
+}
+
+/// `asyncio.wait(ts, ...)`, then with `cancel_pending` `cancel()` each
+/// pending task once, in `ts` order (`pending` is in input order, without
+/// duplicates); value: the sorted indexes into `ts` of the done tasks.
+async fn wait_value(
+    ts: Vec<Task<Value>>,
+    return_when: ReturnWhen,
+    timeout: Option<u64>,
+    cancel_pending: bool,
+) -> Value_ {
+    let (done, pending) = wait(ts.clone(), return_when, timeout).await?;
+    if cancel_pending {
+        for t in &pending {
+            t.cancel(None);
+        }
+    }
+    let idx: Vec<usize> = (0..ts.len())
+        .filter(|&i| done.iter().any(|d| d.same(&ts[i])))
+        .collect();
+    Ok(Value::from(idx))
 }
 
 /// `async with X: body` where `X.__aexit__` returns falsy or raises: its

@@ -99,11 +99,13 @@ struct TaskTree<'s> {
     chain: Vec<usize>,
 }
 
-/// An `await` or `cancel` step.
+/// A task named by an `await` or `cancel` step, or in the list of a
+/// `gather_tasks` or `wait_tasks`.
 struct TaskRef<'s> {
     task: usize,
     target: &'s str,
-    is_await: bool,
+    /// `awaited`, `cancelled`, `gathered` or `waited for`.
+    verb: &'static str,
     path: String,
 }
 
@@ -245,7 +247,7 @@ impl<'s> TaskTree<'s> {
         for r in refs {
             let error =
                 |message: String| ScenarioError::at(ErrorKind::Invalid, r.path.clone(), message);
-            let verb = if r.is_await { "awaited" } else { "cancelled" };
+            let verb = r.verb;
             if r.target == "main" {
                 return Err(error(format!(
                     "\"main\" is the root task; only the tasks it creates can be {verb}"
@@ -259,14 +261,18 @@ impl<'s> TaskTree<'s> {
                     did_you_mean(r.target, self.explicit.keys().copied())
                 )));
             }
-            if r.is_await && candidates.contains(&r.task) {
+            if verb != "cancelled" && candidates.contains(&r.task) {
+                // Awaiting itself raises RuntimeError; gathering or
+                // waiting for itself would wait forever.
+                let (does, may, why) = match verb {
+                    "awaited" => ("awaits", "await", "asyncio raises RuntimeError"),
+                    "gathered" => ("gathers", "gather", "it would wait forever"),
+                    _ => ("waits for", "wait for", "it would wait forever"),
+                };
                 return Err(error(match self.fixed_name(r.task) {
-                    Some(_) => format!(
-                        "{} awaits itself (asyncio raises RuntimeError)",
-                        self.describe(r.task)
-                    ),
+                    Some(_) => format!("{} {does} itself ({why})", self.describe(r.task)),
                     None => format!(
-                        "{} can be named {} and so may await itself (asyncio raises RuntimeError)",
+                        "{} can be named {} and so may {may} itself ({why})",
                         self.describe(r.task),
                         quote(r.target)
                     ),
@@ -326,13 +332,33 @@ impl<'s> Walk<'s> {
             | Step::EventClear(_)
             | Step::Release(_) => at,
             Step::Await(target) | Step::Cancel(target) => {
-                let is_await = matches!(step, Step::Await(_));
+                let verb = if matches!(step, Step::Await(_)) {
+                    "awaited"
+                } else {
+                    "cancelled"
+                };
                 self.refs.push(TaskRef {
                     task,
                     target,
-                    is_await,
+                    verb,
                     path: p.to_string(),
                 });
+                at
+            }
+            Step::GatherTasks { names, .. } | Step::WaitTasks { names, .. } => {
+                let verb = if matches!(step, Step::GatherTasks { .. }) {
+                    "gathered"
+                } else {
+                    "waited for"
+                };
+                for (i, target) in names.iter().enumerate() {
+                    self.refs.push(TaskRef {
+                        task,
+                        target,
+                        verb,
+                        path: p.index(i).to_string(),
+                    });
+                }
                 at
             }
             Step::Spawn(child) | Step::Shield(child) => {

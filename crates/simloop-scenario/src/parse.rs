@@ -66,7 +66,7 @@ impl std::str::FromStr for Scenario {
 
 /// The step kind keys, in the spec's table order: a step's kind is the first
 /// of these present in its object.
-pub(crate) const STEP_KINDS: [&str; 21] = [
+pub(crate) const STEP_KINDS: [&str; 23] = [
     "sleep",
     "return",
     "raise",
@@ -79,6 +79,9 @@ pub(crate) const STEP_KINDS: [&str; 21] = [
     "task_group",
     "wait",
     "as_completed",
+    // Before `timeout`, which is also their option.
+    "gather_tasks",
+    "wait_tasks",
     "timeout",
     "shield",
     "acquire",
@@ -215,9 +218,9 @@ fn allowances(v: &Value, path: &Path<'_>) -> Result<Vec<Allowance>, ScenarioErro
 /// The keys allowed next to the kind key of a step.
 fn options(kind: &str) -> &'static [&'static str] {
     match kind {
-        "gather" => &["return_exceptions"],
+        "gather" | "gather_tasks" => &["return_exceptions"],
         "task_group" => &["then"],
-        "wait" => &["return_when", "timeout", "cancel_pending"],
+        "wait" | "wait_tasks" => &["return_when", "timeout", "cancel_pending"],
         "as_completed" => &["take", "timeout", "skip_errors", "cancel_rest"],
         "timeout" | "acquire" => &["body"],
         "try" => &["except", "finally"],
@@ -416,6 +419,16 @@ impl Parser<'_> {
             "event_wait" => Step::EventWait(string(x, &p, "an event name (a string)")?),
             "event_clear" => Step::EventClear(string(x, &p, "an event name (a string)")?),
             "release" => Step::Release(string(x, &p, "a semaphore name (a string)")?),
+            "gather_tasks" => Step::GatherTasks {
+                names: task_names(x, &p)?,
+                return_exceptions: opt_flag("return_exceptions")?,
+            },
+            "wait_tasks" => Step::WaitTasks {
+                names: task_names(x, &p)?,
+                return_when: return_when(obj, path)?,
+                timeout: ticks_opt("timeout")?,
+                cancel_pending: opt_flag("cancel_pending")?,
+            },
             "try" => Step::Try {
                 body: self.block(x, &p, depth + 1)?,
                 excepts: self.clauses(obj, "except", path, depth)?,
@@ -788,6 +801,18 @@ fn semaphores(
         values.insert(name.clone(), value);
     }
     Ok((values, bounded))
+}
+
+/// The names of `gather_tasks` and `wait_tasks`: a list of strings.
+fn task_names(v: &Value, path: &Path<'_>) -> Result<Vec<String>, ScenarioError> {
+    let Some(items) = v.as_array() else {
+        return Err(ScenarioError::expected(path, "a list of task names", v));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, x)| string(x, &path.index(i), "a task name (a string)"))
+        .collect()
 }
 
 /// `events`: a list of distinct names.

@@ -113,6 +113,18 @@ pub(crate) enum Op {
     EventClear(Option<usize>),
     /// An index into [`Plan::semaphores`], as `Acquire`'s.
     Release(Option<usize>),
+    GatherTasks {
+        /// A span of [`Plan::names`].
+        names: Span,
+        return_exceptions: bool,
+    },
+    WaitTasks {
+        /// A span of [`Plan::names`].
+        names: Span,
+        return_when: ReturnWhen,
+        timeout: Option<u64>,
+        cancel_pending: bool,
+    },
 }
 
 /// A [`Child`].
@@ -141,6 +153,9 @@ pub(crate) struct Plan {
     kinds: Vec<Kind>,
     values: Vec<Value>,
     text: String,
+    /// The task names of `gather_tasks` and `wait_tasks`, each a name in
+    /// [`Plan::text`].
+    names: Vec<Span>,
     /// The body of `main`.
     pub(crate) main: Span,
     /// [`Scenario::semaphores`], in name order: name, initial value, and
@@ -187,6 +202,7 @@ impl Plan {
                 kinds: Vec::with_capacity(n.kinds),
                 values: Vec::with_capacity(n.values),
                 text: String::with_capacity(n.text),
+                names: Vec::with_capacity(n.names),
                 main: Span::new(0..0),
                 semaphores: scenario
                     .semaphores
@@ -254,6 +270,11 @@ impl Plan {
     pub(crate) fn text(&self, span: Span) -> &str {
         &self.text[span.range()]
     }
+
+    /// The names of a `gather_tasks` or `wait_tasks`.
+    pub(crate) fn names(&self, span: Span) -> impl Iterator<Item = &str> {
+        self.names[span.range()].iter().map(|&s| self.text(s))
+    }
 }
 
 /// How long each list of a [`Plan`] gets.
@@ -265,6 +286,7 @@ struct Sizes {
     kinds: usize,
     values: usize,
     text: usize,
+    names: usize,
 }
 
 impl Sizes {
@@ -278,6 +300,10 @@ impl Sizes {
             }
             match step {
                 Step::Await(name) | Step::Cancel(name) => self.text += name.len(),
+                Step::GatherTasks { names, .. } | Step::WaitTasks { names, .. } => {
+                    self.names += names.len();
+                    self.text += names.iter().map(String::len).sum::<usize>();
+                }
                 Step::Return(_) => self.values += 1,
                 Step::Try { excepts, .. } | Step::TryStar { excepts, .. } => {
                     self.clauses += excepts.len();
@@ -432,7 +458,34 @@ impl Compiler {
             Step::EventWait(name) => Op::EventWait(self.event(name)),
             Step::EventClear(name) => Op::EventClear(self.event(name)),
             Step::Release(sem) => Op::Release(self.semaphore(sem)),
+            Step::GatherTasks {
+                names,
+                return_exceptions,
+            } => Op::GatherTasks {
+                names: self.names(names),
+                return_exceptions: *return_exceptions,
+            },
+            Step::WaitTasks {
+                names,
+                return_when,
+                timeout,
+                cancel_pending,
+            } => Op::WaitTasks {
+                names: self.names(names),
+                return_when: *return_when,
+                timeout: *timeout,
+                cancel_pending: *cancel_pending,
+            },
         }
+    }
+
+    fn names(&mut self, names: &[String]) -> Span {
+        let start = self.plan.names.len();
+        for n in names {
+            let s = self.text(n);
+            self.plan.names.push(s);
+        }
+        Span::new(start..self.plan.names.len())
     }
 
     fn semaphore(&self, name: &str) -> Option<usize> {

@@ -99,6 +99,32 @@ impl Step {
             Step::Hang | Step::Uncancel => put(key, Value::Null),
             Step::Spawn(child) | Step::Shield(child) => put(key, child.to_json()),
             Step::Await(name) | Step::Cancel(name) => put(key, name.as_str().into()),
+            Step::GatherTasks {
+                names,
+                return_exceptions,
+            } => {
+                put(key, names.iter().map(|n| Value::from(n.as_str())).collect());
+                if *return_exceptions {
+                    put("return_exceptions", true.into());
+                }
+            }
+            Step::WaitTasks {
+                names,
+                return_when,
+                timeout,
+                cancel_pending,
+            } => {
+                put(key, names.iter().map(|n| Value::from(n.as_str())).collect());
+                if *return_when != Default::default() {
+                    put("return_when", return_when.as_str().into());
+                }
+                if let Some(t) = timeout {
+                    put("timeout", (*t).into());
+                }
+                if *cancel_pending {
+                    put("cancel_pending", true.into());
+                }
+            }
             Step::Gather {
                 children: cs,
                 return_exceptions,

@@ -146,7 +146,20 @@ impl Checker<'_> {
                 }
                 Ok(())
             }
-            Step::Hang | Step::Uncancel | Step::Await(_) | Step::Cancel(_) => Ok(()),
+            Step::Hang
+            | Step::Uncancel
+            | Step::Await(_)
+            | Step::Cancel(_)
+            | Step::GatherTasks { .. } => Ok(()),
+            Step::WaitTasks { names, timeout, .. } => {
+                if names.is_empty() {
+                    return Err(ScenarioError::invalid(
+                        &p,
+                        "expected at least one task name, got an empty list (asyncio.wait raises ValueError)",
+                    ));
+                }
+                timeout.map_or(Ok(()), |t| self.ticks(t, &path.key("timeout")))
+            }
             Step::Spawn(child) | Step::Shield(child) => self.child(child, &p, depth),
             Step::Gather { children, .. } => self.children(children, &p, depth),
             Step::TaskGroup { children, then } => {

@@ -235,3 +235,10 @@ fn bounded_semaphores_round_trip_as_objects() {
         r#"{"semaphores":{"s":1},"main":[]}"#
     );
 }
+
+#[test]
+fn gather_and_wait_of_tasks_by_name_round_trip() {
+    let text = r#"{"main":[{"spawn":{"name":"a","body":[]}},{"gather_tasks":["a","a"],"return_exceptions":true},{"wait_tasks":["a"],"return_when":"FIRST_COMPLETED","timeout":3,"cancel_pending":true},{"gather_tasks":[]}]}"#;
+    let s = parse_scenario(text).expect("valid");
+    assert_eq!(s.to_json_string(), text);
+}

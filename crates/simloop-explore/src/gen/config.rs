@@ -93,6 +93,10 @@ pub struct GenConfig {
     /// once too often. Default 0; [`GenConfig::for_profile`]
     /// sets it.
     pub bounded_rate: f64,
+    /// Chance that `main` spawns a named task and later gathers or waits
+    /// for tasks by name (`gather_tasks`, `wait_tasks`), finished ones
+    /// included. Default 0; [`GenConfig::for_profile`] sets it.
+    pub by_name_rate: f64,
 }
 
 impl GenConfig {
@@ -101,7 +105,8 @@ impl GenConfig {
     /// from py314 (15%); half the `try_star` steps over a task group
     /// re-raising its group from a handler; an `asyncio.Event`
     /// in 15% of the trees; a semaphore hand-off race in 5%; a bounded
-    /// semaphore released without an acquire in 8%. They are drawn from
+    /// semaphore released without an acquire in 8%; a gather or wait of
+    /// tasks by name in 10%. They are drawn from
     /// streams of their own, after the tree: a seed's tree is the same
     /// under every profile but for them.
     #[must_use]
@@ -112,6 +117,7 @@ impl GenConfig {
         self.event_rate = 0.15;
         self.handoff_rate = 0.05;
         self.bounded_rate = 0.08;
+        self.by_name_rate = 0.1;
         self
     }
 }
@@ -152,6 +158,7 @@ impl Default for GenConfig {
             event_rate: 0.0,
             handoff_rate: 0.0,
             bounded_rate: 0.0,
+            by_name_rate: 0.0,
         }
     }
 }
@@ -192,6 +199,7 @@ setters! {
     event_rate: f64,
     handoff_rate: f64,
     bounded_rate: f64,
+    by_name_rate: f64,
 }
 
 /// Relative weights of each step kind when the generator picks a step

@@ -40,12 +40,14 @@
 //! `handlers` the leaf values and the exception handling shapes;
 //! `reraise` the `except*` handlers that re-raise the group they handle; `events`
 //! the `asyncio.Event` set by `main` and awaited by children; `bounded`
-//! the bounded semaphore released once too often; `handoff`
+//! the bounded semaphore released once too often; `by_name` the gather
+//! and wait of tasks by name; `handoff`
 //! the semaphore handed to a waiter cancelled in the same tick; `rng`
 //! the integer sampling that keeps seeds stable; `step_kind` the kinds of
 //! free picks.
 
 mod bounded;
+mod by_name;
 mod config;
 mod events;
 mod handlers;

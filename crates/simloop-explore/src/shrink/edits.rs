@@ -105,7 +105,9 @@ fn step_edits(step: &Step) -> Vec<(Tier, Step)> {
         | Step::EventSet(_)
         | Step::EventWait(_)
         | Step::EventClear(_)
-        | Step::Release(_) => {}
+        | Step::Release(_)
+        | Step::GatherTasks { .. }
+        | Step::WaitTasks { .. } => {}
         Step::Spawn(c) => out.extend(child_edits(c).into_iter().map(|(t, c)| (t, Step::Spawn(c)))),
         Step::Shield(c) => {
             out.extend(

@@ -91,6 +91,9 @@ pub(super) fn global_edits(s: &Scenario, out: &mut Vec<(Tier, Scenario)>) {
                 Step::Wait {
                     timeout: Some(t), ..
                 }
+                | Step::WaitTasks {
+                    timeout: Some(t), ..
+                }
                 | Step::AsCompleted {
                     timeout: Some(t), ..
                 } if *t == v => *t = m,
@@ -137,7 +140,9 @@ pub(super) fn global_edits(s: &Scenario, out: &mut Vec<(Tier, Scenario)>) {
 fn step_ticks(step: &Step) -> Option<u64> {
     match step {
         Step::Sleep(t) | Step::Timeout { delay: t, .. } => Some(*t),
-        Step::Wait { timeout, .. } | Step::AsCompleted { timeout, .. } => *timeout,
+        Step::Wait { timeout, .. }
+        | Step::WaitTasks { timeout, .. }
+        | Step::AsCompleted { timeout, .. } => *timeout,
         _ => None,
     }
 }

@@ -92,6 +92,21 @@ fn step_size(step: &Step) -> usize {
         | Step::EventWait(_)
         | Step::EventClear(_)
         | Step::Release(_) => 0,
+        Step::GatherTasks {
+            names,
+            return_exceptions,
+        } => names.len() + usize::from(*return_exceptions),
+        Step::WaitTasks {
+            names,
+            return_when,
+            timeout,
+            cancel_pending,
+        } => {
+            names.len()
+                + usize::from(*return_when != ReturnWhen::AllCompleted)
+                + opt(*timeout)
+                + usize::from(*cancel_pending)
+        }
         Step::Spawn(c) | Step::Shield(c) => children_size(std::slice::from_ref(c)),
         Step::Gather {
             children,
