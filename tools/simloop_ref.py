@@ -272,6 +272,8 @@ _KINDS = {
     # The builtin, so that `except` catches what an over-released
     # BoundedSemaphore raises.
     "ValueError": ValueError,
+    # What set_result or set_exception on a done future raises.
+    "InvalidStateError": asyncio.InvalidStateError,
 }
 _NOT_RAISABLE = ("BaseException", "ExceptionGroup")
 
@@ -281,6 +283,11 @@ def _kind(name):
     if cls is None:
         cls = _KINDS[name] = type(name, (Exception,), {})
     return cls
+
+
+def _tasks_once(awaitables):
+    """The tasks among gather's or wait's arguments, each once: those that can escape."""
+    return [a for a in dict.fromkeys(awaitables) if isinstance(a, asyncio.Task)]
 
 
 def _encode_error(exc):
@@ -343,6 +350,7 @@ class _Run:
         self.semaphores = {name: (asyncio.BoundedSemaphore if bounded else asyncio.Semaphore)(n)
                            for name, (n, bounded) in program.semaphores.items()}
         self.events = {name: asyncio.Event() for name in program.events}
+        self.futures = {name: self.loop.create_future() for name in program.futures}
 
     # Task bookkeeping
 
@@ -495,17 +503,22 @@ class _Run:
             self._record_escapes("gather", tasks)
         return [_encode_gather_item(result) for result in results]
 
+    def _lookup_awaitable(self, name):
+        """A name of gather_tasks or wait_tasks: a declared future, else a task."""
+        future = self.futures.get(name)
+        return future if future is not None else self._lookup(name)
+
     async def _gather_tasks(self, names, return_exceptions):
-        tasks = [self._lookup(name) for name in names]
+        tasks = [self._lookup_awaitable(name) for name in names]
         try:
             results = await asyncio.gather(*tasks, return_exceptions=return_exceptions)
         finally:
             # Each task once, as gather waits for it once.
-            self._record_escapes("gather", dict.fromkeys(tasks))
+            self._record_escapes("gather", _tasks_once(tasks))
         return [_encode_gather_item(result) for result in results]
 
     async def _wait_tasks(self, names, return_when, timeout, cancel_pending):
-        tasks = [self._lookup(name) for name in names]
+        tasks = [self._lookup_awaitable(name) for name in names]
         distinct = list(dict.fromkeys(tasks))
         try:
             done, pending = await asyncio.wait(tasks, return_when=return_when, timeout=timeout)
@@ -514,7 +527,7 @@ class _Run:
                     if task in pending:
                         task.cancel()
         finally:
-            self._record_escapes("wait", distinct)
+            self._record_escapes("wait", _tasks_once(tasks))
         return [i for i, task in enumerate(tasks) if task in done]
 
     async def _task_group(self, children, then):
@@ -576,6 +589,18 @@ class _Run:
 
     async def _release(self, semaphore):
         self.semaphores[semaphore].release()
+
+    async def _future_set(self, name, value):
+        self.futures[name].set_result(value)
+
+    async def _future_fail(self, name, kind):
+        self.futures[name].set_exception(kind())
+
+    async def _future_cancel(self, name):
+        self.futures[name].cancel()
+
+    async def _await_future(self, name):
+        return await self.futures[name]
 
     async def _event_set(self, name):
         self.events[name].set()
@@ -698,7 +723,7 @@ def _close_coroutine(coro):
 
 # --- Loading a scenario -------------------------------------------------------
 
-Program = namedtuple("Program", "semaphores main task_factory events")
+Program = namedtuple("Program", "semaphores main task_factory events futures")
 # eager_start: None (absent: create_task is not given the argument), True or False.
 _Child = namedtuple("_Child", "name body eager_start")
 
@@ -723,9 +748,10 @@ class _Compiler:
     side's; an await of a name never created here raises the user KeyError.
     """
 
-    def __init__(self, semaphores, events=()):
+    def __init__(self, semaphores, events=(), futures=()):
         self.semaphores = semaphores
         self.events = events
+        self.futures = futures
 
     def block(self, steps, where):
         _check(isinstance(steps, list), where, "expected a list of steps")
@@ -871,6 +897,24 @@ def _compile_acquire(c, step, where):
     return _Run._acquire, (name, c.block(step.get("body", []), f"{where}.body"))
 
 
+def _future_name(c, step, key, where):
+    name = step[key]
+    _check(isinstance(name, str) and name in c.futures, where, f"no future {name!r}")
+    return name
+
+
+def _compile_future_set(c, step, where):
+    return _Run._future_set, (_future_name(c, step, "future_set", where), step.get("value"))
+
+
+def _compile_future_fail(c, step, where):
+    name = _future_name(c, step, "future_fail", where)
+    kind = step.get("error")
+    _check(isinstance(kind, str) and kind not in _NOT_RAISABLE + ("CancelledError",),
+           f"{where}.error", "expected an exception kind other than CancelledError")
+    return _Run._future_fail, (name, _kind(kind))
+
+
 def _compile_release(c, step, where):
     name = step["release"]
     _check(isinstance(name, str) and name in c.semaphores, where, f"no semaphore {name!r}")
@@ -929,6 +973,12 @@ _STEP_KINDS = {
     "event_wait": _event_step(_Run._event_wait, "event_wait"),
     "event_clear": _event_step(_Run._event_clear, "event_clear"),
     "release": _compile_release,
+    "future_set": _compile_future_set,
+    "future_fail": _compile_future_fail,
+    "future_cancel": lambda c, step, where: (
+        _Run._future_cancel, (_future_name(c, step, "future_cancel", where),)),
+    "await_future": lambda c, step, where: (
+        _Run._await_future, (_future_name(c, step, "await_future", where),)),
 }
 
 
@@ -973,11 +1023,14 @@ def compile_scenario(scenario):
     events = scenario.get("events", [])
     _check(isinstance(events, list) and all(isinstance(e, str) for e in events)
            and len(set(events)) == len(events), "events", "expected a list of distinct names")
+    futures = scenario.get("futures", [])
+    _check(isinstance(futures, list) and all(isinstance(f, str) for f in futures)
+           and len(set(futures)) == len(futures), "futures", "expected a list of distinct names")
     try:
-        main = _Compiler(semaphores, events).block(scenario["main"], "main")
+        main = _Compiler(semaphores, events, futures).block(scenario["main"], "main")
     except RecursionError:
         raise Invalid("main: nested too deeply") from None
-    return Program(semaphores, main, task_factory, events)
+    return Program(semaphores, main, task_factory, events, futures)
 
 
 def load_scenario(text):

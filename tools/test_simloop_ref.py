@@ -425,6 +425,37 @@ class ByNameTest(unittest.TestCase):
         self.assertEqual(outcome["main"], {"error": kind("KeyError")})
 
 
+class FutureTest(unittest.TestCase):
+    def test_a_set_future_wakes_its_awaiter_and_can_be_awaited_again(self):
+        outcome = run([{"spawn": {"name": "w", "body": [{"await_future": "f"}]}},
+                       {"sleep": 1}, {"future_set": "f", "value": 7},
+                       {"await_future": "f"}, {"await": "w"}], futures=["f"])
+        self.assertEqual(outcome["main"], {"ok": 7})
+        self.assertEqual(task(outcome, "w")["done"], 1)
+
+    def test_a_second_resolution_raises_invalid_state_error(self):
+        outcome = run([{"future_fail": "f", "error": "E"},
+                       {"try": [{"future_set": "f", "value": 1}], "except": [
+                           {"kinds": ["InvalidStateError"],
+                            "do": [{"gather_tasks": ["f"], "return_exceptions": True}]}]}],
+                      futures=["f"])
+        self.assertEqual(outcome["main"], {"ok": [{"error": kind("E")}]})
+
+    def test_cancelling_an_awaiter_cancels_the_future(self):
+        outcome = run([{"spawn": {"name": "w", "body": [{"await_future": "f"}]}},
+                       {"sleep": 1}, {"cancel": "w"}, {"sleep": 1},
+                       {"wait_tasks": ["f", "w"]}, {"future_cancel": "f"}], futures=["f"])
+        self.assertEqual(outcome["main"], {"ok": None})
+        self.assertEqual(task(outcome, "w")["outcome"], {"cancelled": True})
+
+    def test_gather_takes_futures_and_tasks_alike(self):
+        outcome = run([{"spawn": {"name": "a", "body": [{"return": 1}]}},
+                       {"future_cancel": "f"},
+                       {"gather_tasks": ["a", "f", "a"], "return_exceptions": True}],
+                      futures=["f"])
+        self.assertEqual(outcome["main"], {"ok": [1, {"cancelled": True}, 1]})
+
+
 class EventTest(unittest.TestCase):
     def test_set_wakes_every_waiter_even_if_cleared_at_once(self):
         # main.0 waits from 0, main.2 from 1; main.1 sets and clears at 3:
@@ -789,6 +820,9 @@ class ValidationTest(unittest.TestCase):
         self.assertInvalid({"main": [{"event_set": "nope"}]})
         self.assertInvalid({"main": [{"release": "nope"}]})
         self.assertInvalid({"main": [{"wait_tasks": []}]})
+        self.assertInvalid({"main": [{"await_future": "nope"}]})
+        self.assertInvalid({"futures": ["f"], "main": [{"future_fail": "f", "error": "CancelledError"}]})
+        self.assertInvalid({"futures": ["f", "f"], "main": []})
         self.assertInvalid({"main": [{"gather_tasks": "a"}]})
         self.assertInvalid({"semaphores": {"s": {"value": 1, "bounded": 1}}, "main": []})
         self.assertInvalid({"semaphores": {"s": {"bounded": True}}, "main": []})

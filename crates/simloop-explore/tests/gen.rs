@@ -40,7 +40,7 @@ fn profile_trees_are_valid_with_events_hand_offs_bounded_semaphores_and_handlers
     use simloop_core::Profile;
     let cfg = GenConfig::default().for_profile(Profile::Py313);
     let (mut awaiting, mut with_events, mut handoffs) = (0, 0, 0);
-    let (mut bounded_releases, mut by_name) = (0, 0);
+    let (mut bounded_releases, mut by_name, mut with_futures) = (0, 0, 0);
     for seed in 0..3_000 {
         let s = generate(seed, &cfg);
         if let Err(e) = validate(&s, &Limits::default()) {
@@ -66,6 +66,13 @@ fn profile_trees_are_valid_with_events_hand_offs_bounded_semaphores_and_handlers
             );
         }
         bounded_releases += usize::from(!released.is_empty());
+        if s.steps()
+            .iter()
+            .any(|st| matches!(st, Step::AwaitFuture(f) if f == "fut"))
+        {
+            assert!(s.futures.contains("fut"));
+            with_futures += 1;
+        }
         by_name += usize::from(
             s.steps()
                 .iter()
@@ -111,6 +118,11 @@ fn profile_trees_are_valid_with_events_hand_offs_bounded_semaphores_and_handlers
     assert!(
         (200..400).contains(&by_name),
         "{by_name} trees gather or wait for tasks by name"
+    );
+    // 10% of 3,000.
+    assert!(
+        (200..400).contains(&with_futures),
+        "{with_futures} trees await a bare future"
     );
     assert!(
         with_events > 300,

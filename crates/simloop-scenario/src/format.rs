@@ -28,6 +28,11 @@ pub struct Scenario {
     /// `asyncio.Event()` objects by name, created before `main` (after the
     /// semaphores), used by `event_set`, `event_wait` and `event_clear`.
     pub events: BTreeSet<String>,
+    /// `loop.create_future()` objects by name, created before `main`
+    /// (after the events): resolved by `future_set`, `future_fail` and
+    /// `future_cancel`, awaited by `await_future`, and named in
+    /// `gather_tasks` and `wait_tasks`.
+    pub futures: BTreeSet<String>,
     /// `"task_factory": "eager"`: `loop.set_task_factory(
     /// asyncio.eager_task_factory)` before `main` starts (3.12+).
     pub task_factory: TaskFactory,
@@ -240,6 +245,27 @@ pub enum Step {
         /// awaiting.
         cancel_pending: bool,
     },
+    /// `futures[name].set_result(value)`; `InvalidStateError` if it is
+    /// done already. Value `null`.
+    FutureSet {
+        /// A name of [`Scenario::futures`].
+        name: String,
+        /// The result, a value as `return`'s.
+        value: Value,
+    },
+    /// `futures[name].set_exception(K())`; `InvalidStateError` if it is
+    /// done already. Value `null`.
+    FutureFail {
+        /// A name of [`Scenario::futures`].
+        name: String,
+        /// The exception's kind (not `CancelledError`: that is
+        /// [`Step::FutureCancel`]).
+        error: Kind,
+    },
+    /// `futures[name].cancel()`. Value `null`.
+    FutureCancel(String),
+    /// `await futures[name]`: its result, or its exception raised.
+    AwaitFuture(String),
 }
 
 impl Step {
@@ -361,6 +387,10 @@ impl Step {
             Step::Release(_) => "release",
             Step::GatherTasks { .. } => "gather_tasks",
             Step::WaitTasks { .. } => "wait_tasks",
+            Step::FutureSet { .. } => "future_set",
+            Step::FutureFail { .. } => "future_fail",
+            Step::FutureCancel(_) => "future_cancel",
+            Step::AwaitFuture(_) => "await_future",
         }
     }
 }

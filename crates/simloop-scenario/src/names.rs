@@ -29,7 +29,7 @@
 //! (not `main`); a task does not `await` one of its own possible names.
 //! Name strings are compared exactly: `main.01` is not `main.1`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{did_you_mean, quote, ErrorKind, ScenarioError};
 use crate::format::{Block, Child, Clause, Scenario, Step};
@@ -44,7 +44,8 @@ pub(crate) fn check_names(scenario: &Scenario) -> Result<(), ScenarioError> {
     };
     walk.block(&scenario.main, &Path::ROOT.key("main"), ROOT, Counts::ZERO)?;
     walk.tree.check_explicit()?;
-    walk.tree.check_refs(&walk.refs)
+    walk.tree.check_futures(&scenario.futures)?;
+    walk.tree.check_refs(&walk.refs, &scenario.futures)
 }
 
 /// The root task, `main`.
@@ -241,10 +242,36 @@ impl<'s> TaskTree<'s> {
         Ok(())
     }
 
+    /// No future has a name a task can have, so that a name in
+    /// `gather_tasks` or `wait_tasks` means one thing.
+    fn check_futures(&self, futures: &BTreeSet<String>) -> Result<(), ScenarioError> {
+        match futures
+            .iter()
+            .find(|f| *f == "main" || !self.candidates(f, false).is_empty())
+        {
+            Some(f) => Err(ScenarioError::at(
+                ErrorKind::Invalid,
+                "$.futures".to_owned(),
+                format!(
+                    "future name {} is also a possible task name; gather_tasks and wait_tasks could not tell them apart",
+                    quote(f)
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// Every `await`/`cancel` names a possible child, and no task awaits
-    /// itself.
-    fn check_refs(&self, refs: &[TaskRef<'_>]) -> Result<(), ScenarioError> {
+    /// itself; a `gather_tasks` or `wait_tasks` may also name a future.
+    fn check_refs(
+        &self,
+        refs: &[TaskRef<'_>],
+        futures: &BTreeSet<String>,
+    ) -> Result<(), ScenarioError> {
         for r in refs {
+            if matches!(r.verb, "gathered" | "waited for") && futures.contains(r.target) {
+                continue;
+            }
             let error =
                 |message: String| ScenarioError::at(ErrorKind::Invalid, r.path.clone(), message);
             let verb = r.verb;
@@ -330,7 +357,11 @@ impl<'s> Walk<'s> {
             | Step::EventSet(_)
             | Step::EventWait(_)
             | Step::EventClear(_)
-            | Step::Release(_) => at,
+            | Step::Release(_)
+            | Step::FutureSet { .. }
+            | Step::FutureFail { .. }
+            | Step::FutureCancel(_)
+            | Step::AwaitFuture(_) => at,
             Step::Await(target) | Step::Cancel(target) => {
                 let verb = if matches!(step, Step::Await(_)) {
                     "awaited"

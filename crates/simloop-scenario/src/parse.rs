@@ -66,7 +66,7 @@ impl std::str::FromStr for Scenario {
 
 /// The step kind keys, in the spec's table order: a step's kind is the first
 /// of these present in its object.
-pub(crate) const STEP_KINDS: [&str; 23] = [
+pub(crate) const STEP_KINDS: [&str; 27] = [
     "sleep",
     "return",
     "raise",
@@ -91,10 +91,14 @@ pub(crate) const STEP_KINDS: [&str; 23] = [
     "event_wait",
     "event_clear",
     "release",
+    "future_set",
+    "future_fail",
+    "future_cancel",
+    "await_future",
 ];
 
 /// Every key that is an option of some step kind (`timeout` is also a kind).
-const OPTION_KEYS: [&str; 12] = [
+const OPTION_KEYS: [&str; 14] = [
     "return_exceptions",
     "then",
     "return_when",
@@ -107,13 +111,16 @@ const OPTION_KEYS: [&str; 12] = [
     "except",
     "finally",
     "except_star",
+    "value",
+    "error",
 ];
 
-const TOP_KEYS: [&str; 10] = [
+const TOP_KEYS: [&str; 11] = [
     "name",
     "description",
     "semaphores",
     "events",
+    "futures",
     "task_factory",
     "main",
     "expect",
@@ -225,6 +232,8 @@ fn options(kind: &str) -> &'static [&'static str] {
         "timeout" | "acquire" => &["body"],
         "try" => &["except", "finally"],
         "try_star" => &["except_star", "finally"],
+        "future_set" => &["value"],
+        "future_fail" => &["error"],
         _ => &[],
     }
 }
@@ -255,7 +264,8 @@ impl Parser<'_> {
                 "name" => scenario.name = Some(string(x, &p, "a string")?),
                 "description" => scenario.description = Some(string(x, &p, "a string")?),
                 "semaphores" => (scenario.semaphores, scenario.bounded) = semaphores(x, &p)?,
-                "events" => scenario.events = events(x, &p)?,
+                "events" => scenario.events = names(x, &p, "event")?,
+                "futures" => scenario.futures = names(x, &p, "future")?,
                 "task_factory" => scenario.task_factory = task_factory(x, &p)?,
                 "main" => main = Some(self.block(x, &p, 1)?),
                 "expect" => {
@@ -419,6 +429,28 @@ impl Parser<'_> {
             "event_wait" => Step::EventWait(string(x, &p, "an event name (a string)")?),
             "event_clear" => Step::EventClear(string(x, &p, "an event name (a string)")?),
             "release" => Step::Release(string(x, &p, "a semaphore name (a string)")?),
+            "future_set" => Step::FutureSet {
+                name: string(x, &p, FUTURE_NAME)?,
+                value: match obj.get("value") {
+                    Some(v) => {
+                        check_value(v, &path.key("value"), depth, self.limits)?;
+                        v.clone()
+                    }
+                    None => Value::Null,
+                },
+            },
+            "future_fail" => Step::FutureFail {
+                name: string(x, &p, FUTURE_NAME)?,
+                error: match obj.get("error") {
+                    Some(k) => kind_name(k, &path.key("error"))?,
+                    None => return Err(ScenarioError::shape(
+                        path,
+                        "missing key \"error\"; the step is {\"future_fail\": \"f\", \"error\": K}",
+                    )),
+                },
+            },
+            "future_cancel" => Step::FutureCancel(string(x, &p, FUTURE_NAME)?),
+            "await_future" => Step::AwaitFuture(string(x, &p, FUTURE_NAME)?),
             "gather_tasks" => Step::GatherTasks {
                 names: task_names(x, &p)?,
                 return_exceptions: opt_flag("return_exceptions")?,
@@ -815,18 +847,25 @@ fn task_names(v: &Value, path: &Path<'_>) -> Result<Vec<String>, ScenarioError> 
         .collect()
 }
 
-/// `events`: a list of distinct names.
-fn events(v: &Value, path: &Path<'_>) -> Result<std::collections::BTreeSet<String>, ScenarioError> {
+const FUTURE_NAME: &str = "a future name (a string)";
+
+/// `events` or `futures` (`what`): a list of distinct names.
+fn names(v: &Value, path: &Path<'_>, what: &str) -> Result<BTreeSet<String>, ScenarioError> {
+    let a = if what.starts_with('e') { "an" } else { "a" };
     let Some(items) = v.as_array() else {
-        return Err(ScenarioError::expected(path, "a list of event names", v));
+        return Err(ScenarioError::expected(
+            path,
+            &format!("a list of {what} names"),
+            v,
+        ));
     };
-    let mut out = std::collections::BTreeSet::new();
+    let mut out = BTreeSet::new();
     for (i, x) in items.iter().enumerate() {
-        let name = string(x, &path.index(i), "an event name (a string)")?;
+        let name = string(x, &path.index(i), &format!("{a} {what} name (a string)"))?;
         if !out.insert(name.clone()) {
             return Err(ScenarioError::shape(
                 &path.index(i),
-                format!("duplicate event name {}", quote(&name)),
+                format!("duplicate {what} name {}", quote(&name)),
             ));
         }
     }

@@ -113,6 +113,18 @@ pub(crate) enum Op {
     EventClear(Option<usize>),
     /// An index into [`Plan::semaphores`], as `Acquire`'s.
     Release(Option<usize>),
+    /// Each `fut` an index into [`Plan::futures`] (`None`: undeclared).
+    FutureSet {
+        fut: Option<usize>,
+        /// Index into [`Plan::values`].
+        value: usize,
+    },
+    FutureFail {
+        fut: Option<usize>,
+        error: Kind,
+    },
+    FutureCancel(Option<usize>),
+    AwaitFuture(Option<usize>),
     GatherTasks {
         /// A span of [`Plan::names`].
         names: Span,
@@ -163,6 +175,8 @@ pub(crate) struct Plan {
     pub(crate) semaphores: Vec<(String, u64, bool)>,
     /// [`Scenario::events`], in name order.
     pub(crate) events: Vec<String>,
+    /// [`Scenario::futures`], in name order.
+    pub(crate) futures: Vec<String>,
     /// [`Scenario::task_factory`].
     pub(crate) task_factory: TaskFactory,
     /// What a profile must have to run it: the oldest profile, and why.
@@ -210,6 +224,7 @@ impl Plan {
                     .map(|(k, &n)| (k.clone(), n, scenario.bounded.contains(k)))
                     .collect(),
                 events: scenario.events.iter().cloned().collect(),
+                futures: scenario.futures.iter().cloned().collect(),
                 task_factory: scenario.task_factory,
                 needs: Vec::new(),
             },
@@ -271,6 +286,11 @@ impl Plan {
         &self.text[span.range()]
     }
 
+    /// The index of the future `name`, if declared.
+    pub(crate) fn future(&self, name: &str) -> Option<usize> {
+        self.futures.iter().position(|f| f == name)
+    }
+
     /// The names of a `gather_tasks` or `wait_tasks`.
     pub(crate) fn names(&self, span: Span) -> impl Iterator<Item = &str> {
         self.names[span.range()].iter().map(|&s| self.text(s))
@@ -304,7 +324,7 @@ impl Sizes {
                     self.names += names.len();
                     self.text += names.iter().map(String::len).sum::<usize>();
                 }
-                Step::Return(_) => self.values += 1,
+                Step::Return(_) | Step::FutureSet { .. } => self.values += 1,
                 Step::Try { excepts, .. } | Step::TryStar { excepts, .. } => {
                     self.clauses += excepts.len();
                     self.kinds += excepts.iter().map(|c| c.kinds.len()).sum::<usize>();
@@ -458,6 +478,19 @@ impl Compiler {
             Step::EventWait(name) => Op::EventWait(self.event(name)),
             Step::EventClear(name) => Op::EventClear(self.event(name)),
             Step::Release(sem) => Op::Release(self.semaphore(sem)),
+            Step::FutureSet { name, value } => {
+                self.plan.values.push(value.clone());
+                Op::FutureSet {
+                    fut: self.plan.future(name),
+                    value: self.plan.values.len() - 1,
+                }
+            }
+            Step::FutureFail { name, error } => Op::FutureFail {
+                fut: self.plan.future(name),
+                error: error.clone(),
+            },
+            Step::FutureCancel(name) => Op::FutureCancel(self.plan.future(name)),
+            Step::AwaitFuture(name) => Op::AwaitFuture(self.plan.future(name)),
             Step::GatherTasks {
                 names,
                 return_exceptions,

@@ -41,6 +41,14 @@ impl Scenario {
                 .collect();
             obj.insert("events".into(), Value::Array(events));
         }
+        if !self.futures.is_empty() {
+            let futures = self
+                .futures
+                .iter()
+                .map(|f| Value::from(f.as_str()))
+                .collect();
+            obj.insert("futures".into(), Value::Array(futures));
+        }
         if self.task_factory == TaskFactory::Eager {
             obj.insert("task_factory".into(), "eager".into());
         }
@@ -99,6 +107,16 @@ impl Step {
             Step::Hang | Step::Uncancel => put(key, Value::Null),
             Step::Spawn(child) | Step::Shield(child) => put(key, child.to_json()),
             Step::Await(name) | Step::Cancel(name) => put(key, name.as_str().into()),
+            Step::FutureSet { name, value } => {
+                put(key, name.as_str().into());
+                if !value.is_null() {
+                    put("value", value.clone());
+                }
+            }
+            Step::FutureFail { name, error } => {
+                put(key, name.as_str().into());
+                put("error", error.name().into());
+            }
             Step::GatherTasks {
                 names,
                 return_exceptions,
@@ -189,7 +207,9 @@ impl Step {
             Step::EventSet(name)
             | Step::EventWait(name)
             | Step::EventClear(name)
-            | Step::Release(name) => {
+            | Step::Release(name)
+            | Step::FutureCancel(name)
+            | Step::AwaitFuture(name) => {
                 put(key, name.as_str().into());
             }
             Step::Try {

@@ -45,6 +45,7 @@ pub fn validate(scenario: &Scenario, limits: &Limits) -> Result<(), ScenarioErro
         limits,
         semaphores: &scenario.semaphores,
         events: &scenario.events,
+        futures: &scenario.futures,
         steps: 0,
         tasks: 0,
         ticks: 0,
@@ -64,6 +65,7 @@ struct Checker<'a> {
     limits: &'a Limits,
     semaphores: &'a BTreeMap<String, u64>,
     events: &'a BTreeSet<String>,
+    futures: &'a BTreeSet<String>,
     steps: usize,
     tasks: usize,
     ticks: u64,
@@ -84,6 +86,7 @@ pub(crate) fn eager_start_at(scenario: &Scenario) -> Option<String> {
         limits: &unbounded,
         semaphores: &scenario.semaphores,
         events: &scenario.events,
+        futures: &scenario.futures,
         steps: 0,
         tasks: 0,
         ticks: 0,
@@ -194,6 +197,26 @@ impl Checker<'_> {
                 }
                 self.block(body, &path.key("body"), depth + 1)
             }
+            Step::FutureSet { name, value } => {
+                self.future(name, &p)?;
+                check_value(value, &path.key("value"), depth, self.limits)
+            }
+            Step::FutureFail { name, error } => {
+                self.future(name, &p)?;
+                let at = path.key("error");
+                check_kind(error, &at)?;
+                if matches!(
+                    error,
+                    Kind::BaseException | Kind::ExceptionGroup | Kind::CancelledError
+                ) {
+                    return Err(ScenarioError::invalid(
+                        &at,
+                        format!("{error} cannot be set as a future's exception; set a user kind, Exception or TimeoutError (future_cancel cancels it)"),
+                    ));
+                }
+                Ok(())
+            }
+            Step::FutureCancel(name) | Step::AwaitFuture(name) => self.future(name, &p),
             Step::Release(sem) => {
                 if self.semaphores.contains_key(sem) {
                     return Ok(());
@@ -312,6 +335,31 @@ impl Checker<'_> {
             self.block(&clause.body, &cp.key("do"), depth + 1)?;
         }
         Ok(())
+    }
+
+    /// `name` is declared in `futures`.
+    fn future(&self, name: &str, path: &Path<'_>) -> Result<(), ScenarioError> {
+        if self.futures.contains(name) {
+            return Ok(());
+        }
+        let declared: Vec<String> = self.futures.iter().map(|k| quote(k)).collect();
+        Err(ScenarioError::invalid(
+            path,
+            if declared.is_empty() {
+                format!(
+                    "unknown future {}: the scenario declares none (add \"futures\": [{}])",
+                    quote(name),
+                    quote(name)
+                )
+            } else {
+                format!(
+                    "unknown future {}; declared: {}{}",
+                    quote(name),
+                    declared.join(", "),
+                    did_you_mean(name, self.futures.iter().map(String::as_str))
+                )
+            },
+        ))
     }
 
     fn ticks(&mut self, n: u64, path: &Path<'_>) -> Result<(), ScenarioError> {

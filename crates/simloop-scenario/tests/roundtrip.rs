@@ -237,6 +237,14 @@ fn bounded_semaphores_round_trip_as_objects() {
 }
 
 #[test]
+fn futures_round_trip_in_canonical_order() {
+    let text = r#"{"events":["e"],"futures":["f","g"],"main":[{"future_set":"f","value":[1,"x"]},{"future_set":"g"},{"future_fail":"g","error":"Boom"},{"future_cancel":"f"},{"await_future":"f"},{"gather_tasks":["f","g"]}]}"#;
+    let s = parse_scenario(text).expect("valid");
+    assert_eq!(s.futures.len(), 2);
+    assert_eq!(s.to_json_string(), text);
+}
+
+#[test]
 fn gather_and_wait_of_tasks_by_name_round_trip() {
     let text = r#"{"main":[{"spawn":{"name":"a","body":[]}},{"gather_tasks":["a","a"],"return_exceptions":true},{"wait_tasks":["a"],"return_when":"FIRST_COMPLETED","timeout":3,"cancel_pending":true},{"gather_tasks":[]}]}"#;
     let s = parse_scenario(text).expect("valid");

@@ -50,12 +50,13 @@ pub(super) fn add_by_name(scenario: &mut Scenario, seed: u64, cfg: &GenConfig) {
     let spawn_at = rng.below(last + 1);
     main.insert(spawn_at, Step::Spawn(Child::named(fresh.clone(), body)));
     let at = spawn_at + 1 + rng.below(last - spawn_at + 1);
-    // The named tasks `main`'s own steps create before `at`: finished by
-    // then if their step waited for them.
-    let pool: Vec<String> = main[..at]
+    // The named tasks `main`'s own steps create before `at` (finished by
+    // then if their step waited for them), and the futures.
+    let mut pool: Vec<String> = main[..at]
         .iter()
         .flat_map(|st| st.children().iter().filter_map(|c| c.name.clone()))
         .collect();
+    pool.extend(scenario.futures.iter().cloned());
     let n = 1 + rng.below(3);
     let names: Vec<String> = (0..n)
         .map(|_| pool[rng.below(pool.len())].clone())

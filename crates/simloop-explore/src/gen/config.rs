@@ -97,6 +97,10 @@ pub struct GenConfig {
     /// for tasks by name (`gather_tasks`, `wait_tasks`), finished ones
     /// included. Default 0; [`GenConfig::for_profile`] sets it.
     pub by_name_rate: f64,
+    /// Chance that the tree has a bare future that children await and
+    /// `main` resolves (sets, fails or cancels). Default 0;
+    /// [`GenConfig::for_profile`] sets it.
+    pub future_rate: f64,
 }
 
 impl GenConfig {
@@ -106,7 +110,7 @@ impl GenConfig {
     /// re-raising its group from a handler; an `asyncio.Event`
     /// in 15% of the trees; a semaphore hand-off race in 5%; a bounded
     /// semaphore released without an acquire in 8%; a gather or wait of
-    /// tasks by name in 10%. They are drawn from
+    /// tasks by name in 10%; a bare future in 10%. They are drawn from
     /// streams of their own, after the tree: a seed's tree is the same
     /// under every profile but for them.
     #[must_use]
@@ -118,6 +122,7 @@ impl GenConfig {
         self.handoff_rate = 0.05;
         self.bounded_rate = 0.08;
         self.by_name_rate = 0.1;
+        self.future_rate = 0.1;
         self
     }
 }
@@ -159,6 +164,7 @@ impl Default for GenConfig {
             handoff_rate: 0.0,
             bounded_rate: 0.0,
             by_name_rate: 0.0,
+            future_rate: 0.0,
         }
     }
 }
@@ -200,6 +206,7 @@ setters! {
     handoff_rate: f64,
     bounded_rate: f64,
     by_name_rate: f64,
+    future_rate: f64,
 }
 
 /// Relative weights of each step kind when the generator picks a step

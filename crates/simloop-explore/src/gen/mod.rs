@@ -41,7 +41,8 @@
 //! `reraise` the `except*` handlers that re-raise the group they handle; `events`
 //! the `asyncio.Event` set by `main` and awaited by children; `bounded`
 //! the bounded semaphore released once too often; `by_name` the gather
-//! and wait of tasks by name; `handoff`
+//! and wait of tasks by name; `futures` the bare future resolved by
+//! `main`; `handoff`
 //! the semaphore handed to a waiter cancelled in the same tick; `rng`
 //! the integer sampling that keeps seeds stable; `step_kind` the kinds of
 //! free picks.
@@ -50,6 +51,7 @@ mod bounded;
 mod by_name;
 mod config;
 mod events;
+mod futures;
 mod handlers;
 mod handoff;
 mod leaves;

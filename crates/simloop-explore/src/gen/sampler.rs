@@ -56,6 +56,9 @@ pub fn generate(seed: u64, cfg: &GenConfig) -> Scenario {
     if cfg.bounded_rate > 0.0 {
         super::bounded::add_bounded(&mut scenario, seed, cfg);
     }
+    if cfg.future_rate > 0.0 {
+        super::futures::add_future(&mut scenario, seed, cfg);
+    }
     if cfg.by_name_rate > 0.0 {
         super::by_name::add_by_name(&mut scenario, seed, cfg);
     }

@@ -91,7 +91,11 @@ fn step_size(step: &Step) -> usize {
         | Step::EventSet(_)
         | Step::EventWait(_)
         | Step::EventClear(_)
-        | Step::Release(_) => 0,
+        | Step::Release(_)
+        | Step::FutureFail { .. }
+        | Step::FutureCancel(_)
+        | Step::AwaitFuture(_) => 0,
+        Step::FutureSet { value, .. } => value_size(value),
         Step::GatherTasks {
             names,
             return_exceptions,
