@@ -269,6 +269,11 @@ _KINDS = {
     "Exception": Exception,
     "BaseException": BaseException,
     "ExceptionGroup": BaseExceptionGroup,
+    # The builtin, so that `except` catches what an over-released
+    # BoundedSemaphore raises.
+    "ValueError": ValueError,
+    # What set_result or set_exception on a done future raises.
+    "InvalidStateError": asyncio.InvalidStateError,
 }
 _NOT_RAISABLE = ("BaseException", "ExceptionGroup")
 
@@ -278,6 +283,11 @@ def _kind(name):
     if cls is None:
         cls = _KINDS[name] = type(name, (Exception,), {})
     return cls
+
+
+def _tasks_once(awaitables):
+    """The tasks among gather's or wait's arguments, each once: those that can escape."""
+    return [a for a in dict.fromkeys(awaitables) if isinstance(a, asyncio.Task)]
 
 
 def _encode_error(exc):
@@ -337,8 +347,10 @@ class _Run:
         self.next_name = None # (name, register) for the next task constructed
         self.escapes = []
         self.live = 0         # tasks whose done-callback has not run yet
-        self.semaphores = {name: asyncio.Semaphore(n) for name, n in program.semaphores.items()}
+        self.semaphores = {name: (asyncio.BoundedSemaphore if bounded else asyncio.Semaphore)(n)
+                           for name, (n, bounded) in program.semaphores.items()}
         self.events = {name: asyncio.Event() for name in program.events}
+        self.futures = {name: self.loop.create_future() for name in program.futures}
 
     # Task bookkeeping
 
@@ -491,6 +503,33 @@ class _Run:
             self._record_escapes("gather", tasks)
         return [_encode_gather_item(result) for result in results]
 
+    def _lookup_awaitable(self, name):
+        """A name of gather_tasks or wait_tasks: a declared future, else a task."""
+        future = self.futures.get(name)
+        return future if future is not None else self._lookup(name)
+
+    async def _gather_tasks(self, names, return_exceptions):
+        tasks = [self._lookup_awaitable(name) for name in names]
+        try:
+            results = await asyncio.gather(*tasks, return_exceptions=return_exceptions)
+        finally:
+            # Each task once, as gather waits for it once.
+            self._record_escapes("gather", _tasks_once(tasks))
+        return [_encode_gather_item(result) for result in results]
+
+    async def _wait_tasks(self, names, return_when, timeout, cancel_pending):
+        tasks = [self._lookup_awaitable(name) for name in names]
+        distinct = list(dict.fromkeys(tasks))
+        try:
+            done, pending = await asyncio.wait(tasks, return_when=return_when, timeout=timeout)
+            if cancel_pending:
+                for task in distinct:
+                    if task in pending:
+                        task.cancel()
+        finally:
+            self._record_escapes("wait", _tasks_once(tasks))
+        return [i for i, task in enumerate(tasks) if task in done]
+
     async def _task_group(self, children, then):
         tasks = []
         try:
@@ -547,6 +586,21 @@ class _Run:
     async def _acquire(self, semaphore, body):
         async with self.semaphores[semaphore]:
             return await self.run_block(body)
+
+    async def _release(self, semaphore):
+        self.semaphores[semaphore].release()
+
+    async def _future_set(self, name, value):
+        self.futures[name].set_result(value)
+
+    async def _future_fail(self, name, kind):
+        self.futures[name].set_exception(kind())
+
+    async def _future_cancel(self, name):
+        self.futures[name].cancel()
+
+    async def _await_future(self, name):
+        return await self.futures[name]
 
     async def _event_set(self, name):
         self.events[name].set()
@@ -669,7 +723,7 @@ def _close_coroutine(coro):
 
 # --- Loading a scenario -------------------------------------------------------
 
-Program = namedtuple("Program", "semaphores main task_factory events")
+Program = namedtuple("Program", "semaphores main task_factory events futures")
 # eager_start: None (absent: create_task is not given the argument), True or False.
 _Child = namedtuple("_Child", "name body eager_start")
 
@@ -694,9 +748,10 @@ class _Compiler:
     side's; an await of a name never created here raises the user KeyError.
     """
 
-    def __init__(self, semaphores, events=()):
+    def __init__(self, semaphores, events=(), futures=()):
         self.semaphores = semaphores
         self.events = events
+        self.futures = futures
 
     def block(self, steps, where):
         _check(isinstance(steps, list), where, "expected a list of steps")
@@ -787,6 +842,27 @@ def _compile_gather(c, step, where):
                           _flag(step, "return_exceptions", where))
 
 
+def _task_names(step, key, where):
+    names = step[key]
+    _check(isinstance(names, list) and all(isinstance(n, str) for n in names), where,
+           "expected a list of task names")
+    return tuple(names)
+
+
+def _compile_gather_tasks(c, step, where):
+    return _Run._gather_tasks, (_task_names(step, "gather_tasks", where),
+                                _flag(step, "return_exceptions", where))
+
+
+def _compile_wait_tasks(c, step, where):
+    names = _task_names(step, "wait_tasks", where)
+    _check(names, where, "wait_tasks needs at least one task")
+    return_when = _optional(step, "return_when", where, lambda v: v in _RETURN_WHEN,
+                            "ALL_COMPLETED", f"one of {', '.join(_RETURN_WHEN)}")
+    return _Run._wait_tasks, (names, return_when, _optional_ticks(step, "timeout", where),
+                              _flag(step, "cancel_pending", where))
+
+
 def _compile_task_group(c, step, where):
     return _Run._task_group, (c.children(step["task_group"], where),
                               c.block(step.get("then", []), f"{where}.then"))
@@ -819,6 +895,30 @@ def _compile_acquire(c, step, where):
     name = step["acquire"]
     _check(isinstance(name, str) and name in c.semaphores, where, f"no semaphore {name!r}")
     return _Run._acquire, (name, c.block(step.get("body", []), f"{where}.body"))
+
+
+def _future_name(c, step, key, where):
+    name = step[key]
+    _check(isinstance(name, str) and name in c.futures, where, f"no future {name!r}")
+    return name
+
+
+def _compile_future_set(c, step, where):
+    return _Run._future_set, (_future_name(c, step, "future_set", where), step.get("value"))
+
+
+def _compile_future_fail(c, step, where):
+    name = _future_name(c, step, "future_fail", where)
+    kind = step.get("error")
+    _check(isinstance(kind, str) and kind not in _NOT_RAISABLE + ("CancelledError",),
+           f"{where}.error", "expected an exception kind other than CancelledError")
+    return _Run._future_fail, (name, _kind(kind))
+
+
+def _compile_release(c, step, where):
+    name = step["release"]
+    _check(isinstance(name, str) and name in c.semaphores, where, f"no semaphore {name!r}")
+    return _Run._release, (name,)
 
 
 def _event_step(function, key):
@@ -861,6 +961,9 @@ _STEP_KINDS = {
     "task_group": _compile_task_group,
     "wait": _compile_wait,
     "as_completed": _compile_as_completed,
+    # Before "timeout", which is also their option: the first kind present wins.
+    "gather_tasks": _compile_gather_tasks,
+    "wait_tasks": _compile_wait_tasks,
     "timeout": _compile_timeout,
     "shield": lambda c, step, where: (_Run._shield, (c.child(step["shield"], where),)),
     "acquire": _compile_acquire,
@@ -869,6 +972,13 @@ _STEP_KINDS = {
     "event_set": _event_step(_Run._event_set, "event_set"),
     "event_wait": _event_step(_Run._event_wait, "event_wait"),
     "event_clear": _event_step(_Run._event_clear, "event_clear"),
+    "release": _compile_release,
+    "future_set": _compile_future_set,
+    "future_fail": _compile_future_fail,
+    "future_cancel": lambda c, step, where: (
+        _Run._future_cancel, (_future_name(c, step, "future_cancel", where),)),
+    "await_future": lambda c, step, where: (
+        _Run._await_future, (_future_name(c, step, "await_future", where),)),
 }
 
 
@@ -896,19 +1006,31 @@ def compile_scenario(scenario):
     _check(task_factory is None or _HAS_EAGER_TASK_FACTORY, "scenario.task_factory",
            "asyncio.eager_task_factory is new in Python 3.12"
            f" (this is {platform.python_version()})")
-    semaphores = scenario.get("semaphores", {})
-    _check(isinstance(semaphores, dict), "semaphores", "expected an object")
-    for name, capacity in semaphores.items():
+    declared = scenario.get("semaphores", {})
+    _check(isinstance(declared, dict), "semaphores", "expected an object")
+    semaphores = {}   # name -> (initial value, bounded)
+    for name, capacity in declared.items():
+        bounded = False
+        if isinstance(capacity, dict):
+            _check(set(capacity) <= {"value", "bounded"} and "value" in capacity,
+                   f"semaphores.{name}", 'expected {"value": N, "bounded": B}')
+            bounded = capacity.get("bounded", False)
+            _check(type(bounded) is bool, f"semaphores.{name}.bounded", "expected true or false")
+            capacity = capacity["value"]
         _check(_is_int(capacity) and capacity >= 0, f"semaphores.{name}",
                "expected a non-negative integer")
+        semaphores[name] = (capacity, bounded)
     events = scenario.get("events", [])
     _check(isinstance(events, list) and all(isinstance(e, str) for e in events)
            and len(set(events)) == len(events), "events", "expected a list of distinct names")
+    futures = scenario.get("futures", [])
+    _check(isinstance(futures, list) and all(isinstance(f, str) for f in futures)
+           and len(set(futures)) == len(futures), "futures", "expected a list of distinct names")
     try:
-        main = _Compiler(semaphores, events).block(scenario["main"], "main")
+        main = _Compiler(semaphores, events, futures).block(scenario["main"], "main")
     except RecursionError:
         raise Invalid("main: nested too deeply") from None
-    return Program(semaphores, main, task_factory, events)
+    return Program(semaphores, main, task_factory, events, futures)
 
 
 def load_scenario(text):

@@ -378,6 +378,84 @@ class SemaphoreTest(unittest.TestCase):
                          (30, 20))
 
 
+class BoundedSemaphoreTest(unittest.TestCase):
+    def test_an_extra_release_raises_the_builtin_value_error(self):
+        outcome = run([{"try": [{"release": "s"}], "except": [
+            {"kinds": ["ValueError"], "do": [{"return": "caught"}]}]}],
+            semaphores={"s": {"value": 1, "bounded": True}})
+        self.assertEqual(outcome["main"], {"ok": "caught"})
+
+    def test_the_exit_of_async_with_raises_after_a_release_inside(self):
+        # The release inside is allowed (0 -> 1); __aexit__'s is one too
+        # many, and its ValueError replaces the body's TimeoutError.
+        outcome = run([{"acquire": "s", "body": [{"release": "s"}, {"raise": "TimeoutError"}]}],
+                      semaphores={"s": {"value": 1, "bounded": True}})
+        self.assertEqual(outcome["main"], {"error": kind("ValueError")})
+
+    def test_a_plain_release_adds_a_unit_a_waiter_takes(self):
+        outcome = run([{"gather": [
+            [{"acquire": "s", "body": [{"return": "a"}]}],
+            [{"sleep": 1}, {"release": "s"}, {"release": "s"}, {"return": "b"}],
+        ]}], semaphores={"s": 0, "b": {"value": 0, "bounded": False}})
+        self.assertEqual(outcome["main"], {"ok": ["a", "b"]})
+        self.assertEqual(task(outcome, "main.0")["done"], 1)
+
+
+class ByNameTest(unittest.TestCase):
+    def test_gather_of_a_done_task_twice_waits_once_and_repeats_its_result(self):
+        outcome = run([{"spawn": {"name": "a", "body": [{"return": 1}]}},
+                       {"spawn": {"name": "b", "body": [{"sleep": 2}, {"raise": "E"}]}},
+                       {"sleep": 1},
+                       {"gather_tasks": ["a", "b", "a"], "return_exceptions": True}])
+        self.assertEqual(outcome["main"], {"ok": [1, {"error": kind("E")}, 1]})
+        self.assertEqual(task(outcome, "main")["done"], 2)
+
+    def test_wait_is_a_set_and_cancels_a_pending_duplicate_once(self):
+        outcome = run([{"spawn": {"name": "a", "body": [{"sleep": 5}]}},
+                       {"spawn": {"name": "b", "body": [{"sleep": 1}]}},
+                       {"wait_tasks": ["a", "b", "a"], "return_when": "FIRST_COMPLETED",
+                        "cancel_pending": True}])
+        self.assertEqual(outcome["main"], {"ok": [1]})
+        self.assertEqual(task(outcome, "a")["outcome"], {"cancelled": True})
+        self.assertEqual(task(outcome, "a")["cancel_requests"], 1)
+        self.assertEqual(outcome["scope_escapes"], [{"scope": "wait", "task": "a", "at": 1}])
+
+    def test_a_name_not_created_yet_raises_key_error(self):
+        outcome = run([{"gather_tasks": ["a"]}, {"spawn": {"name": "a", "body": []}}])
+        self.assertEqual(outcome["main"], {"error": kind("KeyError")})
+
+
+class FutureTest(unittest.TestCase):
+    def test_a_set_future_wakes_its_awaiter_and_can_be_awaited_again(self):
+        outcome = run([{"spawn": {"name": "w", "body": [{"await_future": "f"}]}},
+                       {"sleep": 1}, {"future_set": "f", "value": 7},
+                       {"await_future": "f"}, {"await": "w"}], futures=["f"])
+        self.assertEqual(outcome["main"], {"ok": 7})
+        self.assertEqual(task(outcome, "w")["done"], 1)
+
+    def test_a_second_resolution_raises_invalid_state_error(self):
+        outcome = run([{"future_fail": "f", "error": "E"},
+                       {"try": [{"future_set": "f", "value": 1}], "except": [
+                           {"kinds": ["InvalidStateError"],
+                            "do": [{"gather_tasks": ["f"], "return_exceptions": True}]}]}],
+                      futures=["f"])
+        self.assertEqual(outcome["main"], {"ok": [{"error": kind("E")}]})
+
+    def test_cancelling_an_awaiter_cancels_the_future(self):
+        outcome = run([{"spawn": {"name": "w", "body": [{"await_future": "f"}]}},
+                       {"sleep": 1}, {"cancel": "w"}, {"sleep": 1},
+                       {"wait_tasks": ["f", "w"]}, {"future_cancel": "f"}], futures=["f"])
+        self.assertEqual(outcome["main"], {"ok": None})
+        self.assertEqual(task(outcome, "w")["outcome"], {"cancelled": True})
+
+    def test_gather_takes_futures_and_tasks_alike(self):
+        outcome = run([{"spawn": {"name": "a", "body": [{"return": 1}]}},
+                       {"future_cancel": "f"},
+                       {"gather_tasks": ["a", "f", "a"], "return_exceptions": True}],
+                      futures=["f"])
+        self.assertEqual(outcome["main"], {"ok": [1, {"cancelled": True}, 1]})
+
+
 class EventTest(unittest.TestCase):
     def test_set_wakes_every_waiter_even_if_cleared_at_once(self):
         # main.0 waits from 0, main.2 from 1; main.1 sets and clears at 3:
@@ -740,6 +818,14 @@ class ValidationTest(unittest.TestCase):
         self.assertInvalid({"main": [{"wait": []}]})
         self.assertInvalid({"main": [{"acquire": "nope", "body": []}]})
         self.assertInvalid({"main": [{"event_set": "nope"}]})
+        self.assertInvalid({"main": [{"release": "nope"}]})
+        self.assertInvalid({"main": [{"wait_tasks": []}]})
+        self.assertInvalid({"main": [{"await_future": "nope"}]})
+        self.assertInvalid({"futures": ["f"], "main": [{"future_fail": "f", "error": "CancelledError"}]})
+        self.assertInvalid({"futures": ["f", "f"], "main": []})
+        self.assertInvalid({"main": [{"gather_tasks": "a"}]})
+        self.assertInvalid({"semaphores": {"s": {"value": 1, "bounded": 1}}, "main": []})
+        self.assertInvalid({"semaphores": {"s": {"bounded": True}}, "main": []})
         self.assertInvalid({"events": ["e", "e"], "main": []})
         self.assertInvalid({"events": {"e": 1}, "main": []})
         self.assertInvalid({"main": [{"try_star": [], "except_star": [

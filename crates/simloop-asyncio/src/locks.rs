@@ -285,6 +285,14 @@ impl BoundedSemaphore {
         }
     }
 
+    /// `BoundedSemaphore(value)` that reports and pictures call `name`.
+    pub fn named(name: &str, value: usize) -> BoundedSemaphore {
+        BoundedSemaphore {
+            sem: Semaphore::named(name, value),
+            bound: value as i64,
+        }
+    }
+
     /// The semaphore itself (`BoundedSemaphore` is a subclass).
     pub fn semaphore(&self) -> &Semaphore {
         &self.sem

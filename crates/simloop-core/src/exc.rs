@@ -230,8 +230,8 @@ impl fmt::Display for Exc {
 /// that the core, the combinators' matchers and the scenario format share.
 ///
 /// Every name that is not reserved names a class deriving from `Exception`
-/// ([`ExcKind::User`]), with no hierarchy between such classes (a user
-/// `ValueError` is not Python's builtin).
+/// ([`ExcKind::User`]), with no hierarchy between such classes (`ValueError`
+/// among them, which no builtin subclass reaches).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ExcKind {
     /// `asyncio.CancelledError`: a cancellation (a `BaseException`).

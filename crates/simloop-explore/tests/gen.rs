@@ -35,10 +35,12 @@ fn every_scenario_is_valid() {
 }
 
 #[test]
-fn profile_trees_are_valid_with_events_hand_offs_and_handlers_re_raising_their_group() {
+fn profile_trees_are_valid_with_events_hand_offs_bounded_semaphores_and_handlers_re_raising_their_group(
+) {
     use simloop_core::Profile;
     let cfg = GenConfig::default().for_profile(Profile::Py313);
     let (mut awaiting, mut with_events, mut handoffs) = (0, 0, 0);
+    let (mut bounded_releases, mut by_name, mut with_futures) = (0, 0, 0);
     for seed in 0..3_000 {
         let s = generate(seed, &cfg);
         if let Err(e) = validate(&s, &Limits::default()) {
@@ -49,6 +51,33 @@ fn profile_trees_are_valid_with_events_hand_offs_and_handlers_re_raising_their_g
         let plain = generate(seed, &GenConfig::default());
         assert!(s.steps().len() >= plain.steps().len());
         handoffs += usize::from(s.semaphores.contains_key("handoff"));
+        let released = s
+            .steps()
+            .iter()
+            .filter_map(|st| match st {
+                Step::Release(sem) => Some(sem.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>();
+        for sem in &released {
+            assert!(
+                s.bounded.contains(sem),
+                "seed {seed}: {sem} is released but not bounded"
+            );
+        }
+        bounded_releases += usize::from(!released.is_empty());
+        if s.steps()
+            .iter()
+            .any(|st| matches!(st, Step::AwaitFuture(f) if f == "fut"))
+        {
+            assert!(s.futures.contains("fut"));
+            with_futures += 1;
+        }
+        by_name += usize::from(
+            s.steps()
+                .iter()
+                .any(|st| matches!(st, Step::GatherTasks { .. } | Step::WaitTasks { .. })),
+        );
         let steps = s.steps();
         let has = |f: fn(&Step) -> bool| steps.iter().any(|st| f(st));
         if has(|st| matches!(st, Step::EventSet(e) if e == "ev"))
@@ -80,6 +109,21 @@ fn profile_trees_are_valid_with_events_hand_offs_and_handlers_re_raising_their_g
         "{awaiting} handlers re-raise the group they handle"
     );
     assert!(handoffs > 100, "{handoffs} trees race a semaphore hand-off");
+    // 8% of 3,000.
+    assert!(
+        (150..330).contains(&bounded_releases),
+        "{bounded_releases} trees release a bounded semaphore"
+    );
+    // 10% of 3,000.
+    assert!(
+        (200..400).contains(&by_name),
+        "{by_name} trees gather or wait for tasks by name"
+    );
+    // 10% of 3,000.
+    assert!(
+        (200..400).contains(&with_futures),
+        "{with_futures} trees await a bare future"
+    );
     assert!(
         with_events > 300,
         "{with_events} trees set and wait on an event"

@@ -21,9 +21,18 @@ pub struct Scenario {
     pub description: Option<String>,
     /// `asyncio.Semaphore(n)` objects by name, created before `main`.
     pub semaphores: BTreeMap<String, u64>,
+    /// The names in `semaphores` declared `{"value": n, "bounded": true}`:
+    /// `asyncio.BoundedSemaphore(n)`, whose extra `release` raises
+    /// `ValueError`.
+    pub bounded: BTreeSet<String>,
     /// `asyncio.Event()` objects by name, created before `main` (after the
     /// semaphores), used by `event_set`, `event_wait` and `event_clear`.
     pub events: BTreeSet<String>,
+    /// `loop.create_future()` objects by name, created before `main`
+    /// (after the events): resolved by `future_set`, `future_fail` and
+    /// `future_cancel`, awaited by `await_future`, and named in
+    /// `gather_tasks` and `wait_tasks`.
+    pub futures: BTreeSet<String>,
     /// `"task_factory": "eager"`: `loop.set_task_factory(
     /// asyncio.eager_task_factory)` before `main` starts (3.12+).
     pub task_factory: TaskFactory,
@@ -207,6 +216,56 @@ pub enum Step {
     EventWait(String),
     /// `events[name].clear()`. Value `null`.
     EventClear(String),
+    /// `semaphores[name].release()`, without a matching acquire: one more
+    /// unit, or `ValueError` from a bounded semaphore already at its
+    /// initial value. Value `null`.
+    Release(String),
+    /// `await asyncio.gather(*tasks, ...)` over tasks that exist already,
+    /// by name, finished ones included. The same name twice is the same
+    /// task twice: gather waits for it once, and its outcome is in the
+    /// value twice.
+    GatherTasks {
+        /// The task names, looked up when the step runs (`KeyError` for
+        /// one not created yet, as [`Step::Await`]).
+        names: Vec<String>,
+        /// `gather(..., return_exceptions=...)`.
+        return_exceptions: bool,
+    },
+    /// `done, pending = await asyncio.wait(tasks, ...)` over tasks by name
+    /// (a set: the same name twice is one task); value: the sorted indexes
+    /// into `names` of the done ones. Never empty in a valid scenario.
+    WaitTasks {
+        /// The task names, looked up as [`Step::GatherTasks`]'s.
+        names: Vec<String>,
+        /// `wait(..., return_when=...)`.
+        return_when: ReturnWhen,
+        /// `wait(..., timeout=...)`; `None` waits without a deadline.
+        timeout: Option<u64>,
+        /// `cancel()` each pending task once, in `names` order, without
+        /// awaiting.
+        cancel_pending: bool,
+    },
+    /// `futures[name].set_result(value)`; `InvalidStateError` if it is
+    /// done already. Value `null`.
+    FutureSet {
+        /// A name of [`Scenario::futures`].
+        name: String,
+        /// The result, a value as `return`'s.
+        value: Value,
+    },
+    /// `futures[name].set_exception(K())`; `InvalidStateError` if it is
+    /// done already. Value `null`.
+    FutureFail {
+        /// A name of [`Scenario::futures`].
+        name: String,
+        /// The exception's kind (not `CancelledError`: that is
+        /// [`Step::FutureCancel`]).
+        error: Kind,
+    },
+    /// `futures[name].cancel()`. Value `null`.
+    FutureCancel(String),
+    /// `await futures[name]`: its result, or its exception raised.
+    AwaitFuture(String),
 }
 
 impl Step {
@@ -325,6 +384,13 @@ impl Step {
             Step::EventSet(_) => "event_set",
             Step::EventWait(_) => "event_wait",
             Step::EventClear(_) => "event_clear",
+            Step::Release(_) => "release",
+            Step::GatherTasks { .. } => "gather_tasks",
+            Step::WaitTasks { .. } => "wait_tasks",
+            Step::FutureSet { .. } => "future_set",
+            Step::FutureFail { .. } => "future_fail",
+            Step::FutureCancel(_) => "future_cancel",
+            Step::AwaitFuture(_) => "await_future",
         }
     }
 }

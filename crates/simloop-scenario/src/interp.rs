@@ -14,17 +14,19 @@ use std::rc::Rc;
 use serde_json::{json, Value};
 use simloop_asyncio::as_completed::AsCompleted;
 use simloop_asyncio::errors::ExceptStar;
-use simloop_asyncio::gather::gather;
-use simloop_asyncio::locks::{Event, Semaphore};
+use simloop_asyncio::gather::{gather, FutureLike};
+use simloop_asyncio::locks::{BoundedSemaphore, Event, Semaphore};
 use simloop_asyncio::shield::shield;
 use simloop_asyncio::taskgroup::TaskGroup;
 use simloop_asyncio::timeout::timeout;
 use simloop_asyncio::wait::wait;
+use simloop_core::scope::FutureRef;
 use simloop_core::{
-    current_task, get_running_loop, sleep, Exc, RunError, Sim, Start, Task, TaskFactory, TaskId,
+    current_task, get_running_loop, sleep, CallbackId, Exc, Future, RunError, Sim, Start, Task,
+    TaskFactory, TaskId, TaskRef,
 };
 
-use crate::format::Kind;
+use crate::format::{Kind, ReturnWhen};
 use crate::outcome::error_json;
 use crate::plan::{ChildOp, ClauseOp, Op, Plan, Span};
 
@@ -37,9 +39,11 @@ pub(crate) struct Interp {
     /// The scenario's steps, which every task's body walks.
     plan: Rc<Plan>,
     /// The semaphores, as [`Plan::semaphores`].
-    semaphores: Vec<Semaphore>,
+    semaphores: Vec<Sem>,
     /// The events, as [`Plan::events`].
     events: Vec<Event>,
+    /// The futures, as [`Plan::futures`].
+    futures: Vec<Future<Value>>,
     /// Tasks by name (what `await` and `cancel` look up).
     registry: RefCell<BTreeMap<Rc<str>, Task<Value>>>,
     /// Every task, by id: the typed handles the outcome reads values from.
@@ -56,9 +60,20 @@ impl Interp {
         let semaphores = plan
             .semaphores
             .iter()
-            .map(|(name, n)| Semaphore::named(name, *n as usize))
+            .map(|(name, n, bounded)| {
+                if *bounded {
+                    Sem::Bounded(BoundedSemaphore::named(name, *n as usize))
+                } else {
+                    Sem::Plain(Semaphore::named(name, *n as usize))
+                }
+            })
             .collect();
         let events = plan.events.iter().map(|name| Event::named(name)).collect();
+        let futures = plan
+            .futures
+            .iter()
+            .map(|_| sim.create_future("future"))
+            .collect();
         // Each step runs at most once, so each child at most once: `main`
         // and the children are all the tasks a run can have.
         let most = plan.children.len() + 1;
@@ -67,6 +82,7 @@ impl Interp {
             plan,
             semaphores,
             events,
+            futures,
             registry: RefCell::new(BTreeMap::new()),
             tasks: RefCell::new(Vec::with_capacity(most)),
             created_by: RefCell::new(Vec::with_capacity(most)),
@@ -204,12 +220,128 @@ impl Interp {
         Ok(t)
     }
 
+    /// Each name of a `gather_tasks` or `wait_tasks`, in order: a declared
+    /// future, else [`Interp::lookup`]'s task (the first not created yet
+    /// raises).
+    fn lookup_all(&self, names: Span) -> Result<Vec<Named>, Exc> {
+        self.plan
+            .names(names)
+            .map(|n| match self.plan.future(n) {
+                Some(i) => Ok(Named::Future(self.futures[i].clone())),
+                None => self.lookup(n).map(Named::Task),
+            })
+            .collect()
+    }
+
+    /// The future of a future step, if it can still be resolved.
+    fn unresolved(&self, fut: Option<usize>) -> Result<&Future<Value>, Exc> {
+        let f = &self.futures[fut.expect("validated")];
+        if f.done() {
+            // asyncio.InvalidStateError
+            return Err(Exc::with_message("InvalidStateError", "invalid state"));
+        }
+        Ok(f)
+    }
+
     fn lookup(&self, name: &str) -> Result<Task<Value>, Exc> {
         self.registry
             .borrow()
             .get(name)
             .cloned()
             .ok_or_else(|| Exc::new("KeyError"))
+    }
+}
+
+/// What a name of `gather_tasks` or `wait_tasks` is: a task or a declared
+/// future, which gather and wait take alike.
+#[derive(Clone)]
+enum Named {
+    Task(Task<Value>),
+    Future(Future<Value>),
+}
+
+/// The same method of the task or of the future.
+macro_rules! either {
+    ($self:ident, $x:ident => $e:expr) => {
+        match $self {
+            Named::Task($x) => $e,
+            Named::Future($x) => $e,
+        }
+    };
+}
+
+impl FutureLike for Named {
+    type Output = Value;
+    fn done(&self) -> bool {
+        either!(self, x => FutureLike::done(x))
+    }
+    fn cancelled(&self) -> bool {
+        either!(self, x => FutureLike::cancelled(x))
+    }
+    fn result(&self) -> Option<Result<Value, Exc>> {
+        either!(self, x => FutureLike::result(x))
+    }
+    fn cancel(&self, msg: Option<&str>) -> bool {
+        either!(self, x => FutureLike::cancel(x, msg))
+    }
+    fn add_done_callback(&self, label: &'static str, f: impl FnOnce() + 'static) -> CallbackId {
+        either!(self, x => FutureLike::add_done_callback(x, label, f))
+    }
+    fn remove_done_callback(&self, id: CallbackId) -> bool {
+        either!(self, x => FutureLike::remove_done_callback(x, id))
+    }
+    fn same(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Named::Task(a), Named::Task(b)) => FutureLike::same(a, b),
+            (Named::Future(a), Named::Future(b)) => FutureLike::same(a, b),
+            _ => false,
+        }
+    }
+    fn key(&self) -> u64 {
+        match self {
+            // Tasks and futures are numbered apart; the top bit keeps
+            // their keys apart.
+            Named::Task(t) => FutureLike::key(t) | 1 << 63,
+            Named::Future(f) => FutureLike::key(f),
+        }
+    }
+    fn cancel_message(&self) -> Option<Rc<str>> {
+        either!(self, x => FutureLike::cancel_message(x))
+    }
+    fn make_cancelled_error(&self) -> Exc {
+        either!(self, x => FutureLike::make_cancelled_error(x))
+    }
+    fn future_ref(&self) -> FutureRef {
+        either!(self, x => FutureLike::future_ref(x))
+    }
+    fn task(&self) -> Option<TaskRef> {
+        either!(self, x => FutureLike::task(x))
+    }
+}
+
+/// A declared semaphore: `asyncio.Semaphore` or `asyncio.BoundedSemaphore`.
+enum Sem {
+    Plain(Semaphore),
+    Bounded(BoundedSemaphore),
+}
+
+impl Sem {
+    async fn acquire(&self) -> Result<(), Exc> {
+        match self {
+            Sem::Plain(s) => s.acquire().await,
+            Sem::Bounded(s) => s.acquire().await,
+        }
+    }
+
+    /// `release()`: only a bounded one can refuse.
+    fn release(&self) -> Result<(), Exc> {
+        match self {
+            Sem::Plain(s) => {
+                s.release();
+                Ok(())
+            }
+            Sem::Bounded(s) => s.release(),
+        }
     }
 }
 
@@ -286,20 +418,38 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
             cancel_pending,
         } => {
             let ts = ix.create_children(*children);
-            let r = wait(ts.clone(), *return_when, *timeout).await;
-            let r = r.map(|(done, pending)| {
-                if *cancel_pending {
-                    for t in ts.iter().filter(|t| pending.iter().any(|p| p.same(t))) {
-                        t.cancel(None);
-                    }
-                }
-                let mut idx: Vec<usize> = (0..ts.len())
-                    .filter(|&i| done.iter().any(|d| d.same(&ts[i])))
-                    .collect();
-                idx.sort_unstable();
-                Value::from(idx)
-            });
-            r
+            wait_value(ts, *return_when, *timeout, *cancel_pending).await
+        }
+        Op::FutureSet { fut, value } => {
+            ix.unresolved(*fut)?
+                .set_result(ix.plan.value(*value).clone());
+            Ok(Value::Null)
+        }
+        Op::FutureFail { fut, error } => {
+            ix.unresolved(*fut)?.set_exception(raise(error));
+            Ok(Value::Null)
+        }
+        Op::FutureCancel(fut) => {
+            ix.futures[fut.expect("validated")].cancel(None);
+            Ok(Value::Null)
+        }
+        Op::AwaitFuture(fut) => ix.futures[fut.expect("validated")].clone().await,
+        Op::GatherTasks {
+            names,
+            return_exceptions,
+        } => {
+            let ts = ix.lookup_all(*names)?;
+            let r = gather(ts, *return_exceptions).await;
+            Ok(Value::Array(r?.into_iter().map(item).collect()))
+        }
+        Op::WaitTasks {
+            names,
+            return_when,
+            timeout,
+            cancel_pending,
+        } => {
+            let ts = ix.lookup_all(*names)?;
+            wait_value(ts, *return_when, *timeout, *cancel_pending).await
         }
         Op::AsCompleted {
             children,
@@ -335,8 +485,10 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
             let sem = &ix.semaphores[i];
             sem.acquire().await?;
             let r = block(ix, *body).await;
-            sem.release();
-            r
+            // `__aexit__`'s release: its `ValueError` (a bounded semaphore
+            // released once too often inside the body) replaces the
+            // body's outcome.
+            exit_with(sem.release(), r)
         }
         Op::Try {
             body,
@@ -369,6 +521,10 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
             ix.events[e.expect("validated")].clear();
             Ok(Value::Null)
         }
+        Op::Release(sem) => {
+            ix.semaphores[sem.expect("validated")].release()?;
+            Ok(Value::Null)
+        }
         Op::TryStar {
             body,
             excepts,
@@ -381,6 +537,27 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
             finally_then(ix, *finally, r).await
         }
     }
+}
+
+/// `asyncio.wait(ts, ...)`, then with `cancel_pending` `cancel()` each
+/// pending task once, in `ts` order (`pending` is in input order, without
+/// duplicates); value: the sorted indexes into `ts` of the done tasks.
+async fn wait_value<F: FutureLike<Output = Value>>(
+    ts: Vec<F>,
+    return_when: ReturnWhen,
+    timeout: Option<u64>,
+    cancel_pending: bool,
+) -> Value_ {
+    let (done, pending) = wait(ts.clone(), return_when, timeout).await?;
+    if cancel_pending {
+        for t in &pending {
+            t.cancel(None);
+        }
+    }
+    let idx: Vec<usize> = (0..ts.len())
+        .filter(|&i| done.iter().any(|d| d.same(&ts[i])))
+        .collect();
+    Ok(Value::from(idx))
 }
 
 /// `async with X: body` where `X.__aexit__` returns falsy or raises: its

@@ -29,7 +29,7 @@
 //! (not `main`); a task does not `await` one of its own possible names.
 //! Name strings are compared exactly: `main.01` is not `main.1`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{did_you_mean, quote, ErrorKind, ScenarioError};
 use crate::format::{Block, Child, Clause, Scenario, Step};
@@ -44,7 +44,8 @@ pub(crate) fn check_names(scenario: &Scenario) -> Result<(), ScenarioError> {
     };
     walk.block(&scenario.main, &Path::ROOT.key("main"), ROOT, Counts::ZERO)?;
     walk.tree.check_explicit()?;
-    walk.tree.check_refs(&walk.refs)
+    walk.tree.check_futures(&scenario.futures)?;
+    walk.tree.check_refs(&walk.refs, &scenario.futures)
 }
 
 /// The root task, `main`.
@@ -99,11 +100,13 @@ struct TaskTree<'s> {
     chain: Vec<usize>,
 }
 
-/// An `await` or `cancel` step.
+/// A task named by an `await` or `cancel` step, or in the list of a
+/// `gather_tasks` or `wait_tasks`.
 struct TaskRef<'s> {
     task: usize,
     target: &'s str,
-    is_await: bool,
+    /// `awaited`, `cancelled`, `gathered` or `waited for`.
+    verb: &'static str,
     path: String,
 }
 
@@ -239,13 +242,39 @@ impl<'s> TaskTree<'s> {
         Ok(())
     }
 
+    /// No future has a name a task can have, so that a name in
+    /// `gather_tasks` or `wait_tasks` means one thing.
+    fn check_futures(&self, futures: &BTreeSet<String>) -> Result<(), ScenarioError> {
+        match futures
+            .iter()
+            .find(|f| *f == "main" || !self.candidates(f, false).is_empty())
+        {
+            Some(f) => Err(ScenarioError::at(
+                ErrorKind::Invalid,
+                "$.futures".to_owned(),
+                format!(
+                    "future name {} is also a possible task name; gather_tasks and wait_tasks could not tell them apart",
+                    quote(f)
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// Every `await`/`cancel` names a possible child, and no task awaits
-    /// itself.
-    fn check_refs(&self, refs: &[TaskRef<'_>]) -> Result<(), ScenarioError> {
+    /// itself; a `gather_tasks` or `wait_tasks` may also name a future.
+    fn check_refs(
+        &self,
+        refs: &[TaskRef<'_>],
+        futures: &BTreeSet<String>,
+    ) -> Result<(), ScenarioError> {
         for r in refs {
+            if matches!(r.verb, "gathered" | "waited for") && futures.contains(r.target) {
+                continue;
+            }
             let error =
                 |message: String| ScenarioError::at(ErrorKind::Invalid, r.path.clone(), message);
-            let verb = if r.is_await { "awaited" } else { "cancelled" };
+            let verb = r.verb;
             if r.target == "main" {
                 return Err(error(format!(
                     "\"main\" is the root task; only the tasks it creates can be {verb}"
@@ -259,14 +288,18 @@ impl<'s> TaskTree<'s> {
                     did_you_mean(r.target, self.explicit.keys().copied())
                 )));
             }
-            if r.is_await && candidates.contains(&r.task) {
+            if verb != "cancelled" && candidates.contains(&r.task) {
+                // Awaiting itself raises RuntimeError; gathering or
+                // waiting for itself would wait forever.
+                let (does, may, why) = match verb {
+                    "awaited" => ("awaits", "await", "asyncio raises RuntimeError"),
+                    "gathered" => ("gathers", "gather", "it would wait forever"),
+                    _ => ("waits for", "wait for", "it would wait forever"),
+                };
                 return Err(error(match self.fixed_name(r.task) {
-                    Some(_) => format!(
-                        "{} awaits itself (asyncio raises RuntimeError)",
-                        self.describe(r.task)
-                    ),
+                    Some(_) => format!("{} {does} itself ({why})", self.describe(r.task)),
                     None => format!(
-                        "{} can be named {} and so may await itself (asyncio raises RuntimeError)",
+                        "{} can be named {} and so may {may} itself ({why})",
                         self.describe(r.task),
                         quote(r.target)
                     ),
@@ -323,15 +356,40 @@ impl<'s> Walk<'s> {
             | Step::Uncancel
             | Step::EventSet(_)
             | Step::EventWait(_)
-            | Step::EventClear(_) => at,
+            | Step::EventClear(_)
+            | Step::Release(_)
+            | Step::FutureSet { .. }
+            | Step::FutureFail { .. }
+            | Step::FutureCancel(_)
+            | Step::AwaitFuture(_) => at,
             Step::Await(target) | Step::Cancel(target) => {
-                let is_await = matches!(step, Step::Await(_));
+                let verb = if matches!(step, Step::Await(_)) {
+                    "awaited"
+                } else {
+                    "cancelled"
+                };
                 self.refs.push(TaskRef {
                     task,
                     target,
-                    is_await,
+                    verb,
                     path: p.to_string(),
                 });
+                at
+            }
+            Step::GatherTasks { names, .. } | Step::WaitTasks { names, .. } => {
+                let verb = if matches!(step, Step::GatherTasks { .. }) {
+                    "gathered"
+                } else {
+                    "waited for"
+                };
+                for (i, target) in names.iter().enumerate() {
+                    self.refs.push(TaskRef {
+                        task,
+                        target,
+                        verb,
+                        path: p.index(i).to_string(),
+                    });
+                }
                 at
             }
             Step::Spawn(child) | Step::Shield(child) => {

@@ -7,6 +7,7 @@
 //! every other key must be an option of that kind. The result is then
 //! [`validate`]d, so a parsed scenario is a valid one.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -65,7 +66,7 @@ impl std::str::FromStr for Scenario {
 
 /// The step kind keys, in the spec's table order: a step's kind is the first
 /// of these present in its object.
-pub(crate) const STEP_KINDS: [&str; 20] = [
+pub(crate) const STEP_KINDS: [&str; 27] = [
     "sleep",
     "return",
     "raise",
@@ -78,6 +79,9 @@ pub(crate) const STEP_KINDS: [&str; 20] = [
     "task_group",
     "wait",
     "as_completed",
+    // Before `timeout`, which is also their option.
+    "gather_tasks",
+    "wait_tasks",
     "timeout",
     "shield",
     "acquire",
@@ -86,10 +90,15 @@ pub(crate) const STEP_KINDS: [&str; 20] = [
     "event_set",
     "event_wait",
     "event_clear",
+    "release",
+    "future_set",
+    "future_fail",
+    "future_cancel",
+    "await_future",
 ];
 
 /// Every key that is an option of some step kind (`timeout` is also a kind).
-const OPTION_KEYS: [&str; 12] = [
+const OPTION_KEYS: [&str; 14] = [
     "return_exceptions",
     "then",
     "return_when",
@@ -102,13 +111,16 @@ const OPTION_KEYS: [&str; 12] = [
     "except",
     "finally",
     "except_star",
+    "value",
+    "error",
 ];
 
-const TOP_KEYS: [&str; 10] = [
+const TOP_KEYS: [&str; 11] = [
     "name",
     "description",
     "semaphores",
     "events",
+    "futures",
     "task_factory",
     "main",
     "expect",
@@ -213,13 +225,15 @@ fn allowances(v: &Value, path: &Path<'_>) -> Result<Vec<Allowance>, ScenarioErro
 /// The keys allowed next to the kind key of a step.
 fn options(kind: &str) -> &'static [&'static str] {
     match kind {
-        "gather" => &["return_exceptions"],
+        "gather" | "gather_tasks" => &["return_exceptions"],
         "task_group" => &["then"],
-        "wait" => &["return_when", "timeout", "cancel_pending"],
+        "wait" | "wait_tasks" => &["return_when", "timeout", "cancel_pending"],
         "as_completed" => &["take", "timeout", "skip_errors", "cancel_rest"],
         "timeout" | "acquire" => &["body"],
         "try" => &["except", "finally"],
         "try_star" => &["except_star", "finally"],
+        "future_set" => &["value"],
+        "future_fail" => &["error"],
         _ => &[],
     }
 }
@@ -249,8 +263,9 @@ impl Parser<'_> {
             match key.as_str() {
                 "name" => scenario.name = Some(string(x, &p, "a string")?),
                 "description" => scenario.description = Some(string(x, &p, "a string")?),
-                "semaphores" => scenario.semaphores = semaphores(x, &p)?,
-                "events" => scenario.events = events(x, &p)?,
+                "semaphores" => (scenario.semaphores, scenario.bounded) = semaphores(x, &p)?,
+                "events" => scenario.events = names(x, &p, "event")?,
+                "futures" => scenario.futures = names(x, &p, "future")?,
                 "task_factory" => scenario.task_factory = task_factory(x, &p)?,
                 "main" => main = Some(self.block(x, &p, 1)?),
                 "expect" => {
@@ -413,6 +428,39 @@ impl Parser<'_> {
             "event_set" => Step::EventSet(string(x, &p, "an event name (a string)")?),
             "event_wait" => Step::EventWait(string(x, &p, "an event name (a string)")?),
             "event_clear" => Step::EventClear(string(x, &p, "an event name (a string)")?),
+            "release" => Step::Release(string(x, &p, "a semaphore name (a string)")?),
+            "future_set" => Step::FutureSet {
+                name: string(x, &p, FUTURE_NAME)?,
+                value: match obj.get("value") {
+                    Some(v) => {
+                        check_value(v, &path.key("value"), depth, self.limits)?;
+                        v.clone()
+                    }
+                    None => Value::Null,
+                },
+            },
+            "future_fail" => Step::FutureFail {
+                name: string(x, &p, FUTURE_NAME)?,
+                error: match obj.get("error") {
+                    Some(k) => kind_name(k, &path.key("error"))?,
+                    None => return Err(ScenarioError::shape(
+                        path,
+                        "missing key \"error\"; the step is {\"future_fail\": \"f\", \"error\": K}",
+                    )),
+                },
+            },
+            "future_cancel" => Step::FutureCancel(string(x, &p, FUTURE_NAME)?),
+            "await_future" => Step::AwaitFuture(string(x, &p, FUTURE_NAME)?),
+            "gather_tasks" => Step::GatherTasks {
+                names: task_names(x, &p)?,
+                return_exceptions: opt_flag("return_exceptions")?,
+            },
+            "wait_tasks" => Step::WaitTasks {
+                names: task_names(x, &p)?,
+                return_when: return_when(obj, path)?,
+                timeout: ticks_opt("timeout")?,
+                cancel_pending: opt_flag("cancel_pending")?,
+            },
             "try" => Step::Try {
                 body: self.block(x, &p, depth + 1)?,
                 excepts: self.clauses(obj, "except", path, depth)?,
@@ -722,10 +770,13 @@ fn return_when(obj: &Map<String, Value>, path: &Path<'_>) -> Result<ReturnWhen, 
     }
 }
 
+/// `semaphores`: each name to its initial value, or to `{"value": n,
+/// "bounded": b}`; the second set holds the bounded ones.
 fn semaphores(
     v: &Value,
     path: &Path<'_>,
-) -> Result<std::collections::BTreeMap<String, u64>, ScenarioError> {
+) -> Result<(BTreeMap<String, u64>, BTreeSet<String>), ScenarioError> {
+    const FORM: &str = "a non-negative integer or {\"value\": N, \"bounded\": true}";
     let Some(obj) = v.as_object() else {
         return Err(ScenarioError::expected(
             path,
@@ -733,26 +784,88 @@ fn semaphores(
             v,
         ));
     };
-    obj.iter()
-        .map(|(name, x)| match x.as_u64() {
-            Some(n) => Ok((name.clone(), n)),
-            None => Err(ScenarioError::expected(&path.key(name), NON_NEGATIVE, x)),
-        })
+    let (mut values, mut bounded) = (BTreeMap::new(), BTreeSet::new());
+    for (name, x) in obj {
+        let p = path.key(name);
+        let value = match x {
+            Value::Object(o) => {
+                if let Some(k) = o
+                    .keys()
+                    .find(|k| !["value", "bounded"].contains(&k.as_str()))
+                {
+                    return Err(ScenarioError::shape(
+                        &p.key(k),
+                        format!(
+                            "unknown key {}; a semaphore has the keys value, bounded",
+                            quote(k)
+                        ),
+                    ));
+                }
+                match o.get("bounded") {
+                    None | Some(Value::Bool(false)) => {}
+                    Some(Value::Bool(true)) => {
+                        bounded.insert(name.clone());
+                    }
+                    Some(b) => {
+                        return Err(ScenarioError::expected(
+                            &p.key("bounded"),
+                            "true or false",
+                            b,
+                        ))
+                    }
+                }
+                match o.get("value") {
+                    Some(n) => n
+                        .as_u64()
+                        .ok_or_else(|| ScenarioError::expected(&p.key("value"), NON_NEGATIVE, n))?,
+                    None => {
+                        return Err(ScenarioError::shape(
+                            &p,
+                            "missing key \"value\" (the initial value)",
+                        ))
+                    }
+                }
+            }
+            _ => x
+                .as_u64()
+                .ok_or_else(|| ScenarioError::expected(&p, FORM, x))?,
+        };
+        values.insert(name.clone(), value);
+    }
+    Ok((values, bounded))
+}
+
+/// The names of `gather_tasks` and `wait_tasks`: a list of strings.
+fn task_names(v: &Value, path: &Path<'_>) -> Result<Vec<String>, ScenarioError> {
+    let Some(items) = v.as_array() else {
+        return Err(ScenarioError::expected(path, "a list of task names", v));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, x)| string(x, &path.index(i), "a task name (a string)"))
         .collect()
 }
 
-/// `events`: a list of distinct names.
-fn events(v: &Value, path: &Path<'_>) -> Result<std::collections::BTreeSet<String>, ScenarioError> {
+const FUTURE_NAME: &str = "a future name (a string)";
+
+/// `events` or `futures` (`what`): a list of distinct names.
+fn names(v: &Value, path: &Path<'_>, what: &str) -> Result<BTreeSet<String>, ScenarioError> {
+    let a = if what.starts_with('e') { "an" } else { "a" };
     let Some(items) = v.as_array() else {
-        return Err(ScenarioError::expected(path, "a list of event names", v));
+        return Err(ScenarioError::expected(
+            path,
+            &format!("a list of {what} names"),
+            v,
+        ));
     };
-    let mut out = std::collections::BTreeSet::new();
+    let mut out = BTreeSet::new();
     for (i, x) in items.iter().enumerate() {
-        let name = string(x, &path.index(i), "an event name (a string)")?;
+        let name = string(x, &path.index(i), &format!("{a} {what} name (a string)"))?;
         if !out.insert(name.clone()) {
             return Err(ScenarioError::shape(
                 &path.index(i),
-                format!("duplicate event name {}", quote(&name)),
+                format!("duplicate {what} name {}", quote(&name)),
             ));
         }
     }

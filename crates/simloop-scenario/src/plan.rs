@@ -111,6 +111,32 @@ pub(crate) enum Op {
     EventSet(Option<usize>),
     EventWait(Option<usize>),
     EventClear(Option<usize>),
+    /// An index into [`Plan::semaphores`], as `Acquire`'s.
+    Release(Option<usize>),
+    /// Each `fut` an index into [`Plan::futures`] (`None`: undeclared).
+    FutureSet {
+        fut: Option<usize>,
+        /// Index into [`Plan::values`].
+        value: usize,
+    },
+    FutureFail {
+        fut: Option<usize>,
+        error: Kind,
+    },
+    FutureCancel(Option<usize>),
+    AwaitFuture(Option<usize>),
+    GatherTasks {
+        /// A span of [`Plan::names`].
+        names: Span,
+        return_exceptions: bool,
+    },
+    WaitTasks {
+        /// A span of [`Plan::names`].
+        names: Span,
+        return_when: ReturnWhen,
+        timeout: Option<u64>,
+        cancel_pending: bool,
+    },
 }
 
 /// A [`Child`].
@@ -139,12 +165,18 @@ pub(crate) struct Plan {
     kinds: Vec<Kind>,
     values: Vec<Value>,
     text: String,
+    /// The task names of `gather_tasks` and `wait_tasks`, each a name in
+    /// [`Plan::text`].
+    names: Vec<Span>,
     /// The body of `main`.
     pub(crate) main: Span,
-    /// [`Scenario::semaphores`], in name order.
-    pub(crate) semaphores: Vec<(String, u64)>,
+    /// [`Scenario::semaphores`], in name order: name, initial value, and
+    /// whether it is in [`Scenario::bounded`].
+    pub(crate) semaphores: Vec<(String, u64, bool)>,
     /// [`Scenario::events`], in name order.
     pub(crate) events: Vec<String>,
+    /// [`Scenario::futures`], in name order.
+    pub(crate) futures: Vec<String>,
     /// [`Scenario::task_factory`].
     pub(crate) task_factory: TaskFactory,
     /// What a profile must have to run it: the oldest profile, and why.
@@ -184,13 +216,15 @@ impl Plan {
                 kinds: Vec::with_capacity(n.kinds),
                 values: Vec::with_capacity(n.values),
                 text: String::with_capacity(n.text),
+                names: Vec::with_capacity(n.names),
                 main: Span::new(0..0),
                 semaphores: scenario
                     .semaphores
                     .iter()
-                    .map(|(k, &n)| (k.clone(), n))
+                    .map(|(k, &n)| (k.clone(), n, scenario.bounded.contains(k)))
                     .collect(),
                 events: scenario.events.iter().cloned().collect(),
+                futures: scenario.futures.iter().cloned().collect(),
                 task_factory: scenario.task_factory,
                 needs: Vec::new(),
             },
@@ -251,6 +285,16 @@ impl Plan {
     pub(crate) fn text(&self, span: Span) -> &str {
         &self.text[span.range()]
     }
+
+    /// The index of the future `name`, if declared.
+    pub(crate) fn future(&self, name: &str) -> Option<usize> {
+        self.futures.iter().position(|f| f == name)
+    }
+
+    /// The names of a `gather_tasks` or `wait_tasks`.
+    pub(crate) fn names(&self, span: Span) -> impl Iterator<Item = &str> {
+        self.names[span.range()].iter().map(|&s| self.text(s))
+    }
 }
 
 /// How long each list of a [`Plan`] gets.
@@ -262,6 +306,7 @@ struct Sizes {
     kinds: usize,
     values: usize,
     text: usize,
+    names: usize,
 }
 
 impl Sizes {
@@ -275,7 +320,11 @@ impl Sizes {
             }
             match step {
                 Step::Await(name) | Step::Cancel(name) => self.text += name.len(),
-                Step::Return(_) => self.values += 1,
+                Step::GatherTasks { names, .. } | Step::WaitTasks { names, .. } => {
+                    self.names += names.len();
+                    self.text += names.iter().map(String::len).sum::<usize>();
+                }
+                Step::Return(_) | Step::FutureSet { .. } => self.values += 1,
                 Step::Try { excepts, .. } | Step::TryStar { excepts, .. } => {
                     self.clauses += excepts.len();
                     self.kinds += excepts.iter().map(|c| c.kinds.len()).sum::<usize>();
@@ -404,7 +453,7 @@ impl Compiler {
             },
             Step::Shield(c) => Op::Shield(self.child(c)),
             Step::Acquire { sem, body } => Op::Acquire {
-                sem: self.plan.semaphores.iter().position(|(k, _)| k == sem),
+                sem: self.semaphore(sem),
                 body: self.block(body),
             },
             Step::Try {
@@ -428,7 +477,52 @@ impl Compiler {
             Step::EventSet(name) => Op::EventSet(self.event(name)),
             Step::EventWait(name) => Op::EventWait(self.event(name)),
             Step::EventClear(name) => Op::EventClear(self.event(name)),
+            Step::Release(sem) => Op::Release(self.semaphore(sem)),
+            Step::FutureSet { name, value } => {
+                self.plan.values.push(value.clone());
+                Op::FutureSet {
+                    fut: self.plan.future(name),
+                    value: self.plan.values.len() - 1,
+                }
+            }
+            Step::FutureFail { name, error } => Op::FutureFail {
+                fut: self.plan.future(name),
+                error: error.clone(),
+            },
+            Step::FutureCancel(name) => Op::FutureCancel(self.plan.future(name)),
+            Step::AwaitFuture(name) => Op::AwaitFuture(self.plan.future(name)),
+            Step::GatherTasks {
+                names,
+                return_exceptions,
+            } => Op::GatherTasks {
+                names: self.names(names),
+                return_exceptions: *return_exceptions,
+            },
+            Step::WaitTasks {
+                names,
+                return_when,
+                timeout,
+                cancel_pending,
+            } => Op::WaitTasks {
+                names: self.names(names),
+                return_when: *return_when,
+                timeout: *timeout,
+                cancel_pending: *cancel_pending,
+            },
         }
+    }
+
+    fn names(&mut self, names: &[String]) -> Span {
+        let start = self.plan.names.len();
+        for n in names {
+            let s = self.text(n);
+            self.plan.names.push(s);
+        }
+        Span::new(start..self.plan.names.len())
+    }
+
+    fn semaphore(&self, name: &str) -> Option<usize> {
+        self.plan.semaphores.iter().position(|(k, ..)| k == name)
     }
 
     fn event(&self, name: &str) -> Option<usize> {

@@ -22,7 +22,14 @@ impl Scenario {
             let sems = self
                 .semaphores
                 .iter()
-                .map(|(k, v)| (k.clone(), Value::from(*v)))
+                .map(|(k, v)| {
+                    let v = if self.bounded.contains(k) {
+                        serde_json::json!({"value": v, "bounded": true})
+                    } else {
+                        Value::from(*v)
+                    };
+                    (k.clone(), v)
+                })
                 .collect();
             obj.insert("semaphores".into(), Value::Object(sems));
         }
@@ -33,6 +40,14 @@ impl Scenario {
                 .map(|e| Value::from(e.as_str()))
                 .collect();
             obj.insert("events".into(), Value::Array(events));
+        }
+        if !self.futures.is_empty() {
+            let futures = self
+                .futures
+                .iter()
+                .map(|f| Value::from(f.as_str()))
+                .collect();
+            obj.insert("futures".into(), Value::Array(futures));
         }
         if self.task_factory == TaskFactory::Eager {
             obj.insert("task_factory".into(), "eager".into());
@@ -92,6 +107,42 @@ impl Step {
             Step::Hang | Step::Uncancel => put(key, Value::Null),
             Step::Spawn(child) | Step::Shield(child) => put(key, child.to_json()),
             Step::Await(name) | Step::Cancel(name) => put(key, name.as_str().into()),
+            Step::FutureSet { name, value } => {
+                put(key, name.as_str().into());
+                if !value.is_null() {
+                    put("value", value.clone());
+                }
+            }
+            Step::FutureFail { name, error } => {
+                put(key, name.as_str().into());
+                put("error", error.name().into());
+            }
+            Step::GatherTasks {
+                names,
+                return_exceptions,
+            } => {
+                put(key, names.iter().map(|n| Value::from(n.as_str())).collect());
+                if *return_exceptions {
+                    put("return_exceptions", true.into());
+                }
+            }
+            Step::WaitTasks {
+                names,
+                return_when,
+                timeout,
+                cancel_pending,
+            } => {
+                put(key, names.iter().map(|n| Value::from(n.as_str())).collect());
+                if *return_when != Default::default() {
+                    put("return_when", return_when.as_str().into());
+                }
+                if let Some(t) = timeout {
+                    put("timeout", (*t).into());
+                }
+                if *cancel_pending {
+                    put("cancel_pending", true.into());
+                }
+            }
             Step::Gather {
                 children: cs,
                 return_exceptions,
@@ -153,7 +204,12 @@ impl Step {
                 put(key, sem.as_str().into());
                 put("body", block(body));
             }
-            Step::EventSet(name) | Step::EventWait(name) | Step::EventClear(name) => {
+            Step::EventSet(name)
+            | Step::EventWait(name)
+            | Step::EventClear(name)
+            | Step::Release(name)
+            | Step::FutureCancel(name)
+            | Step::AwaitFuture(name) => {
                 put(key, name.as_str().into());
             }
             Step::Try {

@@ -26,15 +26,26 @@ use crate::path::Path;
 /// keywords, with the reserved names only as their own variants;
 /// `BaseException` and `ExceptionGroup` are never raised; a clause has at
 /// least one kind; `try_star` has at most 3 clauses and none catches
-/// `ExceptionGroup`; `wait` has at least one child; `acquire` names a
-/// declared semaphore and the event steps a declared event; `expect` is
+/// `ExceptionGroup`; `wait` has at least one child; `acquire` and `release` name a
+/// declared semaphore (a bounded one too) and the event steps a declared event; `expect` is
 /// an object; then the task-name rules (see
 /// the crate docs).
 pub fn validate(scenario: &Scenario, limits: &Limits) -> Result<(), ScenarioError> {
+    if let Some(name) = scenario
+        .bounded
+        .iter()
+        .find(|name| !scenario.semaphores.contains_key(*name))
+    {
+        return Err(ScenarioError::invalid(
+            &Path::ROOT.key("semaphores").key(name),
+            format!("bounded semaphore {} has no initial value", quote(name)),
+        ));
+    }
     let mut checker = Checker {
         limits,
         semaphores: &scenario.semaphores,
         events: &scenario.events,
+        futures: &scenario.futures,
         steps: 0,
         tasks: 0,
         ticks: 0,
@@ -54,6 +65,7 @@ struct Checker<'a> {
     limits: &'a Limits,
     semaphores: &'a BTreeMap<String, u64>,
     events: &'a BTreeSet<String>,
+    futures: &'a BTreeSet<String>,
     steps: usize,
     tasks: usize,
     ticks: u64,
@@ -74,6 +86,7 @@ pub(crate) fn eager_start_at(scenario: &Scenario) -> Option<String> {
         limits: &unbounded,
         semaphores: &scenario.semaphores,
         events: &scenario.events,
+        futures: &scenario.futures,
         steps: 0,
         tasks: 0,
         ticks: 0,
@@ -136,7 +149,20 @@ impl Checker<'_> {
                 }
                 Ok(())
             }
-            Step::Hang | Step::Uncancel | Step::Await(_) | Step::Cancel(_) => Ok(()),
+            Step::Hang
+            | Step::Uncancel
+            | Step::Await(_)
+            | Step::Cancel(_)
+            | Step::GatherTasks { .. } => Ok(()),
+            Step::WaitTasks { names, timeout, .. } => {
+                if names.is_empty() {
+                    return Err(ScenarioError::invalid(
+                        &p,
+                        "expected at least one task name, got an empty list (asyncio.wait raises ValueError)",
+                    ));
+                }
+                timeout.map_or(Ok(()), |t| self.ticks(t, &path.key("timeout")))
+            }
             Step::Spawn(child) | Step::Shield(child) => self.child(child, &p, depth),
             Step::Gather { children, .. } => self.children(children, &p, depth),
             Step::TaskGroup { children, then } => {
@@ -170,6 +196,32 @@ impl Checker<'_> {
                     return Err(unknown_semaphore(sem, self.semaphores, &p));
                 }
                 self.block(body, &path.key("body"), depth + 1)
+            }
+            Step::FutureSet { name, value } => {
+                self.future(name, &p)?;
+                check_value(value, &path.key("value"), depth, self.limits)
+            }
+            Step::FutureFail { name, error } => {
+                self.future(name, &p)?;
+                let at = path.key("error");
+                check_kind(error, &at)?;
+                if matches!(
+                    error,
+                    Kind::BaseException | Kind::ExceptionGroup | Kind::CancelledError
+                ) {
+                    return Err(ScenarioError::invalid(
+                        &at,
+                        format!("{error} cannot be set as a future's exception; set a user kind, Exception or TimeoutError (future_cancel cancels it)"),
+                    ));
+                }
+                Ok(())
+            }
+            Step::FutureCancel(name) | Step::AwaitFuture(name) => self.future(name, &p),
+            Step::Release(sem) => {
+                if self.semaphores.contains_key(sem) {
+                    return Ok(());
+                }
+                Err(unknown_semaphore(sem, self.semaphores, &p))
             }
             Step::EventSet(name) | Step::EventWait(name) | Step::EventClear(name) => {
                 if self.events.contains(name) {
@@ -283,6 +335,31 @@ impl Checker<'_> {
             self.block(&clause.body, &cp.key("do"), depth + 1)?;
         }
         Ok(())
+    }
+
+    /// `name` is declared in `futures`.
+    fn future(&self, name: &str, path: &Path<'_>) -> Result<(), ScenarioError> {
+        if self.futures.contains(name) {
+            return Ok(());
+        }
+        let declared: Vec<String> = self.futures.iter().map(|k| quote(k)).collect();
+        Err(ScenarioError::invalid(
+            path,
+            if declared.is_empty() {
+                format!(
+                    "unknown future {}: the scenario declares none (add \"futures\": [{}])",
+                    quote(name),
+                    quote(name)
+                )
+            } else {
+                format!(
+                    "unknown future {}; declared: {}{}",
+                    quote(name),
+                    declared.join(", "),
+                    did_you_mean(name, self.futures.iter().map(String::as_str))
+                )
+            },
+        ))
     }
 
     fn ticks(&mut self, n: u64, path: &Path<'_>) -> Result<(), ScenarioError> {

@@ -219,3 +219,34 @@ fn events_round_trip_in_canonical_order() {
     assert_eq!(s.events.len(), 2);
     assert_eq!(s.to_json_string(), text);
 }
+
+#[test]
+fn bounded_semaphores_round_trip_as_objects() {
+    let text = r#"{"semaphores":{"b":{"value":2,"bounded":true},"s":1},"main":[{"release":"b"},{"acquire":"s","body":[{"release":"s"}]}]}"#;
+    let s = parse_scenario(text).expect("valid");
+    assert_eq!(s.bounded.len(), 1);
+    assert_eq!(s.to_json_string(), text);
+    // `"bounded": false` is the plain form.
+    let plain = parse_scenario(r#"{"semaphores":{"s":{"value":1,"bounded":false}},"main":[]}"#)
+        .expect("valid");
+    assert!(plain.bounded.is_empty());
+    assert_eq!(
+        plain.to_json_string(),
+        r#"{"semaphores":{"s":1},"main":[]}"#
+    );
+}
+
+#[test]
+fn futures_round_trip_in_canonical_order() {
+    let text = r#"{"events":["e"],"futures":["f","g"],"main":[{"future_set":"f","value":[1,"x"]},{"future_set":"g"},{"future_fail":"g","error":"Boom"},{"future_cancel":"f"},{"await_future":"f"},{"gather_tasks":["f","g"]}]}"#;
+    let s = parse_scenario(text).expect("valid");
+    assert_eq!(s.futures.len(), 2);
+    assert_eq!(s.to_json_string(), text);
+}
+
+#[test]
+fn gather_and_wait_of_tasks_by_name_round_trip() {
+    let text = r#"{"main":[{"spawn":{"name":"a","body":[]}},{"gather_tasks":["a","a"],"return_exceptions":true},{"wait_tasks":["a"],"return_when":"FIRST_COMPLETED","timeout":3,"cancel_pending":true},{"gather_tasks":[]}]}"#;
+    let s = parse_scenario(text).expect("valid");
+    assert_eq!(s.to_json_string(), text);
+}

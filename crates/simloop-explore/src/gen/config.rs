@@ -88,6 +88,19 @@ pub struct GenConfig {
     /// another waiter behind it. Default 0; [`GenConfig::for_profile`]
     /// sets it.
     pub handoff_rate: f64,
+    /// Chance that one child's body runs under a new
+    /// `asyncio.BoundedSemaphore` that one or two `release` steps release
+    /// once too often. Default 0; [`GenConfig::for_profile`]
+    /// sets it.
+    pub bounded_rate: f64,
+    /// Chance that `main` spawns a named task and later gathers or waits
+    /// for tasks by name (`gather_tasks`, `wait_tasks`), finished ones
+    /// included. Default 0; [`GenConfig::for_profile`] sets it.
+    pub by_name_rate: f64,
+    /// Chance that the tree has a bare future that children await and
+    /// `main` resolves (sets, fails or cancels). Default 0;
+    /// [`GenConfig::for_profile`] sets it.
+    pub future_rate: f64,
 }
 
 impl GenConfig {
@@ -95,7 +108,9 @@ impl GenConfig {
     /// eager task factory from py312 (15%), children with `eager_start`
     /// from py314 (15%); half the `try_star` steps over a task group
     /// re-raising its group from a handler; an `asyncio.Event`
-    /// in 15% of the trees; a semaphore hand-off race in 5%. They are drawn from
+    /// in 15% of the trees; a semaphore hand-off race in 5%; a bounded
+    /// semaphore released without an acquire in 8%; a gather or wait of
+    /// tasks by name in 10%; a bare future in 10%. They are drawn from
     /// streams of their own, after the tree: a seed's tree is the same
     /// under every profile but for them.
     #[must_use]
@@ -105,6 +120,9 @@ impl GenConfig {
         self.reraise_rate = 0.5;
         self.event_rate = 0.15;
         self.handoff_rate = 0.05;
+        self.bounded_rate = 0.08;
+        self.by_name_rate = 0.1;
+        self.future_rate = 0.1;
         self
     }
 }
@@ -144,6 +162,9 @@ impl Default for GenConfig {
             reraise_rate: 0.0,
             event_rate: 0.0,
             handoff_rate: 0.0,
+            bounded_rate: 0.0,
+            by_name_rate: 0.0,
+            future_rate: 0.0,
         }
     }
 }
@@ -183,6 +204,9 @@ setters! {
     reraise_rate: f64,
     event_rate: f64,
     handoff_rate: f64,
+    bounded_rate: f64,
+    by_name_rate: f64,
+    future_rate: f64,
 }
 
 /// Relative weights of each step kind when the generator picks a step

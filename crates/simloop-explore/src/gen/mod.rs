@@ -39,13 +39,19 @@
 //! of one generation and the drawing of the tree; `leaves` and
 //! `handlers` the leaf values and the exception handling shapes;
 //! `reraise` the `except*` handlers that re-raise the group they handle; `events`
-//! the `asyncio.Event` set by `main` and awaited by children; `handoff`
+//! the `asyncio.Event` set by `main` and awaited by children; `bounded`
+//! the bounded semaphore released once too often; `by_name` the gather
+//! and wait of tasks by name; `futures` the bare future resolved by
+//! `main`; `handoff`
 //! the semaphore handed to a waiter cancelled in the same tick; `rng`
 //! the integer sampling that keeps seeds stable; `step_kind` the kinds of
 //! free picks.
 
+mod bounded;
+mod by_name;
 mod config;
 mod events;
+mod futures;
 mod handlers;
 mod handoff;
 mod leaves;

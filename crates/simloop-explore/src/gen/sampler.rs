@@ -53,6 +53,15 @@ pub fn generate(seed: u64, cfg: &GenConfig) -> Scenario {
     if cfg.event_rate > 0.0 {
         super::events::add_event(&mut scenario, seed, cfg);
     }
+    if cfg.bounded_rate > 0.0 {
+        super::bounded::add_bounded(&mut scenario, seed, cfg);
+    }
+    if cfg.future_rate > 0.0 {
+        super::futures::add_future(&mut scenario, seed, cfg);
+    }
+    if cfg.by_name_rate > 0.0 {
+        super::by_name::add_by_name(&mut scenario, seed, cfg);
+    }
     if cfg.handoff_rate > 0.0 {
         super::handoff::add_handoff(&mut scenario, seed, cfg);
     }

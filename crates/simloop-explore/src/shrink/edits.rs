@@ -104,7 +104,14 @@ fn step_edits(step: &Step) -> Vec<(Tier, Step)> {
         | Step::Uncancel
         | Step::EventSet(_)
         | Step::EventWait(_)
-        | Step::EventClear(_) => {}
+        | Step::EventClear(_)
+        | Step::Release(_)
+        | Step::FutureSet { .. }
+        | Step::FutureFail { .. }
+        | Step::FutureCancel(_)
+        | Step::AwaitFuture(_)
+        | Step::GatherTasks { .. }
+        | Step::WaitTasks { .. } => {}
         Step::Spawn(c) => out.extend(child_edits(c).into_iter().map(|(t, c)| (t, Step::Spawn(c)))),
         Step::Shield(c) => {
             out.extend(

@@ -28,7 +28,7 @@ pub(super) fn global_edits(s: &Scenario, out: &mut Vec<(Tier, Scenario)>) {
             }
         };
         match step {
-            Step::Acquire { sem, .. } => {
+            Step::Acquire { sem, .. } | Step::Release(sem) => {
                 used.insert(sem.clone());
             }
             Step::Raise(k) => note(k),
@@ -56,13 +56,18 @@ pub(super) fn global_edits(s: &Scenario, out: &mut Vec<(Tier, Scenario)>) {
         } else if let Some(first) = first.as_ref().filter(|f| *f != name) {
             let mut merged = with_sems(s, sems);
             map_steps(&mut merged.main, &mut |step| {
-                if let Step::Acquire { sem, .. } = step {
+                if let Step::Acquire { sem, .. } | Step::Release(sem) = step {
                     if sem == name {
                         sem.clone_from(first);
                     }
                 }
             });
             out.push((Tier::Simplify, merged));
+        }
+        if s.bounded.contains(name) {
+            let mut plain = s.clone();
+            plain.bounded.remove(name);
+            out.push((Tier::Simplify, plain));
         }
         for m in smaller(n) {
             let mut sems = s.semaphores.clone();
@@ -84,6 +89,9 @@ pub(super) fn global_edits(s: &Scenario, out: &mut Vec<(Tier, Scenario)>) {
             map_steps(&mut retimed.main, &mut |step| match step {
                 Step::Sleep(t) | Step::Timeout { delay: t, .. } if *t == v => *t = m,
                 Step::Wait {
+                    timeout: Some(t), ..
+                }
+                | Step::WaitTasks {
                     timeout: Some(t), ..
                 }
                 | Step::AsCompleted {
@@ -132,14 +140,19 @@ pub(super) fn global_edits(s: &Scenario, out: &mut Vec<(Tier, Scenario)>) {
 fn step_ticks(step: &Step) -> Option<u64> {
     match step {
         Step::Sleep(t) | Step::Timeout { delay: t, .. } => Some(*t),
-        Step::Wait { timeout, .. } | Step::AsCompleted { timeout, .. } => *timeout,
+        Step::Wait { timeout, .. }
+        | Step::WaitTasks { timeout, .. }
+        | Step::AsCompleted { timeout, .. } => *timeout,
         _ => None,
     }
 }
 
 fn with_sems(s: &Scenario, semaphores: BTreeMap<String, u64>) -> Scenario {
+    let mut bounded = s.bounded.clone();
+    bounded.retain(|name| semaphores.contains_key(name));
     Scenario {
         semaphores,
+        bounded,
         ..s.clone()
     }
 }

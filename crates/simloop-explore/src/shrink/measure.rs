@@ -34,7 +34,7 @@ pub fn size(s: &Scenario) -> usize {
         }
         _ => {}
     });
-    let sems: usize = s.semaphores.values().map(|&n| 1 + num(n)).sum();
+    let sems: usize = s.semaphores.values().map(|&n| 1 + num(n)).sum::<usize>() + s.bounded.len();
     let factory = usize::from(s.task_factory == TaskFactory::Eager);
     block_size(&s.main) + sems + kinds.len() + factory
 }
@@ -90,7 +90,27 @@ fn step_size(step: &Step) -> usize {
         | Step::Uncancel
         | Step::EventSet(_)
         | Step::EventWait(_)
-        | Step::EventClear(_) => 0,
+        | Step::EventClear(_)
+        | Step::Release(_)
+        | Step::FutureFail { .. }
+        | Step::FutureCancel(_)
+        | Step::AwaitFuture(_) => 0,
+        Step::FutureSet { value, .. } => value_size(value),
+        Step::GatherTasks {
+            names,
+            return_exceptions,
+        } => names.len() + usize::from(*return_exceptions),
+        Step::WaitTasks {
+            names,
+            return_when,
+            timeout,
+            cancel_pending,
+        } => {
+            names.len()
+                + usize::from(*return_when != ReturnWhen::AllCompleted)
+                + opt(*timeout)
+                + usize::from(*cancel_pending)
+        }
         Step::Spawn(c) | Step::Shield(c) => children_size(std::slice::from_ref(c)),
         Step::Gather {
             children,
