@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use crate::output::errln;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use simloop::check::harness::parse_allow;
 use simloop::core::{Policy, Profile, Schedule};
@@ -71,7 +72,7 @@ impl ShardArg {
             ShardArg::Auto => {
                 let (shard, from) = Shard::from_env(|v| std::env::var(v).ok())
                     .map_err(|e| format!("--shard auto: {e}"))?;
-                eprintln!("shard {shard}, from {from}");
+                errln!("shard {shard}, from {from}");
                 Ok(shard)
             }
         }

@@ -32,6 +32,7 @@ use simloop::scenario::{parse_scenario, run, Scenario};
 
 use crate::cli::{CheckArgs, DenyArg};
 use crate::cmd::render::{write_picture, Format};
+use crate::output::{errln, out, outln};
 
 /// `--budget`'s default: the most schedules an exhaustive search runs per
 /// scenario and profile.
@@ -50,21 +51,21 @@ pub(crate) fn main(args: CheckArgs) -> u8 {
     let cfg = match config(&args) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
     let shard = match args.shard.map(|s| s.resolve()).transpose() {
         Ok(s) => s.unwrap_or(Shard::ALL),
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
     let all = match inputs(&args.files) {
         Ok(i) => i,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
@@ -89,7 +90,7 @@ pub(crate) fn main(args: CheckArgs) -> u8 {
         time_ms: 0,
     };
     if !args.json {
-        println!("{}", totals.header(inputs.len()));
+        outln!("{}", totals.header(inputs.len()));
     }
     let valid: Vec<Scenario> = inputs
         .iter()
@@ -146,13 +147,13 @@ pub(crate) fn finish(
     }
     if let Some(file) = junit {
         if let Err(e) = write_junit(file, lines, totals) {
-            eprintln!("error: cannot write {}: {e}", file.display());
+            errln!("error: cannot write {}: {e}", file.display());
             return 2;
         }
     }
     if let Some(file) = report {
         if let Err(e) = write_report(file, lines, totals) {
-            eprintln!("error: cannot write {}: {e}", file.display());
+            errln!("error: cannot write {}: {e}", file.display());
             return 2;
         }
     }
@@ -289,12 +290,12 @@ impl ScenarioLine {
     /// Its line: text, or `--json`'s.
     pub(crate) fn print(&self, json: bool) {
         if json {
-            println!("{}", serde_json::to_string(self).expect("plain data"));
+            outln!("{}", serde_json::to_string(self).expect("plain data"));
             return;
         }
         let name = self.name();
         if let Some(e) = &self.error {
-            println!("ERROR {name}: {e}");
+            outln!("ERROR {name}: {e}");
             return;
         }
         let ps = self.profiles.values();
@@ -327,18 +328,18 @@ impl ScenarioLine {
             "skipped" => "SKIP ",
             _ => "PASS ",
         };
-        println!(
+        outln!(
             "{status} {name:<48} {runs:>6} runs {schedules:>6} schedules{extra}  {:.2} s",
             self.time_ms as f64 / 1000.0
         );
         for (profile, p) in &self.profiles {
             if let Some(f) = &p.failure {
-                println!("        {profile}: {} (run {})", f.problem, f.found_after);
+                outln!("        {profile}: {} (run {})", f.problem, f.found_after);
             }
         }
         // Why, once: the first profile skipped names what it lacks.
         if let Some(why) = self.profiles.values().find_map(|p| p.skipped.as_ref()) {
-            println!("        not run under {}: {why}", skipped.join(", "));
+            outln!("        not run under {}: {why}", skipped.join(", "));
         }
     }
 }
@@ -480,8 +481,8 @@ fn print_failure(
     out_dir: &Path,
 ) {
     let p: Option<Profile> = profile.parse().ok();
-    println!();
-    println!(
+    outln!();
+    outln!(
         "== FAIL {} under {profile} (CPython {}), found by run {}",
         line.file,
         p.map_or("?", Profile::cpython),
@@ -493,10 +494,10 @@ fn print_failure(
     } else {
         String::new()
     };
-    println!("schedule: {}{shrunk_from}", f.schedule);
+    outln!("schedule: {}{shrunk_from}", f.schedule);
     let shrunk = f.shrunk.to_string();
-    println!("shrunk scenario: {shrunk}");
-    print!("{}", f.report);
+    outln!("shrunk scenario: {shrunk}");
+    out!("{}", f.report);
     let (json_file, svg_file) = failure_files(line, profile, out_dir);
     let mut written = Vec::new();
     if std::fs::write(&json_file, format!("{shrunk}\n")).is_ok() {
@@ -514,14 +515,14 @@ fn print_failure(
         }
     }
     if !written.is_empty() {
-        println!("written: {}", written.join(", "));
+        outln!("written: {}", written.join(", "));
     }
-    println!(
+    outln!(
         "note: run `simloop replay --schedule {} --profile {profile}{replay_flags} {}` to replay the shrunk failure",
         f.shrunk_schedule,
         json_file.display()
     );
-    println!(
+    outln!(
         "note: run `simloop replay --schedule {} --profile {profile}{replay_flags} {}` to replay it on the original file",
         f.schedule, line.file
     );
@@ -553,18 +554,18 @@ fn print_summary(lines: &[ScenarioLine], totals: &Totals) {
             }
         }
     }
-    println!();
+    outln!();
     for ((_, i, p), (n, files)) in &allowed {
         let mut files = files.clone();
         files.dedup();
-        println!(
+        outln!(
             "allowed: {i} under {p}, {n} time{} ({})",
             if *n == 1 { "" } else { "s" },
             files.join(", ")
         );
     }
     let secs = (totals.time_ms as f64 / 1000.0).max(1e-3);
-    println!(
+    outln!(
         "{} scenarios: {passed} passed, {failed} failed, {invalid} invalid{skipped}; {runs} runs in {:.2} s ({:.0} runs/s)",
         lines.len(),
         totals.time_ms as f64 / 1000.0,

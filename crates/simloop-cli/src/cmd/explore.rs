@@ -31,6 +31,7 @@ use simloop::explore::GenConfig;
 
 use crate::cli::{DenyArg, ExploreArgs, RulesArgs};
 use crate::cmd::render::{write_picture, Format};
+use crate::output::{errln, out, outln};
 
 pub(crate) fn main(args: ExploreArgs) -> u8 {
     let profile: Profile = args.profile.into();
@@ -44,7 +45,7 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
     let rules = match args.rules.rules(profile) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
@@ -58,12 +59,12 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
         match shard.resolve() {
             Ok(shard) => cfg = cfg.shard(shard),
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 return 2;
             }
         }
     }
-    println!("{}", header(&cfg));
+    outln!("{}", header(&cfg));
 
     let bar = progress_bar(cfg.len());
     let t0 = Instant::now();
@@ -80,7 +81,7 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
     bar.finish_and_clear();
     let t1 = Instant::now();
     if summary.failing_seeds > 0 && io::stderr().is_terminal() {
-        eprintln!("shrinking...");
+        errln!("shrinking...");
     }
     shrink_failures(&cfg, &mut summary);
     let shrinking = t1.elapsed();
@@ -95,11 +96,11 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
     if let Some(report) = report {
         let path = report.path.clone();
         if let Err(e) = report.finish(&summary.failures, &totals(&cfg, &summary)) {
-            eprintln!("error: cannot write {}: {e}", path.display());
+            errln!("error: cannot write {}: {e}", path.display());
             return 2;
         }
     }
-    eprintln!(
+    errln!(
         "{} seeds in {:.3} s ({:.0} seeds/s, {jobs} jobs); shrinking {:.3} s",
         summary.seeds,
         elapsed.as_secs_f64(),
@@ -133,7 +134,7 @@ pub(crate) fn print_outcome(cfg: &ExploreConfig, summary: &Summary, dir: &Path) 
         print_failure(f, &cfg.rules, dir);
     }
     for r in &summary.errors {
-        println!(
+        outln!(
             "error: seed {} did not finish: {}",
             r.seed,
             r.error.as_deref().unwrap_or("")
@@ -158,31 +159,34 @@ fn progress_bar(len: u64) -> ProgressBar {
 }
 
 pub(crate) fn print_failure(f: &Failure, rules: &SeedRules, dir: &Path) {
-    println!();
-    println!(
+    outln!();
+    outln!(
         "error: {} violated by seed {} under {}",
-        f.invariant, f.seed, f.profile
+        f.invariant,
+        f.seed,
+        f.profile
     );
-    println!("  {}", f.message);
-    println!("  trace hash: {:#018x}", f.hash);
+    outln!("  {}", f.message);
+    outln!("  trace hash: {:#018x}", f.hash);
     let file = dir.join(f.file_name()).display().to_string();
     let json = f.shrunk.to_json_string();
     let written = match std::fs::write(&file, format!("{json}\n")) {
         Ok(()) => format!("written to {file}"),
         Err(e) => format!("could not write {file}: {e}"),
     };
-    println!(
+    outln!(
         "shrunk scenario (size {} -> {}), {written}:",
         size(&f.original),
         size(&f.shrunk)
     );
-    println!("{json}");
-    println!("  {}", f.shrunk_message);
-    println!(
+    outln!("{json}");
+    outln!("  {}", f.shrunk_message);
+    outln!(
         "timeline of the shrunk scenario (seed {}, {}):",
-        f.seed, f.profile
+        f.seed,
+        f.profile
     );
-    print!("{}", f.timeline);
+    out!("{}", f.timeline);
     let svg = dir.join(f.file_name()).with_extension("svg");
     let title = format!(
         "{} violated by seed {} under {} (shrunk)",
@@ -190,14 +194,14 @@ pub(crate) fn print_failure(f: &Failure, rules: &SeedRules, dir: &Path) {
     );
     match replay_scenario(f.shrunk.clone(), f.seed, rules) {
         Ok(r) if write_picture(&r.run, &title, Format::Svg, &svg).is_ok() => {
-            println!("picture of the shrunk failure: {}", svg.display());
+            outln!("picture of the shrunk failure: {}", svg.display());
         }
         Ok(_) => {}
-        Err(e) => println!("no picture: the shrunk scenario's run failed: {e}"),
+        Err(e) => outln!("no picture: the shrunk scenario's run failed: {e}"),
     }
-    println!("note: run `{}` to reproduce this failure", f.replay);
+    outln!("note: run `{}` to reproduce this failure", f.replay);
     let flags = rules.flags();
-    println!(
+    outln!(
         "note: run `simloop run --profile {} --seed {} --jitter {} {file}` to run the shrunk scenario, \
          or `simloop replay --seed {} --profile {}{flags} {file}` to check it",
         f.profile, f.seed, rules.jitter, f.seed, f.profile
@@ -205,7 +209,7 @@ pub(crate) fn print_failure(f: &Failure, rules: &SeedRules, dir: &Path) {
 }
 
 fn print_table(summary: &Summary) {
-    println!();
+    outln!();
     let allowing = summary.tally.iter().any(|t| t.allowed > 0);
     let allowed = |n: u64| {
         if allowing {
@@ -214,7 +218,7 @@ fn print_table(summary: &Summary) {
             String::new()
         }
     };
-    println!(
+    outln!(
         "{:<18} {:>10} {:>11} {:>9}{}",
         "invariant",
         "checked",
@@ -223,7 +227,7 @@ fn print_table(summary: &Summary) {
         if allowing { "  allowed" } else { "" }
     );
     for t in &summary.tally {
-        println!(
+        outln!(
             "{:<18} {:>10} {:>11} {:>9}{}",
             t.invariant.name(),
             t.checked,
@@ -237,7 +241,7 @@ fn print_table(summary: &Summary) {
     if errors > 0 {
         line.push_str(&format!(", {errors} did not finish"));
     }
-    println!("{line}");
+    outln!("{line}");
 }
 
 /// The `--report` file: one JSON line per notable seed, in seed order,

@@ -28,6 +28,7 @@ use simloop::explore::shard::Shard;
 
 use crate::cli::MergeArgs;
 use crate::cmd::{check, explore};
+use crate::output::{errln, outln};
 
 /// One report: its lines before the summary, and the summary.
 struct ReportFile {
@@ -40,7 +41,7 @@ pub(crate) fn main(args: MergeArgs) -> u8 {
     match merge(&args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             2
         }
     }
@@ -186,7 +187,7 @@ fn merge_explore(args: &MergeArgs, reports: &[ReportFile]) -> Result<u8, String>
                 .map(Path::to_path_buf)
         })
         .unwrap_or_default();
-    println!("{}", explore::header(&cfg));
+    outln!("{}", explore::header(&cfg));
     explore::print_outcome(&cfg, &merged, &dir);
     if let Some(path) = &args.report {
         let mut lines: Vec<Value> = reports
@@ -202,7 +203,7 @@ fn merge_explore(args: &MergeArgs, reports: &[ReportFile]) -> Result<u8, String>
         )
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
-    eprintln!("merged {} shards of {} seeds", reports.len(), merged.seeds);
+    errln!("merged {} shards of {} seeds", reports.len(), merged.seeds);
     Ok(u8::from(!merged.is_clean()))
 }
 
@@ -254,7 +255,7 @@ fn merge_check(args: &MergeArgs, reports: &[ReportFile]) -> Result<u8, String> {
             totals.scenarios
         ));
     }
-    println!("{}", totals.header(lines.len()));
+    outln!("{}", totals.header(lines.len()));
     for line in &lines {
         line.print(false);
     }

@@ -9,6 +9,7 @@ use simloop::scenario::run_until;
 
 use crate::cli::PstreeArgs;
 use crate::cmd::render::{load, run_error_code, title};
+use crate::output::{errln, out, outln};
 
 pub(crate) fn main(args: PstreeArgs) -> u8 {
     let scenario = match load(&args.file) {
@@ -19,16 +20,16 @@ pub(crate) fn main(args: PstreeArgs) -> u8 {
     let paused = match run_until(&scenario, config.clone(), args.at) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {}: {e}", args.file.display());
+            errln!("error: {}: {e}", args.file.display());
             return run_error_code(&e);
         }
     };
-    println!(
+    outln!(
         "== {} at tick {} ({}): who awaits whom",
         title(&scenario, &args.file),
         args.at,
         config.profile
     );
-    print!("{}", pstree(paused.sim()));
+    out!("{}", pstree(paused.sim()));
     0
 }

@@ -11,6 +11,7 @@ use simloop::render::{render_html, render_svg};
 use simloop::scenario::{parse_scenario, run, Run, Scenario};
 
 use crate::cli::RenderArgs;
+use crate::output::{errln, outln};
 
 /// The picture formats, by the output's extension.
 #[derive(Clone, Copy)]
@@ -26,7 +27,7 @@ impl Format {
             Some("svg") => Ok(Format::Svg),
             Some("html" | "htm") => Ok(Format::Html),
             _ => {
-                eprintln!(
+                errln!(
                     "error: {}: a picture's name must end in .svg or .html",
                     out.display()
                 );
@@ -43,7 +44,7 @@ pub(crate) fn write_picture(run: &Run, title: &str, format: Format, out: &Path) 
         Format::Html => render_html(&run.report, title, &run.words()),
     };
     std::fs::write(out, picture).map_err(|e| {
-        eprintln!("error: cannot write {}: {e}", out.display());
+        errln!("error: cannot write {}: {e}", out.display());
         2
     })
 }
@@ -61,7 +62,7 @@ pub(crate) fn main(args: RenderArgs) -> u8 {
     let r = match run(&scenario, config.clone()) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {}: {e}", args.file.display());
+            errln!("error: {}: {e}", args.file.display());
             return run_error_code(&e);
         }
     };
@@ -69,7 +70,7 @@ pub(crate) fn main(args: RenderArgs) -> u8 {
     if let Err(code) = write_picture(&r, &title, format, &args.out) {
         return code;
     }
-    println!(
+    outln!(
         "wrote {} ({title} under {}, {} tasks)",
         args.out.display(),
         config.profile,
@@ -82,11 +83,11 @@ pub(crate) fn main(args: RenderArgs) -> u8 {
 /// returned.
 pub(crate) fn load(file: &Path) -> Result<Scenario, u8> {
     let text = std::fs::read_to_string(file).map_err(|e| {
-        eprintln!("error: cannot read {}: {e}", file.display());
+        errln!("error: cannot read {}: {e}", file.display());
         2
     })?;
     parse_scenario(&text).map_err(|e| {
-        eprintln!("error: {}: {e}", file.display());
+        errln!("error: {}: {e}", file.display());
         2
     })
 }

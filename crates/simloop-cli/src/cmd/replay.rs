@@ -17,6 +17,7 @@ use simloop::scenario::{parse_scenario, Scenario};
 
 use crate::cli::ReplayArgs;
 use crate::cmd::render::{write_picture, Format};
+use crate::output::{errln, out, outln};
 
 pub(crate) fn main(args: ReplayArgs) -> u8 {
     let picture = match args.render.as_deref().map(Format::of).transpose() {
@@ -27,7 +28,7 @@ pub(crate) fn main(args: ReplayArgs) -> u8 {
     let rules = match args.rules.rules(profile) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
@@ -62,16 +63,16 @@ pub(crate) fn main(args: ReplayArgs) -> u8 {
     let r = match result {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {title}: {e}");
+            errln!("error: {title}: {e}");
             return 1;
         }
     };
-    print!("{}", render(&title, &r));
+    out!("{}", render(&title, &r));
     if let (Some(format), Some(out)) = (picture, &args.render) {
         if let Err(code) = write_picture(&r.run, &title, format, out) {
             return code;
         }
-        println!("picture: {}", out.display());
+        outln!("picture: {}", out.display());
     }
     u8::from(!r.report.is_clean())
 }
@@ -79,11 +80,11 @@ pub(crate) fn main(args: ReplayArgs) -> u8 {
 /// A scenario file, or the exit code after saying why not.
 fn read(file: &Path) -> Result<Scenario, u8> {
     let text = std::fs::read_to_string(file).map_err(|e| {
-        eprintln!("error: cannot read {}: {e}", file.display());
+        errln!("error: cannot read {}: {e}", file.display());
         2
     })?;
     parse_scenario(&text).map_err(|e| {
-        eprintln!("error: {}: {e}", file.display());
+        errln!("error: {}: {e}", file.display());
         2
     })
 }
@@ -99,16 +100,16 @@ fn replay_schedule(scenario: &Scenario, file: &Path, schedule: &Schedule, rules:
     }
     match report(scenario, &cfg, rules.profile, schedule) {
         Ok((text, problems)) => {
-            println!(
+            outln!(
                 "== {}, schedule {schedule}, {}",
                 file.display(),
                 rules.profile
             );
-            print!("{text}");
+            out!("{text}");
             u8::from(problems > 0)
         }
         Err(e) => {
-            eprintln!("error: {}: {e}", file.display());
+            errln!("error: {}: {e}", file.display());
             2
         }
     }

@@ -5,7 +5,7 @@
 //! or a run hit a limit; 2 bad input (unreadable file, invalid scenario, or
 //! a cancelled await cycle, which CPython cannot run either).
 
-use std::io::{self, BufRead, BufWriter, Write};
+use std::io::{self, BufRead, BufWriter};
 use std::path::Path;
 
 use serde_json::json;
@@ -14,6 +14,7 @@ use simloop::scenario::{check_expect, parse_scenario, run};
 
 use crate::cli::RunArgs;
 use crate::cmd::render::run_error_code;
+use crate::output::{errln, flush_stdout, out, outln, write_stdout};
 
 pub(crate) fn main(args: RunArgs) -> u8 {
     let config = Config::new(args.config.profile.into()).policy(args.config.policy());
@@ -33,43 +34,43 @@ fn one(file: &Path, config: Config, as_json: bool) -> u8 {
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", file.display());
+            errln!("error: cannot read {}: {e}", file.display());
             return 2;
         }
     };
     let scenario = match parse_scenario(&text) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {}: {e}", file.display());
+            errln!("error: {}: {e}", file.display());
             return 2;
         }
     };
     let r = match run(&scenario, config.clone()) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {}: {e}", file.display());
+            errln!("error: {}: {e}", file.display());
             return run_error_code(&e);
         }
     };
     let outcome = r.outcome.to_json();
     if as_json {
-        println!("{outcome}");
+        outln!("{outcome}");
     } else {
         let title = scenario.name.as_deref().unwrap_or("scenario");
-        println!("== {title} ({}, {})", file.display(), config.profile);
-        print!("{}", r.timeline());
+        outln!("== {title} ({}, {})", file.display(), config.profile);
+        out!("{}", r.timeline());
     }
     let profile = config.profile.name();
     let mut checked = false;
     for e in scenario.expectations(profile) {
         checked = true;
         if let Err(diff) = check_expect(e, &outcome) {
-            eprintln!("expect not met under {profile}: {}: {diff}", file.display());
+            errln!("expect not met under {profile}: {}: {diff}", file.display());
             return 1;
         }
     }
     if checked && !as_json {
-        println!("expect: met under {profile}");
+        outln!("expect: met under {profile}");
     }
     0
 }
@@ -84,7 +85,7 @@ fn batch(config: Config) -> u8 {
         let line = match line {
             Ok(l) => l,
             Err(e) => {
-                eprintln!("error: stdin line {}: {e}", i + 1);
+                errln!("error: stdin line {}: {e}", i + 1);
                 return 2;
             }
         };
@@ -110,7 +111,8 @@ fn batch(config: Config) -> u8 {
                 }
             },
         };
-        let _ = writeln!(out, "{result}");
+        write_stdout(&mut out, &format!("{result}\n"));
     }
+    flush_stdout(&mut out);
     code
 }

@@ -8,7 +8,6 @@
 //!
 //! stdout depends only on the arguments, but for the time column.
 
-use std::io::Write;
 use std::time::Duration;
 
 use simloop::asyncio::planted::Bug;
@@ -18,10 +17,11 @@ use simloop::explore::explore::ExploreConfig;
 use simloop::explore::selftest::{control, hunt, BugRow, Control, MAX_STEPS};
 
 use crate::cli::SelftestArgs;
+use crate::output::{errln, outln};
 
 pub(crate) fn main(args: SelftestArgs) -> u8 {
     if !simloop::asyncio::planted::AVAILABLE {
-        eprintln!(
+        errln!(
             "error: this simloop was built without the planted bugs that selftest hunts; \
              build it with them: cargo run --release -p simloop-cli --features planted -- selftest"
         );
@@ -32,16 +32,20 @@ pub(crate) fn main(args: SelftestArgs) -> u8 {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     let cfg = ExploreConfig::new(profile).seeds(args.max_seeds).jobs(jobs);
-    println!(
+    outln!(
         "simloop selftest: {} planted bugs under {profile}, up to {} seeds each, \
          shrunk to at most {MAX_STEPS} steps",
         Bug::ALL.len(),
         args.max_seeds
     );
-    println!();
-    println!(
+    outln!();
+    outln!(
         "{:<30} {:<20} {:>6} {:>6} {:>9}",
-        "bug", "caught by", "seeds", "steps", "time"
+        "bug",
+        "caught by",
+        "seeds",
+        "steps",
+        "time"
     );
     let mut rows = Vec::new();
     for bug in Bug::ALL {
@@ -52,21 +56,21 @@ pub(crate) fn main(args: SelftestArgs) -> u8 {
     let ctl = control(&cfg);
     print_control(&ctl);
 
-    println!();
-    println!("shrunk failures (each under its bug, {profile}):");
+    outln!();
+    outln!("shrunk failures (each under its bug, {profile}):");
     for row in &rows {
         if let Some(c) = &row.caught {
-            println!(
+            outln!(
                 "{} (seed {}): {}",
                 row.bug,
                 c.seed,
                 c.shrunk.to_json_string()
             );
-            println!("  {}: {}", c.invariant, c.shrunk_message);
+            outln!("  {}: {}", c.invariant, c.shrunk_message);
         }
     }
 
-    println!();
+    outln!();
     let mut problems = Vec::new();
     for row in &rows {
         problems.extend(problem(row, args.max_seeds));
@@ -95,17 +99,16 @@ pub(crate) fn main(args: SelftestArgs) -> u8 {
         problems.push(p);
     }
     for p in &problems {
-        println!("error: {p}");
+        outln!("error: {p}");
     }
     if problems.is_empty() {
-        println!(
+        outln!(
             "ok: all {} planted bugs caught by their invariant within {} seeds and shrunk \
              to at most {MAX_STEPS} steps; no violation without a bug",
             rows.len(),
             args.max_seeds
         );
     }
-    let _ = std::io::stdout().flush();
     u8::from(!problems.is_empty())
 }
 
@@ -128,7 +131,7 @@ fn print_row(row: &BugRow) {
             "-".to_owned(),
         ),
     };
-    println!(
+    outln!(
         "{:<30} {:<20} {:>6} {:>6} {:>9}",
         row.bug.name(),
         by,
@@ -136,7 +139,6 @@ fn print_row(row: &BugRow) {
         steps,
         secs(row.elapsed)
     );
-    let _ = std::io::stdout().flush();
 }
 
 fn print_control(ctl: &Control) {
@@ -151,7 +153,7 @@ fn print_control(ctl: &Control) {
             names.join(", ")
         }
     };
-    println!(
+    outln!(
         "{:<30} {:<20} {:>6} {:>6} {:>9}",
         "control (no bug)",
         by,
