@@ -6,7 +6,7 @@ use std::str::FromStr;
 use crate::output::errln;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use simloop::check::harness::parse_allow;
-use simloop::core::{Policy, Profile, Schedule};
+use simloop::core::{Config, Policy, Profile, Schedule};
 use simloop::explore::explore::SeedRules;
 use simloop::explore::shard::Shard;
 
@@ -95,6 +95,27 @@ macro_rules! shard_help {
     };
 }
 
+/// The most threads `--jobs` may ask for: more only costs memory (each
+/// thread has its stack and a window of finished runs).
+pub(crate) const MAX_JOBS: usize = 256;
+
+/// `--jobs`: 1 to [`MAX_JOBS`].
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=MAX_JOBS).contains(&n) => Ok(n),
+        _ => Err(format!("expected a number of threads from 1 to {MAX_JOBS}")),
+    }
+}
+
+/// The threads to run `work` items on: `--jobs`, else the number of cores
+/// (at most [`MAX_JOBS`]), and never more than the items.
+pub(crate) fn jobs(asked: Option<usize>, work: u64) -> usize {
+    let n = asked.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_JOBS))
+    });
+    n.min(usize::try_from(work).unwrap_or(usize::MAX)).max(1)
+}
+
 /// One profile, or every one.
 #[derive(ValueEnum, Clone, Copy, Debug)]
 pub(crate) enum ProfilesArg {
@@ -164,8 +185,9 @@ pub(crate) struct CheckArgs {
     /// `--allow cancel-balance@py311`. Repeatable.
     #[arg(long, value_name = "INVARIANT[@PROFILE]")]
     pub(crate) allow: Vec<String>,
-    /// Threads checking scenarios [default: the number of cores].
-    #[arg(long)]
+    /// Threads checking scenarios, 1 to 256, never more than the files
+    /// [default: the number of cores].
+    #[arg(long, value_parser = parse_jobs)]
     pub(crate) jobs: Option<usize>,
     /// Write JUnit XML: a test case per scenario and profile.
     #[arg(long, value_name = "FILE")]
@@ -256,19 +278,38 @@ pub(crate) struct RunConfig {
     /// Seed of the seeded policy (implies --policy seeded).
     #[arg(long)]
     pub(crate) seed: Option<u64>,
-    /// Largest extra latency on a sleep under the seeded policy, in ticks.
-    #[arg(long, default_value_t = 0)]
-    pub(crate) jitter: u64,
+    /// Largest extra latency on a sleep under the seeded policy, in ticks
+    /// (needs --seed or --policy seeded) [default: 0].
+    #[arg(long, value_name = "TICKS")]
+    pub(crate) jitter: Option<u64>,
 }
 
 impl RunConfig {
-    pub(crate) fn policy(&self) -> Policy {
-        match (self.policy, self.seed) {
-            (PolicyArg::Asyncio, None) => Policy::Asyncio,
-            (_, seed) => Policy::Seeded {
+    /// The policy; `--jitter` under CPython's own order is refused (it
+    /// would be ignored).
+    pub(crate) fn policy(&self) -> Result<Policy, String> {
+        match (self.policy, self.seed, self.jitter) {
+            (PolicyArg::Asyncio, None, Some(_)) => Err(
+                "--jitter applies to the seeded policy: give --seed N (or --policy seeded)"
+                    .to_owned(),
+            ),
+            (PolicyArg::Asyncio, None, None) => Ok(Policy::Asyncio),
+            (_, seed, jitter) => Ok(Policy::Seeded {
                 seed: seed.unwrap_or(0),
-                jitter: self.jitter,
-            },
+                jitter: jitter.unwrap_or(0),
+            }),
+        }
+    }
+
+    /// The run's configuration; the error is printed, its exit code
+    /// returned.
+    pub(crate) fn config(&self) -> Result<Config, u8> {
+        match self.policy() {
+            Ok(policy) => Ok(Config::new(self.profile.into()).policy(policy)),
+            Err(e) => {
+                errln!("error: {e}");
+                Err(2)
+            }
         }
     }
 }
@@ -354,8 +395,9 @@ pub(crate) struct ExploreArgs {
     /// CPython version to reproduce.
     #[arg(long, value_enum, default_value = "py313")]
     pub(crate) profile: ProfileArg,
-    /// Threads running seeds [default: the number of cores].
-    #[arg(long)]
+    /// Threads running seeds, 1 to 256, never more than the seeds
+    /// [default: the number of cores].
+    #[arg(long, value_parser = parse_jobs)]
     pub(crate) jobs: Option<usize>,
     /// Run only part K of M: the seeds `start + i` with `i % M == K`; or
     /// `auto`, from a batch scheduler's environment.
@@ -411,7 +453,8 @@ pub(crate) struct SelftestArgs {
     /// Most seeds explored per planted bug, and by the control sweep.
     #[arg(long, default_value_t = 10_000)]
     pub(crate) max_seeds: u64,
-    /// Threads running seeds [default: the number of cores].
-    #[arg(long)]
+    /// Threads running seeds, 1 to 256, never more than the seeds
+    /// [default: the number of cores].
+    #[arg(long, value_parser = parse_jobs)]
     pub(crate) jobs: Option<usize>,
 }

@@ -147,3 +147,203 @@ fn a_closed_pipe_ends_the_program_quietly() {
         o.status
     );
 }
+
+// 1. Any u64 the command line accepts works or is refused with exit 2.
+
+#[test]
+fn the_largest_jitter_is_a_time_limit_not_a_panic() {
+    let dir = workdir("hostile-jitter");
+    let s = write(&dir, "s.json", r#"{"main":[{"sleep":5}]}"#);
+    let max = u64::MAX.to_string();
+    let limit = "time limit: the next timer is at tick";
+    for args in [
+        vec!["run", "--seed", "0", "--jitter", &max, &s],
+        vec!["run", "--policy", "seeded", "--jitter", &max, &s],
+        vec![
+            "render", "--seed", "0", "--jitter", &max, "--out", "x.svg", &s,
+        ],
+        vec!["pstree", "--seed", "0", "--jitter", &max, "--at", &max, &s],
+    ] {
+        let o = simloop_io(&dir, &args, b"", None, None);
+        no_panic(&o);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&o).contains(limit), "{args:?}: {}", stderr(&o));
+    }
+    // Batch mode goes on after the line that hit the limit.
+    let o = simloop_io(
+        &dir,
+        &["run", "--seed", "0", "--jitter", &max, "-"],
+        b"{\"main\":[{\"sleep\":5}]}\n{\"main\":[{\"return\":1}]}\n",
+        None,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].starts_with("{\"limit\":\"time limit"), "{out}");
+    assert!(lines[1].starts_with("{\"main\":{\"ok\":1}"), "{out}");
+    // Sweeps count such runs as not finished or failed, and go on.
+    for args in [
+        vec!["explore", "--seeds", "20", "--jitter", &max],
+        vec!["explore", "--seeds", "20", "--pct", &max, "--jitter", &max],
+        vec!["check", "--seeds", "3", "--jitter", &max, &s],
+        vec!["check", "--pct", &max, "--seeds", "3", &s],
+        vec![
+            "check",
+            "--exhaustive",
+            "--budget",
+            &max,
+            "--delays",
+            &max,
+            &s,
+        ],
+    ] {
+        let o = simloop_io(&dir, &args, b"", None, None);
+        no_panic(&o);
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{args:?}");
+    }
+    for args in [
+        vec!["replay", "--seed", &max, "--jitter", &max, "--pct", &max],
+        vec!["replay", "--seed", "1", "--max-depth", &max],
+        vec!["explore", "--seeds", "2", "--max-depth", &max],
+    ] {
+        let o = simloop_io(&dir, &args, b"", None, None);
+        no_panic(&o);
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{args:?}");
+    }
+}
+
+#[test]
+fn jitter_under_cpythons_order_is_refused() {
+    let dir = workdir("hostile-jitter-alone");
+    let s = write(&dir, "s.json", r#"{"main":[{"sleep":5}]}"#);
+    for cmd in [
+        vec!["run"],
+        vec!["render", "--out", "x.svg"],
+        vec!["pstree", "--at", "3"],
+    ] {
+        let mut args = cmd.clone();
+        args.extend(["--jitter", "5", s.as_str()]);
+        let o = simloop_io(&dir, &args, b"", None, None);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            stderr(&o),
+            "error: --jitter applies to the seeded policy: give --seed N (or --policy seeded)\n"
+        );
+    }
+    let o = simloop_io(
+        &dir,
+        &["run", "--seed", "3", "--jitter", "5", &s],
+        b"",
+        None,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0));
+}
+
+// 3. --jobs is bounded, and says what it got.
+
+#[test]
+fn jobs_are_bounded() {
+    let dir = workdir("hostile-jobs");
+    for jobs in ["0", "257", "20000"] {
+        let o = simloop_io(&dir, &["explore", "--jobs", jobs], b"", None, None);
+        assert_eq!(o.status.code(), Some(2), "--jobs {jobs}");
+        assert!(
+            stderr(&o).contains("expected a number of threads from 1 to 256"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    // Never more threads than seeds.
+    let o = simloop_io(
+        &dir,
+        &["explore", "--jobs", "256", "--seeds", "3"],
+        b"",
+        None,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("3 jobs"), "{}", stderr(&o));
+}
+
+// 13. The seeds of a sweep do not wrap past u64::MAX.
+
+#[test]
+fn seeds_past_the_largest_are_refused() {
+    let dir = workdir("hostile-start");
+    let o = simloop_io(
+        &dir,
+        &["explore", "--start", "18446744073709551615", "--seeds", "3"],
+        b"",
+        None,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: --start 18446744073709551615 --seeds 3: the seeds would go past 18446744073709551615\n"
+    );
+    let o = simloop_io(
+        &dir,
+        &["explore", "--start", "18446744073709551613", "--seeds", "3"],
+        b"",
+        None,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+// 12. The same input gives the same exit code in every command.
+
+#[test]
+fn a_limit_hit_before_the_tick_fails_pstree() {
+    let dir = workdir("hostile-pstree-limit");
+    let s = write(&dir, "s.json", r#"{"main":[{"sleep":1000000000001}]}"#);
+    let o = simloop_io(
+        &dir,
+        &["pstree", "--at", "2000000000000", &s],
+        b"",
+        None,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(
+            "time limit: the next timer is at tick 1000000000001, past the limit of 1000000000000 ticks"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    // Up to the limit, the tree is there.
+    let o = simloop_io(
+        &dir,
+        &["pstree", "--at", "1000000000000", &s],
+        b"",
+        None,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("main  awaits sleep"), "{}", stdout(&o));
+}
+
+#[test]
+fn an_await_cycle_is_bad_input_for_every_command() {
+    let dir = workdir("hostile-cycle");
+    let s = write(
+        &dir,
+        "cycle.json",
+        r#"{"main":[{"spawn":{"name":"a","body":[{"await":"b"}]}},{"spawn":{"name":"b","body":[{"await":"a"}]}},{"sleep":1}]}"#,
+    );
+    for args in [
+        vec!["run", s.as_str()],
+        vec!["render", "--out", "c.svg", s.as_str()],
+        vec!["pstree", "--at", "5", s.as_str()],
+        vec!["replay", "--seed", "1", s.as_str()],
+    ] {
+        let o = simloop_io(&dir, &args, b"", None, None);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("await cycle"), "{}", stderr(&o));
+    }
+}

@@ -76,10 +76,7 @@ pub(crate) fn main(args: CheckArgs) -> u8 {
         .filter(|&(i, _)| shard.contains(i as u64))
         .unzip();
     let out_dir = args.out_dir.clone().unwrap_or_default();
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, 256);
+    let jobs = crate::cli::jobs(args.jobs, inputs.len() as u64);
     let totals = Totals {
         command: "check".into(),
         scenarios: total,

@@ -39,9 +39,15 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
     if let Some(d) = args.max_depth {
         gen = gen.max_depth(d);
     }
-    let jobs = args.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
+    if args.seeds > 0 && args.start.checked_add(args.seeds - 1).is_none() {
+        errln!(
+            "error: --start {} --seeds {}: the seeds would go past {}",
+            args.start,
+            args.seeds,
+            u64::MAX
+        );
+        return 2;
+    }
     let rules = match args.rules.rules(profile) {
         Ok(r) => r,
         Err(e) => {
@@ -53,7 +59,6 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
         .rules(rules)
         .start(args.start)
         .seeds(args.seeds)
-        .jobs(jobs)
         .gen(gen);
     if let Some(shard) = args.shard {
         match shard.resolve() {
@@ -64,6 +69,8 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
             }
         }
     }
+    let jobs = crate::cli::jobs(args.jobs, cfg.len());
+    cfg = cfg.jobs(jobs);
     outln!("{}", header(&cfg));
 
     let bar = progress_bar(cfg.len());

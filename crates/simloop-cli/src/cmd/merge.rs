@@ -161,17 +161,13 @@ fn summaries<T: DeserializeOwned>(
     Ok(out)
 }
 
-fn jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
 fn merge_explore(args: &MergeArgs, reports: &[ReportFile]) -> Result<u8, String> {
     let own = ["ran", "notable", "failing", "tally", "errors"];
     let parts = summaries::<explore::Totals>(reports, &own)?;
     let mut merged = Summary::new();
     let mut cfg = None;
     for (totals, _) in parts {
-        let (c, s) = totals.sweep(jobs())?;
+        let (c, s) = totals.sweep(crate::cli::jobs(None, totals.seeds))?;
         merged.merge(s, c.start);
         cfg = Some(c);
     }

@@ -3,7 +3,6 @@
 //! Exit codes: 0 printed; 1 the run hit a limit before the tick; 2 bad
 //! input (unreadable or invalid scenario, an await cycle).
 
-use simloop::core::Config;
 use simloop::render::pstree;
 use simloop::scenario::run_until;
 
@@ -16,7 +15,10 @@ pub(crate) fn main(args: PstreeArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let config = Config::new(args.config.profile.into()).policy(args.config.policy());
+    let config = match args.config.config() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let paused = match run_until(&scenario, config.clone(), args.at) {
         Ok(p) => p,
         Err(e) => {

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use simloop::core::{Config, RunError};
+use simloop::core::RunError;
 use simloop::render::{render_html, render_svg};
 use simloop::scenario::{parse_scenario, run, Run, Scenario};
 
@@ -58,7 +58,10 @@ pub(crate) fn main(args: RenderArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let config = Config::new(args.config.profile.into()).policy(args.config.policy());
+    let config = match args.config.config() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let r = match run(&scenario, config.clone()) {
         Ok(r) => r,
         Err(e) => {

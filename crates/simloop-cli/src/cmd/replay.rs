@@ -3,7 +3,8 @@
 //! `--render OUT`, also its picture.
 //!
 //! Exit codes: 0 no violation; 1 an invariant was violated or the run hit
-//! a limit; 2 bad input (an unreadable or invalid scenario file).
+//! a limit; 2 bad input (an unreadable or invalid scenario file, a program
+//! CPython cannot run such as a cancelled await cycle).
 
 use simloop::check::Invariant;
 use simloop::core::Profile;
@@ -16,7 +17,7 @@ use simloop::explore::GenConfig;
 use simloop::scenario::{parse_scenario, Scenario};
 
 use crate::cli::ReplayArgs;
-use crate::cmd::render::{write_picture, Format};
+use crate::cmd::render::{run_error_code, write_picture, Format};
 use crate::output::{errln, out, outln};
 
 pub(crate) fn main(args: ReplayArgs) -> u8 {
@@ -64,7 +65,7 @@ pub(crate) fn main(args: ReplayArgs) -> u8 {
         Ok(r) => r,
         Err(e) => {
             errln!("error: {title}: {e}");
-            return 1;
+            return run_error_code(&e);
         }
     };
     out!("{}", render(&title, &r));

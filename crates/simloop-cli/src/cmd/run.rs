@@ -17,7 +17,10 @@ use crate::cmd::render::run_error_code;
 use crate::output::{errln, flush_stdout, out, outln, write_stdout};
 
 pub(crate) fn main(args: RunArgs) -> u8 {
-    let config = Config::new(args.config.profile.into()).policy(args.config.policy());
+    let config = match args.config.config() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let mut code = 0;
     for file in &args.files {
         let c = if file == Path::new("-") {

@@ -28,9 +28,7 @@ pub(crate) fn main(args: SelftestArgs) -> u8 {
         return 2;
     }
     let profile: Profile = args.profile.into();
-    let jobs = args.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
+    let jobs = crate::cli::jobs(args.jobs, args.max_seeds);
     let cfg = ExploreConfig::new(profile).seeds(args.max_seeds).jobs(jobs);
     outln!(
         "simloop selftest: {} planted bugs under {profile}, up to {} seeds each, \
