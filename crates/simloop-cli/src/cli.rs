@@ -10,6 +10,8 @@ use simloop::core::{Config, Policy, Profile, Schedule};
 use simloop::explore::explore::SeedRules;
 use simloop::explore::shard::Shard;
 
+use crate::input::InputArgs;
+
 /// Deterministic simulation of asyncio's structured concurrency.
 #[derive(Parser, Debug)]
 #[command(name = "simloop", version, about)]
@@ -211,6 +213,8 @@ pub(crate) struct CheckArgs {
     /// the current directory].
     #[arg(long, value_name = "DIR")]
     pub(crate) out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
     /// Scenario files, or directories (every *.json in them, recursively).
     #[arg(required = true)]
     pub(crate) files: Vec<PathBuf>,
@@ -321,6 +325,8 @@ pub(crate) struct RunArgs {
     /// Print the outcome JSON, one line per scenario, instead of timelines.
     #[arg(long)]
     pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
     /// Scenario files; `-` reads one scenario JSON per line from stdin and
     /// prints one outcome line per scenario.
     #[arg(required = true)]
@@ -335,6 +341,8 @@ pub(crate) struct RenderArgs {
     /// (the SVG with details on hover and the text timeline).
     #[arg(long, short)]
     pub(crate) out: PathBuf,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
     /// The scenario file.
     pub(crate) file: PathBuf,
 }
@@ -346,6 +354,8 @@ pub(crate) struct PstreeArgs {
     /// The tick: the tree after everything due at or before it has run.
     #[arg(long)]
     pub(crate) at: u64,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
     /// The scenario file.
     pub(crate) file: PathBuf,
 }
@@ -441,6 +451,8 @@ pub(crate) struct ReplayArgs {
     /// Also draw the run's timeline to this .svg or .html file.
     #[arg(long, value_name = "OUT")]
     pub(crate) render: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
     #[command(flatten)]
     pub(crate) rules: RulesArgs,
 }

@@ -6,6 +6,7 @@
 
 mod cli;
 mod cmd;
+mod input;
 mod output;
 
 /// Runs allocate and free a few small objects per task; mimalloc does that

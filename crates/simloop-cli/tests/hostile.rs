@@ -347,3 +347,122 @@ fn an_await_cycle_is_bad_input_for_every_command() {
         assert!(stderr(&o).contains("await cycle"), "{}", stderr(&o));
     }
 }
+
+// 6. Input size is bounded before parsing.
+
+#[test]
+fn input_is_bounded_before_it_is_parsed() {
+    let dir = workdir("hostile-input-size");
+    let too_long = "$: the text is longer than 4194304 bytes (--max-input-bytes raises the bound)";
+    // /dev/zero used to be read until memory ran out.
+    let o = simloop_io(&dir, &["run", "/dev/zero"], b"", None, None);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), format!("error: /dev/zero: {too_long}\n"));
+    // 5 MB of steps: refused at once, not after parsing.
+    let big = format!(
+        "{{\"main\":[{}{{\"sleep\":1}}]}}",
+        "{\"sleep\":1},".repeat((5 << 20) / 12)
+    );
+    let path = write(&dir, "big.json", &big);
+    for cmd in [
+        vec!["run"],
+        vec!["render", "--out", "x.svg"],
+        vec!["pstree", "--at", "1"],
+        vec!["replay", "--seed", "1"],
+        vec!["check", "--seeds", "1"],
+    ] {
+        let mut args = cmd.clone();
+        args.push(&path);
+        let o = simloop_io(&dir, &args, b"", None, None);
+        assert_eq!(o.status.code(), Some(2), "{cmd:?}");
+        let text = stderr(&o) + &stdout(&o);
+        assert!(text.contains(too_long), "{cmd:?}: {text}");
+    }
+    // The flag raises the bound (to the next one: max_steps).
+    let o = simloop_io(
+        &dir,
+        &["run", "--max-input-bytes", "8000000", &path],
+        b"",
+        None,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("more than 100000 steps in the tree (Limits::max_steps)"),
+        "{}",
+        stderr(&o)
+    );
+    // In batch mode a long line is one invalid line.
+    let mut input = big.into_bytes();
+    input.extend_from_slice(b"\n{\"main\":[{\"return\":1}]}\n");
+    let o = simloop_io(&dir, &["run", "-"], &input, None, None);
+    assert_eq!(o.status.code(), Some(2));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(lines[0], format!("{{\"invalid\":\"{too_long}\"}}"));
+    assert!(lines[1].starts_with("{\"main\":{\"ok\":1}"), "{out}");
+}
+
+// 9. A line that is not UTF-8 is one invalid line.
+
+#[test]
+fn a_line_that_is_not_utf8_does_not_end_the_batch() {
+    let dir = workdir("hostile-utf8");
+    let o = simloop_io(
+        &dir,
+        &["run", "--json", "-"],
+        b"{\"main\":[]}\n\xff\n{\"main\":[]}\n",
+        None,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert_eq!(
+        lines[1],
+        r#"{"invalid":"$: not UTF-8 (byte 0 of the text)"}"#
+    );
+    assert_eq!(lines[0], lines[2]);
+    // A file likewise, with the path.
+    let path = dir.join("latin1.json");
+    std::fs::write(&path, b"{\"main\":[{\"return\":\"caf\xe9\"}]}").expect("write");
+    let o = simloop_io(
+        &dir,
+        &["run", path.to_str().expect("utf-8")],
+        b"",
+        None,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).ends_with("latin1.json: $: not UTF-8 (byte 23 of the text)\n"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+// 13. A byte order mark is ignored; a duplicate key is reported at its path.
+
+#[test]
+fn a_bom_is_ignored_and_a_duplicate_key_has_its_path() {
+    let dir = workdir("hostile-bom");
+    let bom = write(&dir, "bom.json", "\u{feff}{\"main\":[{\"return\":1}]}");
+    let o = simloop_io(&dir, &["run", "--json", &bom], b"", None, None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let dup = write(
+        &dir,
+        "dup.json",
+        r#"{"main":[{"spawn":{"name":"a","name":"b","body":[]}}]}"#,
+    );
+    let o = simloop_io(&dir, &["run", &dup], b"", None, None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).ends_with(
+            "dup.json: $.main[0].spawn.name: invalid JSON: duplicate key \"name\" at line 1 column 36\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}

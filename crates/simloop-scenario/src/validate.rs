@@ -66,6 +66,7 @@ pub(crate) fn eager_start_at(scenario: &Scenario) -> Option<String> {
         max_tasks: usize::MAX,
         max_steps: usize::MAX,
         max_total_ticks: u64::MAX,
+        max_input_bytes: usize::MAX,
     };
     let mut checker = Checker {
         limits: &unbounded,

@@ -28,10 +28,11 @@ use simloop::check::Invariant;
 use simloop::core::{Config, Policy, Profile, Schedule};
 use simloop::explore::shard::Shard;
 use simloop::explore::suite::{check_all, ProfileVerdict, ScenarioFailure, Strategy, SuiteConfig};
-use simloop::scenario::{parse_scenario, run, Scenario};
+use simloop::scenario::{parse_scenario, run, Limits, Scenario};
 
 use crate::cli::{CheckArgs, DenyArg};
 use crate::cmd::render::{write_picture, Format};
+use crate::input;
 use crate::output::{errln, out, outln};
 
 /// `--budget`'s default: the most schedules an exhaustive search runs per
@@ -62,7 +63,7 @@ pub(crate) fn main(args: CheckArgs) -> u8 {
             return 2;
         }
     };
-    let all = match inputs(&args.files) {
+    let all = match inputs(&args.files, &args.input.limits()) {
         Ok(i) => i,
         Err(e) => {
             errln!("error: {e}");
@@ -419,7 +420,7 @@ fn describe(cfg: &SuiteConfig) -> String {
 }
 
 /// The scenario files named, directories walked for `*.json` (sorted).
-fn inputs(files: &[PathBuf]) -> Result<Vec<Input>, String> {
+fn inputs(files: &[PathBuf], limits: &Limits) -> Result<Vec<Input>, String> {
     let mut paths = Vec::new();
     for f in files {
         if f.is_dir() {
@@ -431,9 +432,12 @@ fn inputs(files: &[PathBuf]) -> Result<Vec<Input>, String> {
     Ok(paths
         .into_iter()
         .map(|path| {
-            let scenario = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))
-                .and_then(|t| parse_scenario(&t).map_err(|e| e.to_string()));
+            let scenario = input::load(&path, limits).map_err(|e| {
+                // The line names the file already.
+                let file = format!("{}: ", path.display());
+                e.strip_prefix(&file)
+                    .map_or_else(|| e.clone(), str::to_owned)
+            });
             Input { path, scenario }
         })
         .collect())

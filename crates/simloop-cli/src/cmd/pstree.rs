@@ -11,7 +11,7 @@ use crate::cmd::render::{load, run_error_code, title};
 use crate::output::{errln, out, outln};
 
 pub(crate) fn main(args: PstreeArgs) -> u8 {
-    let scenario = match load(&args.file) {
+    let scenario = match load(&args.file, &args.input.limits()) {
         Ok(s) => s,
         Err(code) => return code,
     };

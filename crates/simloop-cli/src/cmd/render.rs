@@ -8,9 +8,10 @@ use std::path::Path;
 
 use simloop::core::RunError;
 use simloop::render::{render_html, render_svg};
-use simloop::scenario::{parse_scenario, run, Run, Scenario};
+use simloop::scenario::{run, Limits, Run, Scenario};
 
 use crate::cli::RenderArgs;
+use crate::input;
 use crate::output::{errln, outln};
 
 /// The picture formats, by the output's extension.
@@ -54,7 +55,7 @@ pub(crate) fn main(args: RenderArgs) -> u8 {
         Ok(f) => f,
         Err(code) => return code,
     };
-    let scenario = match load(&args.file) {
+    let scenario = match load(&args.file, &args.input.limits()) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -82,15 +83,11 @@ pub(crate) fn main(args: RenderArgs) -> u8 {
     0
 }
 
-/// Read and parse a scenario file; the error is printed, its exit code
-/// returned.
-pub(crate) fn load(file: &Path) -> Result<Scenario, u8> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        errln!("error: cannot read {}: {e}", file.display());
-        2
-    })?;
-    parse_scenario(&text).map_err(|e| {
-        errln!("error: {}: {e}", file.display());
+/// Read and parse a scenario file within `limits`; the error is printed,
+/// its exit code returned.
+pub(crate) fn load(file: &Path, limits: &Limits) -> Result<Scenario, u8> {
+    input::load(file, limits).map_err(|e| {
+        errln!("error: {e}");
         2
     })
 }

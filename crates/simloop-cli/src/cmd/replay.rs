@@ -14,10 +14,10 @@ use simloop::core::Schedule;
 use simloop::explore::explore::{replay, replay_scenario, Replay, SeedRules};
 use simloop::explore::suite::{report, SuiteConfig};
 use simloop::explore::GenConfig;
-use simloop::scenario::{parse_scenario, Scenario};
+use simloop::scenario::Scenario;
 
 use crate::cli::ReplayArgs;
-use crate::cmd::render::{run_error_code, write_picture, Format};
+use crate::cmd::render::{load, run_error_code, write_picture, Format};
 use crate::output::{errln, out, outln};
 
 pub(crate) fn main(args: ReplayArgs) -> u8 {
@@ -39,7 +39,7 @@ pub(crate) fn main(args: ReplayArgs) -> u8 {
     }
     let scenario = match &args.file {
         None => None,
-        Some(file) => match read(file) {
+        Some(file) => match load(file, &args.input.limits()) {
             Ok(s) => Some(s),
             Err(code) => return code,
         },
@@ -76,18 +76,6 @@ pub(crate) fn main(args: ReplayArgs) -> u8 {
         outln!("picture: {}", out.display());
     }
     u8::from(!r.report.is_clean())
-}
-
-/// A scenario file, or the exit code after saying why not.
-fn read(file: &Path) -> Result<Scenario, u8> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        errln!("error: cannot read {}: {e}", file.display());
-        2
-    })?;
-    parse_scenario(&text).map_err(|e| {
-        errln!("error: {}: {e}", file.display());
-        2
-    })
 }
 
 /// `--schedule CHOICES FILE`: the run's report, as `simloop check` prints

@@ -5,15 +5,16 @@
 //! or a run hit a limit; 2 bad input (unreadable file, invalid scenario, or
 //! a cancelled await cycle, which CPython cannot run either).
 
-use std::io::{self, BufRead, BufWriter};
+use std::io::{self, BufWriter};
 use std::path::Path;
 
 use serde_json::json;
 use simloop::core::Config;
-use simloop::scenario::{check_expect, parse_scenario, run};
+use simloop::scenario::{check_expect, run, Limits};
 
 use crate::cli::RunArgs;
 use crate::cmd::render::run_error_code;
+use crate::input::{self, Lines};
 use crate::output::{errln, flush_stdout, out, outln, write_stdout};
 
 pub(crate) fn main(args: RunArgs) -> u8 {
@@ -21,30 +22,24 @@ pub(crate) fn main(args: RunArgs) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
+    let limits = args.input.limits();
     let mut code = 0;
     for file in &args.files {
         let c = if file == Path::new("-") {
-            batch(config.clone())
+            batch(config.clone(), &limits)
         } else {
-            one(file, config.clone(), args.json)
+            one(file, config.clone(), &limits, args.json)
         };
         code = code.max(c);
     }
     code
 }
 
-fn one(file: &Path, config: Config, as_json: bool) -> u8 {
-    let text = match std::fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) => {
-            errln!("error: cannot read {}: {e}", file.display());
-            return 2;
-        }
-    };
-    let scenario = match parse_scenario(&text) {
+fn one(file: &Path, config: Config, limits: &Limits, as_json: bool) -> u8 {
+    let scenario = match input::load(file, limits) {
         Ok(s) => s,
         Err(e) => {
-            errln!("error: {}: {e}", file.display());
+            errln!("error: {e}");
             return 2;
         }
     };
@@ -79,26 +74,27 @@ fn one(file: &Path, config: Config, as_json: bool) -> u8 {
 }
 
 /// `-`: one scenario per stdin line, one outcome per stdout line, in order.
-/// An invalid line prints `{"invalid": "..."}` and the exit code is 2.
-fn batch(config: Config) -> u8 {
+/// An invalid line (not JSON, not a scenario, not UTF-8, too long) prints
+/// `{"invalid": "..."}`, the batch goes on, and the exit code is 2.
+fn batch(config: Config, limits: &Limits) -> u8 {
     let stdin = io::stdin();
+    let mut lines = Lines::new(stdin.lock(), limits.clone());
     let mut out = BufWriter::new(io::stdout().lock());
     let mut code = 0;
-    for (i, line) in stdin.lock().lines().enumerate() {
-        let line = match line {
-            Ok(l) => l,
+    loop {
+        let scenario = match lines.next_scenario() {
+            Ok(Some(s)) => s,
+            Ok(None) => break,
             Err(e) => {
-                errln!("error: stdin line {}: {e}", i + 1);
+                flush_stdout(&mut out);
+                errln!("error: cannot read stdin line {}: {e}", lines.number + 1);
                 return 2;
             }
         };
-        if line.trim().is_empty() {
-            continue;
-        }
-        let result = match parse_scenario(&line) {
+        let result = match scenario {
             Err(e) => {
                 code = 2;
-                json!({ "invalid": e.to_string() })
+                json!({ "invalid": e })
             }
             Ok(s) => match run(&s, config.clone()) {
                 Ok(r) => r.outcome.to_json(),
