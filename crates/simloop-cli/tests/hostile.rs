@@ -466,3 +466,34 @@ fn a_bom_is_ignored_and_a_duplicate_key_has_its_path() {
         stderr(&o)
     );
 }
+
+// 7. Name validation is not quadratic.
+
+#[test]
+fn many_awaits_of_a_default_name_validate_as_fast_as_of_an_explicit_one() {
+    use std::time::Instant;
+    let scenario = |first: &str, target: &str| {
+        let mut steps = vec![first.to_owned()];
+        steps.extend(std::iter::repeat_n("{\"spawn\":[]}".to_owned(), 9_999));
+        steps.extend(std::iter::repeat_n(
+            format!("{{\"await\":\"{target}\"}}"),
+            89_990,
+        ));
+        format!("{{\"main\":[{}]}}", steps.join(","))
+    };
+    let time = |text: &str| {
+        let t0 = Instant::now();
+        simloop::scenario::parse_scenario(text).expect("valid");
+        t0.elapsed().as_secs_f64()
+    };
+    let unnamed = scenario("{\"spawn\":[]}", "main.9999");
+    let named = scenario("{\"spawn\":{\"name\":\"x\",\"body\":[]}}", "x");
+    // Best of three, each: the machine may be busy.
+    let best = |text: &str| (0..3).map(|_| time(text)).fold(f64::MAX, f64::min);
+    let (u, n) = (best(&unnamed), best(&named));
+    // It took 2.05 s against 0.18 s.
+    assert!(
+        u < 3.0 * n + 0.05,
+        "unnamed target {u:.3} s, named {n:.3} s"
+    );
+}
