@@ -344,7 +344,14 @@ fn an_await_cycle_is_bad_input_for_every_command() {
     ] {
         let o = simloop_io(&dir, &args, b"", None, None);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains("await cycle"), "{}", stderr(&o));
+        // With the JSON path of the await, as every other error.
+        assert!(
+            stderr(&o).contains(
+                "$.main[0].spawn.body[0].await: await cycle: cancelling a recurses forever"
+            ),
+            "{}",
+            stderr(&o)
+        );
     }
 }
 
@@ -495,5 +502,148 @@ fn many_awaits_of_a_default_name_validate_as_fast_as_of_an_explicit_one() {
     assert!(
         u < 3.0 * n + 0.05,
         "unnamed target {u:.3} s, named {n:.3} s"
+    );
+}
+
+/// `t0` awaits `t1`, ..., the last one hangs: `main` spawns them and
+/// sleeps, then `asyncio.run` cancels the orphans.
+fn await_chain(n: usize) -> String {
+    let spawns: Vec<String> = (0..n)
+        .map(|i| {
+            let body = if i + 1 < n {
+                format!("{{\"await\":\"t{}\"}}", i + 1)
+            } else {
+                "{\"hang\":null}".to_owned()
+            };
+            format!("{{\"spawn\":{{\"name\":\"t{i}\",\"body\":[{body}]}}}}")
+        })
+        .collect();
+    format!("{{\"main\":[{},{{\"sleep\":1}}]}}", spawns.join(","))
+}
+
+// 4. A long await chain is refused as CPython's recursion fails on it, at
+// once: not n(n+1)/2 cancel requests.
+
+#[test]
+fn a_cancel_down_a_long_await_chain_is_refused_like_an_await_cycle() {
+    let dir = workdir("hostile-chain");
+    let path = write(&dir, "chain.json", &await_chain(9_999));
+    let t0 = std::time::Instant::now();
+    let o = simloop_io(&dir, &["run", &path], b"", None, None);
+    // It took 18.6 s and 4.6 GB.
+    assert!(t0.elapsed().as_secs_f64() < 5.0, "{:?}", t0.elapsed());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).ends_with(
+            "chain.json: $.main[985].spawn.body[0].await: cancel chain too deep: the cancel \
+             reached t985 after passing through 985 awaiting tasks (Limits::max_cancel_depth); \
+             CPython raises RecursionError\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    // What every CPython cancels, simloop runs.
+    let path = write(&dir, "ok.json", &await_chain(985));
+    let o = simloop_io(&dir, &["run", "--json", &path], b"", None, None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn cancels_down_many_chains_stop_at_the_trace_limit() {
+    // Ten chains of 900, each cancelled 250 times: 2.25 million requests.
+    let dir = workdir("hostile-chains");
+    let mut steps = Vec::new();
+    for c in 0..10 {
+        for i in 0..900 {
+            let body = if i + 1 < 900 {
+                format!("{{\"await\":\"c{c}t{}\"}}", i + 1)
+            } else {
+                "{\"hang\":null}".to_owned()
+            };
+            steps.push(format!(
+                "{{\"spawn\":{{\"name\":\"c{c}t{i}\",\"body\":[{body}]}}}}"
+            ));
+        }
+    }
+    steps.push("{\"sleep\":1}".to_owned());
+    for c in 0..10 {
+        steps.extend(std::iter::repeat_n(
+            format!("{{\"cancel\":\"c{c}t0\"}}"),
+            250,
+        ));
+    }
+    let path = write(
+        &dir,
+        "chains.json",
+        &format!("{{\"main\":[{}]}}", steps.join(",")),
+    );
+    let o = simloop_io(&dir, &["run", &path], b"", None, None);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).ends_with(
+            "chains.json: trace limit: more than 2000000 trace records (Limits::max_trace_records)\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+// 5. Values are shared, not copied per await, and bounded.
+
+#[test]
+fn return_values_are_bounded_and_shared() {
+    let dir = workdir("hostile-values");
+    let list = |n: usize| format!("[{}]", vec!["1"; n].join(","));
+    // A 1 MB list: 524,288 values.
+    let big = write(
+        &dir,
+        "big.json",
+        &format!("{{\"main\":[{{\"return\":{}}}]}}", list(1 << 19)),
+    );
+    let o = simloop_io(&dir, &["run", "--json", &big], b"", None, None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).ends_with(
+            "big.json: $.main[0].return: more than 100000 JSON values in the return steps of \
+             the tree (Limits::max_values)\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    // 9,000 awaits of a task returning 99,990 values: one value, shared.
+    let spawn = format!(
+        "{{\"spawn\":{{\"name\":\"a\",\"body\":[{{\"return\":{}}}]}}}}",
+        list(99_989)
+    );
+    let awaits = vec!["{\"await\":\"a\"}"; 9_000].join(",");
+    let shared = write(
+        &dir,
+        "shared.json",
+        &format!("{{\"main\":[{spawn},{awaits}]}}"),
+    );
+    let t0 = std::time::Instant::now();
+    let o = simloop_io(&dir, &["run", "--json", &shared], b"", None, None);
+    // It took 14 s, each await a copy.
+    assert!(t0.elapsed().as_secs_f64() < 5.0, "{:?}", t0.elapsed());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Twenty tasks that each return it hold 2 million values: a run limit.
+    let holders = (0..20)
+        .map(|_| "{\"spawn\":[{\"await\":\"a\"}]}")
+        .collect::<Vec<_>>()
+        .join(",");
+    let many = write(
+        &dir,
+        "many.json",
+        &format!("{{\"main\":[{spawn},{holders},{{\"sleep\":1}}]}}"),
+    );
+    let o = simloop_io(&dir, &["run", "--json", &many], b"", None, None);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).ends_with(
+            "many.json: value limit: the tasks' results hold more than 1000000 values \
+             (Limits::max_values)\n"
+        ),
+        "{}",
+        stderr(&o)
     );
 }

@@ -31,6 +31,10 @@ pub struct Limits {
     /// sum: with the default 2^53, `u64` arithmetic on times never overflows
     /// and a float clock (CPython's `loop.time()`) is exact.
     pub max_total_ticks: u64,
+    /// Most JSON values in the tree's `return` steps: a list and each of
+    /// its items count one (a task's result is shared when it is awaited,
+    /// but a `gather` copies its children's). Default 100 000.
+    pub max_values: usize,
     /// Longest scenario text, in bytes, checked before the text is parsed
     /// (the parsed JSON takes tens of times the text's size). Default
     /// [`Limits::DEFAULT_MAX_INPUT_BYTES`], 4 MiB: a scenario at every other
@@ -45,6 +49,7 @@ impl Default for Limits {
             max_tasks: 10_000,
             max_steps: 100_000,
             max_total_ticks: 1 << 53,
+            max_values: 100_000,
             max_input_bytes: Limits::DEFAULT_MAX_INPUT_BYTES,
         }
     }

@@ -51,6 +51,6 @@ pub fn run_until(scenario: &Scenario, config: Config, at: Tick) -> Result<Paused
     let sim = Sim::new(config.limits(limits));
     let (ix, main) = Interp::start(&sim, &Rc::new(Plan::new(scenario)))?;
     let paused = Paused { sim, _ix: ix };
-    run_until_tick(&paused.sim, &main, at)?;
+    run_until_tick(&paused.sim, &main, at).map_err(|e| paused._ix.locate(e))?;
     Ok(paused)
 }

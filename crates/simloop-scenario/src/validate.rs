@@ -36,6 +36,7 @@ pub fn validate(scenario: &Scenario, limits: &Limits) -> Result<(), ScenarioErro
         steps: 0,
         tasks: 0,
         ticks: 0,
+        values: 0,
         eager_start_at: None,
     };
     checker.block(&scenario.main, &Path::ROOT.key("main"), 1)?;
@@ -54,6 +55,8 @@ struct Checker<'a> {
     steps: usize,
     tasks: usize,
     ticks: u64,
+    /// JSON values in `return` steps.
+    values: usize,
     /// The path of the first child with `eager_start`.
     eager_start_at: Option<String>,
 }
@@ -66,6 +69,7 @@ pub(crate) fn eager_start_at(scenario: &Scenario) -> Option<String> {
         max_tasks: usize::MAX,
         max_steps: usize::MAX,
         max_total_ticks: u64::MAX,
+        max_values: usize::MAX,
         max_input_bytes: usize::MAX,
     };
     let mut checker = Checker {
@@ -74,6 +78,7 @@ pub(crate) fn eager_start_at(scenario: &Scenario) -> Option<String> {
         steps: 0,
         tasks: 0,
         ticks: 0,
+        values: 0,
         eager_start_at: None,
     };
     // A scenario that does not validate has no run to refuse.
@@ -122,7 +127,19 @@ impl Checker<'_> {
         let p = path.key(step.key());
         match step {
             Step::Sleep(n) => self.ticks(*n, &p),
-            Step::Return(v) => check_value(v, &p, depth, self.limits),
+            Step::Return(v) => {
+                self.values += check_value(v, &p, depth, self.limits)?;
+                if self.values > self.limits.max_values {
+                    let max = self.limits.max_values;
+                    return Err(ScenarioError::limit(
+                        &p,
+                        format!(
+                            "more than {max} JSON values in the return steps of the tree (Limits::max_values)"
+                        ),
+                    ));
+                }
+                Ok(())
+            }
             Step::Raise(kind) => {
                 check_kind(kind, &p)?;
                 if matches!(kind, Kind::BaseException | Kind::ExceptionGroup) {
@@ -284,17 +301,18 @@ pub(crate) fn too_deep(path: &Path<'_>, limits: &Limits) -> ScenarioError {
 }
 
 /// Checks a `return` value in a block at `depth`: an int (i64), a string,
-/// `null`, or a list of those (each list one level deeper).
+/// `null`, or a list of those (each list one level deeper). Returns how
+/// many JSON values it holds.
 pub(crate) fn check_value(
     v: &Value,
     path: &Path<'_>,
     depth: usize,
     limits: &Limits,
-) -> Result<(), ScenarioError> {
+) -> Result<usize, ScenarioError> {
     const VALUE: &str = "an int, a string, null or a list of those";
     match v {
-        Value::Null | Value::String(_) => Ok(()),
-        Value::Number(n) if n.is_i64() => Ok(()),
+        Value::Null | Value::String(_) => Ok(1),
+        Value::Number(n) if n.is_i64() => Ok(1),
         Value::Number(n) if n.is_u64() => Err(ScenarioError::shape(
             path,
             format!("expected an int that fits in 64 bits (signed), got {n}"),
@@ -307,10 +325,11 @@ pub(crate) fn check_value(
                     format!("lists nested deeper than {max} levels, counting the enclosing blocks (Limits::max_depth)"),
                 ));
             }
-            items
-                .iter()
-                .enumerate()
-                .try_for_each(|(i, x)| check_value(x, &path.index(i), depth + 1, limits))
+            let mut n = 1;
+            for (i, x) in items.iter().enumerate() {
+                n += check_value(x, &path.index(i), depth + 1, limits)?;
+            }
+            Ok(n)
         }
         _ => Err(ScenarioError::expected(path, VALUE, v)),
     }
