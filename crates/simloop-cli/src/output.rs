@@ -9,9 +9,18 @@
 //!   line on stderr, `error: cannot write to stdout: ...`, and exit code 2.
 //! - stderr: errors are ignored, so that a failing stderr never stops the
 //!   work nor changes its exit code.
+//!
+//! A scenario's names are its author's: whatever shows one on a terminal
+//! escapes its control characters (`\u{1b}` for ESC, see
+//! [`escape_controls`]), so that a scenario cannot send escape sequences.
+//! The text outputs do it where they show a name; stderr, all of whose
+//! lines are messages, does it for every line. JSON output escapes what
+//! JSON requires (U+0000 to U+001F) and keeps the rest of a name as it is.
 
 use std::fmt;
 use std::io::{self, Write};
+
+use simloop::core::{escape_controls, escape_controls_but};
 
 /// Print to stdout, as `print!` does.
 macro_rules! out {
@@ -47,9 +56,23 @@ pub(crate) fn stdout(args: fmt::Arguments<'_>) {
     }
 }
 
-/// Write to stderr; a failure is ignored.
+/// Write to stderr, control characters but `\n` escaped; a failure is
+/// ignored.
 pub(crate) fn stderr(args: fmt::Arguments<'_>) {
-    let _ = io::stderr().lock().write_fmt(args);
+    let text = args.to_string();
+    let text = escape_controls_but(&text, |c| c == '\n');
+    let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Lines of text made of a scenario's names (a report, an invariant's
+/// message), as shown: control characters but `\n` escaped.
+pub(crate) fn shown_text(text: &str) -> std::borrow::Cow<'_, str> {
+    escape_controls_but(text, |c| c == '\n')
+}
+
+/// A name as a text output shows it (see the module docs).
+pub(crate) fn shown(name: &str) -> std::borrow::Cow<'_, str> {
+    escape_controls(name)
 }
 
 /// Write `text` to `out`, a buffered stdout; errors as [`stdout`]'s.

@@ -647,3 +647,79 @@ fn return_values_are_bounded_and_shared() {
         stderr(&o)
     );
 }
+
+// 8. A name's control characters are shown escaped: no escape sequence
+// reaches a terminal, and every SVG is XML.
+
+/// The issue's name: it would set the terminal's title and clear it.
+const PWNED: &str = "x\u{1b}]0;pwned\u{7}\u{1b}[2J";
+const PWNED_SHOWN: &str = "x\\u{1b}]0;pwned\\u{7}\\u{1b}[2J";
+
+/// No control character but the line ends.
+fn no_controls(what: &str, text: &str) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| simloop::core::is_escaped(c) && c != '\n')
+        .collect();
+    assert!(bad.is_empty(), "{what}: {bad:?} in {text}");
+}
+
+#[test]
+fn control_characters_in_names_are_shown_escaped() {
+    let dir = workdir("hostile-names");
+    let name = |s: &str| serde_json::to_string(s).expect("a string");
+    // Every control character the issue names, in a task's name and the
+    // scenario's; ESC and BEL in a returned value and a kind's name.
+    let odd = format!("{PWNED}\u{0}\u{1}\u{7f}\u{85}\u{9b}\u{fffe}\u{ffff}\n");
+    let text = format!(
+        "{{\"name\":{},\"main\":[{{\"spawn\":{{\"name\":{},\"body\":[{{\"sleep\":5}},{{\"return\":{}}}]}}}},\
+         {{\"spawn\":{{\"name\":\"h\",\"body\":[{{\"hang\":null}}]}}}},{{\"sleep\":10}}]}}",
+        name(&odd),
+        name(&odd),
+        name(PWNED)
+    );
+    let path = write(&dir, "names.json", &text);
+    let o = simloop_io(&dir, &["run", &path], b"", None, None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    no_controls("run", &out);
+    assert!(out.starts_with(&format!("== {PWNED_SHOWN}")), "{out}");
+    assert!(
+        out.contains(&format!("{PWNED_SHOWN}\\u{{0}}\\u{{1}}\\u{{7f}}\\u{{85}}\\u{{9b}}\\u{{fffe}}\\u{{ffff}}\\u{{a}} created by main")),
+        "{out}"
+    );
+    // The value is JSON in the timeline: JSON's own escapes.
+    assert!(
+        out.contains("returned \"x\\u001b]0;pwned\\u0007\\u001b[2J\""),
+        "{out}"
+    );
+    // pstree, at a tick where the task is pending and after it is done.
+    for at in ["2", "9"] {
+        let o = simloop_io(&dir, &["pstree", "--at", at, &path], b"", None, None);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        no_controls("pstree", &stdout(&o));
+        assert!(stdout(&o).contains(PWNED_SHOWN), "{}", stdout(&o));
+    }
+    // The pictures: XML, the name shown escaped.
+    for out in ["names.svg", "names.html"] {
+        let o = simloop_io(&dir, &["render", "--out", out, &path], b"", None, None);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        no_controls("render's line", &stdout(&o));
+        let picture = std::fs::read_to_string(dir.join(out)).expect("written");
+        no_controls(out, &picture);
+        assert!(picture.contains(PWNED_SHOWN), "{out}");
+    }
+    let svg = std::fs::read_to_string(dir.join("names.svg")).expect("written");
+    roxmltree::Document::parse(&svg).expect("the SVG is XML");
+    // An error message that quotes a name.
+    let cycle = format!(
+        "{{\"main\":[{{\"spawn\":{{\"name\":{n},\"body\":[{{\"await\":\"b\"}}]}}}},\
+         {{\"spawn\":{{\"name\":\"b\",\"body\":[{{\"await\":{n}}}]}}}},{{\"sleep\":1}}]}}",
+        n = name(PWNED)
+    );
+    let path = write(&dir, "cycle.json", &cycle);
+    let o = simloop_io(&dir, &["run", &path], b"", None, None);
+    assert_eq!(o.status.code(), Some(2));
+    no_controls("stderr", &stderr(&o));
+    assert!(stderr(&o).contains(PWNED_SHOWN), "{}", stderr(&o));
+}

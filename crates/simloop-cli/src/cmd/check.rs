@@ -33,7 +33,7 @@ use simloop::scenario::{parse_scenario, run, Limits, Scenario};
 use crate::cli::{CheckArgs, DenyArg};
 use crate::cmd::render::{write_picture, Format};
 use crate::input;
-use crate::output::{errln, out, outln};
+use crate::output::{errln, out, outln, shown_text};
 
 /// `--budget`'s default: the most schedules an exhaustive search runs per
 /// scenario and profile.
@@ -293,7 +293,7 @@ impl ScenarioLine {
         }
         let name = self.name();
         if let Some(e) = &self.error {
-            outln!("ERROR {name}: {e}");
+            outln!("ERROR {name}: {}", shown_text(e));
             return;
         }
         let ps = self.profiles.values();
@@ -332,7 +332,11 @@ impl ScenarioLine {
         );
         for (profile, p) in &self.profiles {
             if let Some(f) = &p.failure {
-                outln!("        {profile}: {} (run {})", f.problem, f.found_after);
+                outln!(
+                    "        {profile}: {} (run {})",
+                    shown_text(&f.problem),
+                    f.found_after
+                );
             }
         }
         // Why, once: the first profile skipped names what it lacks.
@@ -498,7 +502,7 @@ fn print_failure(
     outln!("schedule: {}{shrunk_from}", f.schedule);
     let shrunk = f.shrunk.to_string();
     outln!("shrunk scenario: {shrunk}");
-    out!("{}", f.report);
+    out!("{}", shown_text(&f.report));
     let (json_file, svg_file) = failure_files(line, profile, out_dir);
     let mut written = Vec::new();
     if std::fs::write(&json_file, format!("{shrunk}\n")).is_ok() {

@@ -12,7 +12,7 @@ use simloop::scenario::{run, Limits, Run, Scenario};
 
 use crate::cli::RenderArgs;
 use crate::input;
-use crate::output::{errln, outln};
+use crate::output::{errln, outln, shown};
 
 /// The picture formats, by the output's extension.
 #[derive(Clone, Copy)]
@@ -92,14 +92,16 @@ pub(crate) fn load(file: &Path, limits: &Limits) -> Result<Scenario, u8> {
     })
 }
 
-/// The scenario's name, else the file's stem.
+/// The scenario's name, else the file's stem, as shown (control
+/// characters escaped).
 pub(crate) fn title(scenario: &Scenario, file: &Path) -> String {
-    scenario.name.clone().unwrap_or_else(|| {
+    let title = scenario.name.clone().unwrap_or_else(|| {
         file.file_stem().map_or_else(
             || "scenario".to_owned(),
             |s| s.to_string_lossy().into_owned(),
         )
-    })
+    });
+    shown(&title).into_owned()
 }
 
 /// A run limit is 1; a program CPython cannot run (an await cycle, a

@@ -18,7 +18,7 @@ use simloop::scenario::Scenario;
 
 use crate::cli::ReplayArgs;
 use crate::cmd::render::{load, run_error_code, write_picture, Format};
-use crate::output::{errln, out, outln};
+use crate::output::{errln, out, outln, shown_text};
 
 pub(crate) fn main(args: ReplayArgs) -> u8 {
     let picture = match args.render.as_deref().map(Format::of).transpose() {
@@ -68,7 +68,7 @@ pub(crate) fn main(args: ReplayArgs) -> u8 {
             return run_error_code(&e);
         }
     };
-    out!("{}", render(&title, &r));
+    out!("{}", shown_text(&render(&title, &r)));
     if let (Some(format), Some(out)) = (picture, &args.render) {
         if let Err(code) = write_picture(&r.run, &title, format, out) {
             return code;
@@ -94,7 +94,7 @@ fn replay_schedule(scenario: &Scenario, file: &Path, schedule: &Schedule, rules:
                 file.display(),
                 rules.profile
             );
-            out!("{text}");
+            out!("{}", shown_text(&text));
             u8::from(problems > 0)
         }
         Err(e) => {

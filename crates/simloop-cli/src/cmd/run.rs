@@ -15,7 +15,7 @@ use simloop::scenario::{check_expect, run, Limits};
 use crate::cli::RunArgs;
 use crate::cmd::render::run_error_code;
 use crate::input::{self, Lines};
-use crate::output::{errln, flush_stdout, out, outln, write_stdout};
+use crate::output::{errln, flush_stdout, out, outln, shown, write_stdout};
 
 pub(crate) fn main(args: RunArgs) -> u8 {
     let config = match args.config.config() {
@@ -55,7 +55,12 @@ fn one(file: &Path, config: Config, limits: &Limits, as_json: bool) -> u8 {
         outln!("{outcome}");
     } else {
         let title = scenario.name.as_deref().unwrap_or("scenario");
-        outln!("== {title} ({}, {})", file.display(), config.profile);
+        outln!(
+            "== {} ({}, {})",
+            shown(title),
+            file.display(),
+            config.profile
+        );
         out!("{}", r.timeline());
     }
     let profile = config.profile.name();
