@@ -229,7 +229,7 @@ pub(crate) struct MergeArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) junit: Option<PathBuf>,
     /// Where shrunk failures' files are written [default: the current
-    /// directory, or the merged report's].
+    /// directory].
     #[arg(long, value_name = "DIR")]
     pub(crate) out_dir: Option<PathBuf>,
     /// The shards' --report files: every part of one sweep, once each.
@@ -422,6 +422,10 @@ pub(crate) struct ExploreArgs {
     /// then one with the totals (`simloop merge` joins shards' reports).
     #[arg(long, value_name = "FILE")]
     pub(crate) report: Option<PathBuf>,
+    /// Where a failure's shrunk scenario and picture are written [default:
+    /// the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out_dir: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) rules: RulesArgs,
 }

@@ -723,3 +723,252 @@ fn control_characters_in_names_are_shown_escaped() {
     no_controls("stderr", &stderr(&o));
     assert!(stderr(&o).contains(PWNED_SHOWN), "{}", stderr(&o));
 }
+
+/// The names of the files in `dir`, sorted.
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .expect("a directory")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// A sweep with a failure: seed 1000 under py312 breaks cancel-balance.
+const FAILING: [&str; 7] = [
+    "explore",
+    "--seeds",
+    "3",
+    "--start",
+    "1000",
+    "--profile",
+    "py312",
+];
+
+// 10. Files are written whole or not at all (a temporary file renamed;
+// tests/../src/files.rs fails a write half way).
+
+#[test]
+fn a_failed_render_leaves_the_old_picture_and_no_other_file() {
+    let dir = workdir("hostile-whole");
+    std::fs::write(dir.join("x.svg"), "old").expect("written");
+    // A run that hits a limit writes no picture.
+    let path = write(&dir, "long.json", "{\"main\":[{\"sleep\":1000000000001}]}");
+    let o = simloop_io(&dir, &["render", "--out", "x.svg", &path], b"", None, None);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("x.svg")).expect("there"),
+        "old"
+    );
+    assert_eq!(files_in(&dir), ["long.json", "x.svg"]);
+    // A full device is written in place, and fails: nothing else is left.
+    std::os::unix::fs::symlink("/dev/full", dir.join("full.svg")).expect("a link");
+    let o = simloop_io(
+        &dir,
+        &["render", "--out", "full.svg", &ghost()],
+        b"",
+        None,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: cannot write full.svg: No space left on device (os error 28)\n"
+    );
+    assert_eq!(files_in(&dir), ["full.svg", "long.json", "x.svg"]);
+    // A report is whole, and its temporary file gone.
+    let mut args = FAILING.to_vec();
+    args.extend(["--report", "r.jsonl"]);
+    let o = simloop_io(&dir, &args, b"", None, None);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let report = std::fs::read_to_string(dir.join("r.jsonl")).expect("written");
+    let last: serde_json::Value =
+        serde_json::from_str(report.lines().last().expect("a line")).expect("JSON");
+    assert_eq!(last["summary"]["ran"], 3);
+    assert!(
+        files_in(&dir).iter().all(|f| !f.ends_with(".tmp")),
+        "{:?}",
+        files_in(&dir)
+    );
+}
+
+// 11. Output paths are checked before the work; a report on stdout comes
+// after what was printed; failure files go to the working directory or
+// --out-dir.
+
+#[test]
+fn a_report_on_stdout_keeps_what_was_printed_before_it() {
+    let dir = workdir("hostile-report-stdout");
+    let mut args = FAILING.to_vec();
+    args.extend(["--report", "/dev/stdout"]);
+    // Stdout a file (`> out.txt`), then a pipe.
+    let out = File::create(dir.join("out.txt")).expect("created");
+    let o = simloop_io(&dir, &args, b"", Some(out), None);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let piped = simloop_io(&dir, &args, b"", None, None);
+    assert_eq!(piped.status.code(), Some(1), "{}", stderr(&piped));
+    for text in [
+        std::fs::read_to_string(dir.join("out.txt")).expect("written"),
+        stdout(&piped),
+    ] {
+        assert!(
+            text.starts_with("simloop explore: 3 seeds from 1000"),
+            "{text}"
+        );
+        assert!(
+            text.contains("error: cancel-balance violated by seed 1000 under py312"),
+            "{text}"
+        );
+        // The table, then the report's lines: the seeds', the totals.
+        let (_, report) = text.split_once("3 seeds, ").expect("the table");
+        let lines: Vec<&str> = report.lines().skip(1).collect();
+        assert!(lines[0].starts_with("{\"seed\":1000,"), "{text}");
+        assert!(
+            lines.last().expect("a line").starts_with("{\"summary\":"),
+            "{text}"
+        );
+    }
+    // The failure's files are in the working directory, not in /dev.
+    assert!(
+        files_in(&dir).contains(&"simloop-failure-py312-1000.json".to_owned()),
+        "{:?}",
+        files_in(&dir)
+    );
+    assert!(files_in(&dir).contains(&"simloop-failure-py312-1000.svg".to_owned()));
+    assert!(!Path::new("/dev/simloop-failure-py312-1000.json").exists());
+    // A full report device: exit 2, the failure files still where they go.
+    let dir = workdir("hostile-report-full");
+    let mut args = FAILING.to_vec();
+    args.extend(["--report", "/dev/full"]);
+    let o = simloop_io(&dir, &args, b"", None, None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("error: cannot write /dev/full: No space left on device"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        files_in(&dir),
+        [
+            "simloop-failure-py312-1000.json",
+            "simloop-failure-py312-1000.svg"
+        ]
+    );
+}
+
+#[test]
+fn failure_files_go_to_out_dir() {
+    let dir = workdir("hostile-out-dir");
+    std::fs::create_dir(dir.join("failures")).expect("made");
+    let mut args = FAILING.to_vec();
+    args.extend(["--out-dir", "failures", "--report", "r.jsonl"]);
+    let o = simloop_io(&dir, &args, b"", None, None);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("written to failures/simloop-failure-py312-1000.json"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        files_in(&dir.join("failures")),
+        [
+            "simloop-failure-py312-1000.json",
+            "simloop-failure-py312-1000.svg"
+        ]
+    );
+    assert_eq!(files_in(&dir), ["failures", "r.jsonl"]);
+}
+
+#[test]
+fn bad_output_paths_fail_before_the_work() {
+    let dir = workdir("hostile-bad-paths");
+    let g = ghost();
+    let invalid = write(&dir, "invalid.json", "{\"main\": 5}");
+    for (args, what) in [
+        // A sweep that would take minutes.
+        (
+            vec!["explore", "--seeds", "100000000", "--report", "no/r.jsonl"],
+            "error: cannot write no/r.jsonl: No such file or directory",
+        ),
+        (
+            vec!["explore", "--seeds", "100000000", "--out-dir", "no"],
+            "error: --out-dir no: cannot write files there: No such file or directory",
+        ),
+        (
+            vec!["explore", "--seeds", "100000000", "--report", "."],
+            "error: cannot write .: is a directory",
+        ),
+        (
+            vec![
+                "check",
+                "--seeds",
+                "100000",
+                "--report",
+                "no/r.jsonl",
+                g.as_str(),
+            ],
+            "error: cannot write no/r.jsonl",
+        ),
+        (
+            vec![
+                "check",
+                "--seeds",
+                "100000",
+                "--junit",
+                "no/j.xml",
+                g.as_str(),
+            ],
+            "error: cannot write no/j.xml",
+        ),
+        (
+            vec!["check", "--seeds", "100000", "--out-dir", "no", g.as_str()],
+            "error: --out-dir no",
+        ),
+        // Before the scenario is even read.
+        (
+            vec!["render", "--out", "no/x.svg", invalid.as_str()],
+            "error: cannot write no/x.svg",
+        ),
+        (
+            vec!["replay", "--seed", "1", "--render", "no/x.svg"],
+            "error: cannot write no/x.svg",
+        ),
+        (
+            vec!["merge", "--report", "no/m.jsonl", "whatever.jsonl"],
+            "error: cannot write no/m.jsonl",
+        ),
+    ] {
+        let t0 = std::time::Instant::now();
+        let o = simloop_io(&dir, &args, b"", None, None);
+        assert!(
+            t0.elapsed().as_secs_f64() < 3.0,
+            "{args:?}: {:?}",
+            t0.elapsed()
+        );
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).starts_with(what), "{args:?}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "", "{args:?}");
+    }
+    assert_eq!(files_in(&dir), ["invalid.json"]);
+}
+
+// 13. A picture's extension in any case.
+
+#[test]
+fn a_picture_extension_in_capitals_is_accepted() {
+    let dir = workdir("hostile-ext");
+    for out in ["x.SVG", "x.Html"] {
+        let o = simloop_io(&dir, &["render", "--out", out, &ghost()], b"", None, None);
+        assert_eq!(o.status.code(), Some(0), "{out}: {}", stderr(&o));
+    }
+    let svg = std::fs::read_to_string(dir.join("x.SVG")).expect("written");
+    roxmltree::Document::parse(&svg).expect("XML");
+    assert!(std::fs::read_to_string(dir.join("x.Html"))
+        .expect("written")
+        .starts_with("<!DOCTYPE html>"));
+}

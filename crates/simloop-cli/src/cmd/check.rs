@@ -15,7 +15,7 @@
 //! shards' reports exactly as a single run would have.
 
 use std::collections::BTreeMap;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -31,7 +31,8 @@ use simloop::explore::suite::{check_all, ProfileVerdict, ScenarioFailure, Strate
 use simloop::scenario::{parse_scenario, run, Limits, Scenario};
 
 use crate::cli::{CheckArgs, DenyArg};
-use crate::cmd::render::{write_picture, Format};
+use crate::cmd::render::{output_file, write_picture, Format};
+use crate::files::{write_file, OutputFile};
 use crate::input;
 use crate::output::{errln, out, outln, shown_text};
 
@@ -77,6 +78,14 @@ pub(crate) fn main(args: CheckArgs) -> u8 {
         .filter(|&(i, _)| shard.contains(i as u64))
         .unzip();
     let out_dir = args.out_dir.clone().unwrap_or_default();
+    let outputs = match Outputs::create(
+        args.out_dir.as_deref(),
+        args.junit.as_deref(),
+        args.report.as_deref(),
+    ) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
     let jobs = crate::cli::jobs(args.jobs, inputs.len() as u64);
     let totals = Totals {
         command: "check".into(),
@@ -113,14 +122,29 @@ pub(crate) fn main(args: CheckArgs) -> u8 {
         time_ms: t0.elapsed().as_millis() as u64,
         ..totals
     };
-    finish(
-        &lines,
-        &totals,
-        args.json,
-        &out_dir,
-        args.junit.as_deref(),
-        args.report.as_deref(),
-    )
+    finish(&lines, &totals, args.json, &out_dir, outputs)
+}
+
+/// The files `--junit` and `--report` name, checked before the work
+/// (with `--out-dir`).
+pub(crate) struct Outputs {
+    pub(crate) junit: Option<OutputFile>,
+    pub(crate) report: Option<OutputFile>,
+}
+
+impl Outputs {
+    /// Check them all; the error is printed.
+    pub(crate) fn create(
+        out_dir: Option<&Path>,
+        junit: Option<&Path>,
+        report: Option<&Path>,
+    ) -> Result<Outputs, u8> {
+        crate::cmd::explore::out_dir(out_dir)?;
+        Ok(Outputs {
+            junit: junit.map(output_file).transpose()?,
+            report: report.map(output_file).transpose()?,
+        })
+    }
 }
 
 /// After the lines: each failure, the summary, the JUnit XML and report
@@ -130,8 +154,7 @@ pub(crate) fn finish(
     totals: &Totals,
     json: bool,
     out_dir: &Path,
-    junit: Option<&Path>,
-    report: Option<&Path>,
+    outputs: Outputs,
 ) -> u8 {
     if !json {
         for line in lines {
@@ -143,15 +166,17 @@ pub(crate) fn finish(
         }
         print_summary(lines, totals);
     }
-    if let Some(file) = junit {
+    if let Some(file) = outputs.junit {
+        let path = file.path().display().to_string();
         if let Err(e) = write_junit(file, lines, totals) {
-            errln!("error: cannot write {}: {e}", file.display());
+            errln!("error: cannot write {path}: {e}");
             return 2;
         }
     }
-    if let Some(file) = report {
+    if let Some(file) = outputs.report {
+        let path = file.path().display().to_string();
         if let Err(e) = write_report(file, lines, totals) {
-            errln!("error: cannot write {}: {e}", file.display());
+            errln!("error: cannot write {path}: {e}");
             return 2;
         }
     }
@@ -505,7 +530,7 @@ fn print_failure(
     out!("{}", shown_text(&f.report));
     let (json_file, svg_file) = failure_files(line, profile, out_dir);
     let mut written = Vec::new();
-    if std::fs::write(&json_file, format!("{shrunk}\n")).is_ok() {
+    if write_file(&json_file, format!("{shrunk}\n").as_bytes()).is_ok() {
         written.push(json_file.display().to_string());
     }
     let scenario = parse_scenario(&shrunk).ok();
@@ -578,7 +603,7 @@ fn print_summary(lines: &[ScenarioLine], totals: &Totals) {
     );
 }
 
-fn write_junit(file: &Path, lines: &[ScenarioLine], totals: &Totals) -> Result<(), String> {
+fn write_junit(file: OutputFile, lines: &[ScenarioLine], totals: &Totals) -> Result<(), String> {
     let mut report = Report::new("simloop check");
     report.set_time(Duration::from_millis(totals.time_ms));
     let mut suite = TestSuite::new("scenarios");
@@ -618,16 +643,17 @@ fn write_junit(file: &Path, lines: &[ScenarioLine], totals: &Totals) -> Result<(
     }
     report.add_test_suite(suite);
     let xml = report.to_string().map_err(|e| e.to_string())?;
-    std::fs::write(file, xml).map_err(|e| e.to_string())
+    file.write(|o| o.write_all(xml.as_bytes()))
+        .map_err(|e| e.to_string())
 }
 
-fn write_report(file: &Path, lines: &[ScenarioLine], totals: &Totals) -> io::Result<()> {
-    let mut out = io::BufWriter::new(std::fs::File::create(file)?);
-    for line in lines {
-        writeln!(out, "{}", serde_json::to_string(line)?)?;
-    }
-    writeln!(out, "{}", json!({ "summary": totals }))?;
-    out.flush()
+fn write_report(file: OutputFile, lines: &[ScenarioLine], totals: &Totals) -> io::Result<()> {
+    file.write(|out| {
+        for line in lines {
+            writeln!(out, "{}", serde_json::to_string(line)?)?;
+        }
+        writeln!(out, "{}", json!({ "summary": totals }))
+    })
 }
 
 /// A bar on stderr when it is a terminal; hidden otherwise (CI logs).

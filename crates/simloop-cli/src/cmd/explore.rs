@@ -2,7 +2,9 @@
 //! failure with the command that replays it, end with a table.
 //!
 //! Exit codes: 0 no violation; 1 an invariant was violated (or a run hit a
-//! limit or panicked); 2 bad arguments, or the report could not be written.
+//! limit or panicked); 2 bad arguments (a `--report` or `--out-dir` that
+//! cannot be written is one, found before the sweep), or the report could
+//! not be written.
 //!
 //! stdout depends only on the arguments (not on timing or `--jobs`); the
 //! progress bar and the timing line go to stderr, the bar only on a
@@ -13,7 +15,7 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Seek, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -30,7 +32,8 @@ use simloop::explore::shrink::size;
 use simloop::explore::GenConfig;
 
 use crate::cli::{DenyArg, ExploreArgs, RulesArgs};
-use crate::cmd::render::{write_picture, Format};
+use crate::cmd::render::{output_file, write_picture, Format};
+use crate::files::{check_dir, write_file, OutputFile};
 use crate::output::{errln, out, outln};
 
 pub(crate) fn main(args: ExploreArgs) -> u8 {
@@ -71,14 +74,20 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
     }
     let jobs = crate::cli::jobs(args.jobs, cfg.len());
     cfg = cfg.jobs(jobs);
+    // Failure files go to --out-dir, else the current directory.
+    if let Err(code) = out_dir(args.out_dir.as_deref()) {
+        return code;
+    }
+    let dir = args.out_dir.clone().unwrap_or_default();
+    let report_file = match args.report.as_deref().map(output_file).transpose() {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
     outln!("{}", header(&cfg));
 
     let bar = progress_bar(cfg.len());
     let t0 = Instant::now();
-    let mut report = args
-        .report
-        .as_deref()
-        .map(|path| ReportFile::create(path, profile));
+    let mut report = report_file.map(|file| ReportFile::create(file, profile));
     let mut summary = sweep_with(&cfg, &|n| bar.inc(n), &mut |r| {
         if let Some(report) = &mut report {
             report.add(r);
@@ -93,15 +102,9 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
     shrink_failures(&cfg, &mut summary);
     let shrinking = t1.elapsed();
 
-    // Failure files go next to the report, else to the current directory.
-    let dir = args
-        .report
-        .as_deref()
-        .and_then(Path::parent)
-        .unwrap_or(Path::new(""));
-    print_outcome(&cfg, &summary, dir);
+    print_outcome(&cfg, &summary, &dir);
     if let Some(report) = report {
-        let path = report.path.clone();
+        let path = report.file.path().to_path_buf();
         if let Err(e) = report.finish(&summary.failures, &totals(&cfg, &summary)) {
             errln!("error: cannot write {}: {e}", path.display());
             return 2;
@@ -115,6 +118,18 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
         shrinking.as_secs_f64()
     );
     u8::from(!summary.is_clean())
+}
+
+/// Check `--out-dir`, if given, before the work; the error is printed.
+pub(crate) fn out_dir(dir: Option<&Path>) -> Result<(), u8> {
+    match dir.map(check_dir) {
+        Some(Err(e)) => {
+            let dir = dir.expect("given").display();
+            errln!("error: --out-dir {dir}: cannot write files there: {e}");
+            Err(2)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The first line printed: what the sweep is.
@@ -177,7 +192,7 @@ pub(crate) fn print_failure(f: &Failure, rules: &SeedRules, dir: &Path) {
     outln!("  trace hash: {:#018x}", f.hash);
     let file = dir.join(f.file_name()).display().to_string();
     let json = f.shrunk.to_json_string();
-    let written = match std::fs::write(&file, format!("{json}\n")) {
+    let written = match write_file(Path::new(&file), format!("{json}\n").as_bytes()) {
         Ok(()) => format!("written to {file}"),
         Err(e) => format!("could not write {file}: {e}"),
     };
@@ -260,7 +275,7 @@ fn print_table(summary: &Summary) {
 /// line numbers; [`ReportFile::finish`] then copies the spool to `FILE`,
 /// writing those lines afresh.
 struct ReportFile {
-    path: PathBuf,
+    file: OutputFile,
     profile: Profile,
     /// The spool; the first error once one happened (`finish` returns it).
     out: io::Result<BufWriter<File>>,
@@ -274,10 +289,10 @@ struct ReportFile {
 }
 
 impl ReportFile {
-    fn create(path: &Path, profile: Profile) -> ReportFile {
+    fn create(file: OutputFile, profile: Profile) -> ReportFile {
         ReportFile {
             out: tempfile::tempfile().map(BufWriter::new),
-            path: path.to_path_buf(),
+            file,
             profile,
             lines: 0,
             violated: Vec::new(),
@@ -315,10 +330,11 @@ impl ReportFile {
             .out
             .and_then(|out| out.into_inner().map_err(io::IntoInnerError::into_error))?;
         spool.rewind()?;
-        let mut out = BufWriter::new(File::create(&self.path)?);
-        copy(spool, &mut out, self.profile, &self.firsts, failures)?;
-        writeln!(out, "{}", totals.line())?;
-        out.flush()
+        let (profile, firsts) = (self.profile, &self.firsts);
+        self.file.write(|out| {
+            copy(spool, out, profile, firsts, failures)?;
+            writeln!(out, "{}", totals.line())
+        })
     }
 }
 
@@ -326,7 +342,7 @@ impl ReportFile {
 /// `failures`, for each `(n, run)` of `firsts` (in line order).
 fn copy(
     spool: File,
-    out: &mut impl Write,
+    out: &mut dyn Write,
     profile: Profile,
     firsts: &[(u64, SeedRun)],
     failures: &[Failure],

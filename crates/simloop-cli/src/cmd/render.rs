@@ -2,7 +2,9 @@
 //!
 //! Exit codes: 0 the picture was written; 1 the run hit a limit; 2 bad
 //! input (unreadable or invalid scenario, an await cycle, an output name
-//! that is neither `.svg` nor `.html`, an output that cannot be written).
+//! that is neither `.svg` nor `.html`, an output that cannot be written:
+//! checked before the run). The picture is written whole or not at all
+//! (see `files`).
 
 use std::path::Path;
 
@@ -11,6 +13,7 @@ use simloop::render::{render_html, render_svg};
 use simloop::scenario::{run, Limits, Run, Scenario};
 
 use crate::cli::RenderArgs;
+use crate::files::OutputFile;
 use crate::input;
 use crate::output::{errln, outln, shown};
 
@@ -22,9 +25,11 @@ pub(crate) enum Format {
 }
 
 impl Format {
-    /// The format an output name asks for; the error is printed.
+    /// The format an output name asks for (`x.SVG` as `x.svg`); the error
+    /// is printed.
     pub(crate) fn of(out: &Path) -> Result<Format, u8> {
-        match out.extension().and_then(|e| e.to_str()) {
+        let ext = out.extension().and_then(|e| e.to_str());
+        match ext.map(str::to_ascii_lowercase).as_deref() {
             Some("svg") => Ok(Format::Svg),
             Some("html" | "htm") => Ok(Format::Html),
             _ => {
@@ -40,18 +45,43 @@ impl Format {
 
 /// Draw `run` in `format` and write it to `out`; the error is printed.
 pub(crate) fn write_picture(run: &Run, title: &str, format: Format, out: &Path) -> Result<(), u8> {
+    let file = output_file(out)?;
+    write_picture_to(run, title, format, file)
+}
+
+/// [`write_picture`] to a file checked before the run.
+pub(crate) fn write_picture_to(
+    run: &Run,
+    title: &str,
+    format: Format,
+    file: OutputFile,
+) -> Result<(), u8> {
     let picture = match format {
         Format::Svg => render_svg(&run.report, title, &run.words()),
         Format::Html => render_html(&run.report, title, &run.words()),
     };
-    std::fs::write(out, picture).map_err(|e| {
-        errln!("error: cannot write {}: {e}", out.display());
+    let path = file.path().to_path_buf();
+    file.write(|o| o.write_all(picture.as_bytes()))
+        .map_err(|e| {
+            errln!("error: cannot write {}: {e}", path.display());
+            2
+        })
+}
+
+/// `path`, checked before the work that writes it; the error is printed.
+pub(crate) fn output_file(path: &Path) -> Result<OutputFile, u8> {
+    OutputFile::create(path).map_err(|e| {
+        errln!("error: cannot write {}: {e}", path.display());
         2
     })
 }
 
 pub(crate) fn main(args: RenderArgs) -> u8 {
     let format = match Format::of(&args.out) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let file = match output_file(&args.out) {
         Ok(f) => f,
         Err(code) => return code,
     };
@@ -71,7 +101,7 @@ pub(crate) fn main(args: RenderArgs) -> u8 {
         }
     };
     let title = title(&scenario, &args.file);
-    if let Err(code) = write_picture(&r, &title, format, &args.out) {
+    if let Err(code) = write_picture_to(&r, &title, format, file) {
         return code;
     }
     outln!(

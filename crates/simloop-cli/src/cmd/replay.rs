@@ -17,12 +17,16 @@ use simloop::explore::GenConfig;
 use simloop::scenario::Scenario;
 
 use crate::cli::ReplayArgs;
-use crate::cmd::render::{load, run_error_code, write_picture, Format};
+use crate::cmd::render::{load, output_file, run_error_code, write_picture_to, Format};
 use crate::output::{errln, out, outln, shown_text};
 
 pub(crate) fn main(args: ReplayArgs) -> u8 {
     let picture = match args.render.as_deref().map(Format::of).transpose() {
         Ok(p) => p,
+        Err(code) => return code,
+    };
+    let picture_file = match args.render.as_deref().map(output_file).transpose() {
+        Ok(f) => f,
         Err(code) => return code,
     };
     let profile: Profile = args.profile.into();
@@ -69,11 +73,12 @@ pub(crate) fn main(args: ReplayArgs) -> u8 {
         }
     };
     out!("{}", shown_text(&render(&title, &r)));
-    if let (Some(format), Some(out)) = (picture, &args.render) {
-        if let Err(code) = write_picture(&r.run, &title, format, out) {
+    if let (Some(format), Some(file)) = (picture, picture_file) {
+        let path = file.path().to_path_buf();
+        if let Err(code) = write_picture_to(&r.run, &title, format, file) {
             return code;
         }
-        outln!("picture: {}", out.display());
+        outln!("picture: {}", path.display());
     }
     u8::from(!r.report.is_clean())
 }
