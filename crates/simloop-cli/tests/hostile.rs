@@ -797,6 +797,67 @@ fn a_failed_render_leaves_the_old_picture_and_no_other_file() {
     );
 }
 
+/// `simloop ARGS` in `dir` as on a disk that is full after `blocks` of
+/// 512 bytes: a file size limit, its signal ignored, so that a write past
+/// it fails (EFBIG) as on a full disk.
+fn simloop_on_a_full_disk(dir: &Path, blocks: u32, args: &[&str]) -> Output {
+    let bin = env!("CARGO_BIN_EXE_simloop");
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -f {blocks}; trap '' XFSZ; exec \"$0\" \"$@\""
+        ))
+        .arg(bin)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("sh runs")
+}
+
+#[test]
+fn a_write_that_fails_half_way_leaves_no_half_file() {
+    let dir = workdir("hostile-full-disk");
+    std::fs::write(dir.join("x.svg"), "old").expect("written");
+    // A picture of several KB, on a disk full after 512 bytes: it used to
+    // leave a truncated SVG, and an empty HTML.
+    for out in ["x.svg", "y.html"] {
+        let o = simloop_on_a_full_disk(&dir, 1, &["render", "--out", out, &ghost()]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).starts_with(&format!("error: cannot write {out}: File too large")),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("x.svg")).expect("there"),
+        "old"
+    );
+    assert_eq!(files_in(&dir), ["x.svg"]);
+    // A report: it used to end mid-line. Now absent, and each failure file
+    // there is whole.
+    let mut args = FAILING.to_vec();
+    args.extend(["--report", "r.jsonl"]);
+    let o = simloop_on_a_full_disk(&dir, 1, &args);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("error: cannot write r.jsonl: File too large"),
+        "{}",
+        stderr(&o)
+    );
+    let files = files_in(&dir);
+    assert!(!files.contains(&"r.jsonl".to_owned()), "{files:?}");
+    assert!(files.iter().all(|f| !f.ends_with(".tmp")), "{files:?}");
+    for f in files.iter().filter(|f| f.starts_with("simloop-failure-")) {
+        let text = std::fs::read_to_string(dir.join(f)).expect("readable");
+        if f.ends_with(".json") {
+            serde_json::from_str::<serde_json::Value>(&text).expect("whole JSON");
+        } else {
+            roxmltree::Document::parse(&text).expect("whole XML");
+        }
+    }
+}
+
 // 11. Output paths are checked before the work; a report on stdout comes
 // after what was printed; failure files go to the working directory or
 // --out-dir.
