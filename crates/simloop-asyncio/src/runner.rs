@@ -214,7 +214,7 @@ where
 
 /// [`run`] for a `main` task already created on `sim` (and not yet run).
 pub fn run_task<T: Clone + 'static>(sim: &Sim, main: &Task<T>) -> Result<RunReport<T>, RunError> {
-    let phases = drive(sim, main.any(), false);
+    let phases = drive(sim, main.any(), None);
     let report = phases.map(|p| RunReport {
         main: MainOutcome::of(main.result()),
         main_task: main.id(),
@@ -235,13 +235,18 @@ pub fn run_task<T: Clone + 'static>(sim: &Sim, main: &Task<T>) -> Result<RunRepo
     report
 }
 
-/// [`run_task`]'s phases, stopped where the clock would pass `sim`'s time
-/// limit (every handle due at or before it has run): the run's tasks stay
-/// as they are, to be looked at (`pstree`), and the loop is not closed. A
-/// run that stalls or ends earlier stops there. Errors are the run limits
-/// other than the time limit.
-pub fn run_until_time_limit<T: Clone + 'static>(sim: &Sim, main: &Task<T>) -> Result<(), RunError> {
-    drive(sim, main.any(), true).map(drop)
+/// [`run_task`]'s phases, stopped where the clock would pass tick `at`
+/// (every handle due at or before it has run): the run's tasks stay as
+/// they are, to be looked at (`pstree`), and the loop is not closed. A run
+/// that stalls or ends earlier stops there. Errors are the run limits,
+/// `sim`'s time limit included when the run reaches it before `at` (set
+/// the limit to `at` or less to stop there quietly).
+pub fn run_until_tick<T: Clone + 'static>(
+    sim: &Sim,
+    main: &Task<T>,
+    at: Tick,
+) -> Result<(), RunError> {
+    drive(sim, main.any(), Some(at)).map(drop)
 }
 
 /// What the phases found.
@@ -252,17 +257,19 @@ struct Phases {
     stall: Option<StallReport>,
 }
 
-/// The three phases of `asyncio.run`. With `pause`, the time limit ends
-/// the run quietly, as a stall does.
-fn drive(sim: &Sim, main: &TaskRef, pause: bool) -> Result<Phases, RunError> {
+/// The three phases of `asyncio.run`. With `pause_at`, a time limit hit by
+/// a timer past that tick ends the run quietly, as a stall does.
+fn drive(sim: &Sim, main: &TaskRef, pause_at: Option<Tick>) -> Result<Phases, RunError> {
     let stopped = |r: Result<(), RunError>| -> Result<Option<StallReport>, RunError> {
         match r {
             Ok(()) => Ok(None),
             Err(RunError::Stalled(s)) => Ok(Some(s)),
-            Err(RunError::TimeLimit { .. }) if pause => Ok(Some(StallReport {
-                at: sim.time(),
-                blocked: Vec::new(),
-            })),
+            Err(RunError::TimeLimit { next, .. }) if pause_at.is_some_and(|at| next > at) => {
+                Ok(Some(StallReport {
+                    at: sim.time(),
+                    blocked: Vec::new(),
+                }))
+            }
             Err(e) => Err(e),
         }
     };

@@ -18,7 +18,7 @@
 
 use std::fmt::Write;
 
-use simloop_core::{Event, Exc, Outcome, ScopeEvent, TaskId, Trace};
+use simloop_core::{escape_controls, Event, Exc, Outcome, ScopeEvent, TaskId, Trace};
 
 use crate::runner::{MainOutcome, RunReport};
 
@@ -99,7 +99,9 @@ pub fn timeline(trace: &Trace, words: &dyn Words) -> String {
             } => format!("(schedule: choice #{index}, {point}, took {chosen}; CPython's takes 0)"),
             _ => continue,
         };
-        let _ = writeln!(out, "{:>8}  {line}", r.tick);
+        // Names and values are the program's: no control character of
+        // theirs reaches a terminal.
+        let _ = writeln!(out, "{:>8}  {}", r.tick, escape_controls(&line));
     }
     out
 }
@@ -139,19 +141,24 @@ impl<T> RunReport<T> {
                 self.end_time
             ),
         };
-        let mut s = format!("outcome: {main}; quiescent at {}", self.quiescent_time);
+        let mut s = format!(
+            "outcome: {}; quiescent at {}",
+            escape_controls(&main),
+            self.quiescent_time
+        );
         if !self.orphans.is_empty() {
             let _ = write!(
                 s,
                 "\n  orphans (cancelled at shutdown): {}",
-                self.names(&self.orphans).join(", ")
+                escape_controls(&self.names(&self.orphans).join(", "))
             );
         }
         for e in &self.escapes {
-            let _ = write!(s, "\n  scope escape: {e}");
+            let _ = write!(s, "\n  scope escape: {}", escape_controls(&e.to_string()));
         }
         if !self.stuck.is_empty() {
-            let _ = write!(s, "\n  stuck: {}", self.names(&self.stuck).join(", "));
+            let names = self.names(&self.stuck).join(", ");
+            let _ = write!(s, "\n  stuck: {}", escape_controls(&names));
         }
         s
     }

@@ -3,11 +3,14 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use crate::output::errln;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use simloop::check::harness::parse_allow;
-use simloop::core::{Policy, Profile, Schedule};
+use simloop::core::{Config, Policy, Profile, Schedule};
 use simloop::explore::explore::SeedRules;
 use simloop::explore::shard::Shard;
+
+use crate::input::InputArgs;
 
 /// Deterministic simulation of asyncio's structured concurrency.
 #[derive(Parser, Debug)]
@@ -71,7 +74,7 @@ impl ShardArg {
             ShardArg::Auto => {
                 let (shard, from) = Shard::from_env(|v| std::env::var(v).ok())
                     .map_err(|e| format!("--shard auto: {e}"))?;
-                eprintln!("shard {shard}, from {from}");
+                errln!("shard {shard}, from {from}");
                 Ok(shard)
             }
         }
@@ -92,6 +95,27 @@ macro_rules! shard_help {
              `simloop merge` joins the parts' --report files into a single run's summary."
         )
     };
+}
+
+/// The most threads `--jobs` may ask for: more only costs memory (each
+/// thread has its stack and a window of finished runs).
+pub(crate) const MAX_JOBS: usize = 256;
+
+/// `--jobs`: 1 to [`MAX_JOBS`].
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=MAX_JOBS).contains(&n) => Ok(n),
+        _ => Err(format!("expected a number of threads from 1 to {MAX_JOBS}")),
+    }
+}
+
+/// The threads to run `work` items on: `--jobs`, else the number of cores
+/// (at most [`MAX_JOBS`]), and never more than the items.
+pub(crate) fn jobs(asked: Option<usize>, work: u64) -> usize {
+    let n = asked.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_JOBS))
+    });
+    n.min(usize::try_from(work).unwrap_or(usize::MAX)).max(1)
 }
 
 /// One profile, or every one.
@@ -163,8 +187,9 @@ pub(crate) struct CheckArgs {
     /// `--allow cancel-balance@py311`. Repeatable.
     #[arg(long, value_name = "INVARIANT[@PROFILE]")]
     pub(crate) allow: Vec<String>,
-    /// Threads checking scenarios [default: the number of cores].
-    #[arg(long)]
+    /// Threads checking scenarios, 1 to 256, never more than the files
+    /// [default: the number of cores].
+    #[arg(long, value_parser = parse_jobs)]
     pub(crate) jobs: Option<usize>,
     /// Write JUnit XML: a test case per scenario and profile.
     #[arg(long, value_name = "FILE")]
@@ -188,6 +213,8 @@ pub(crate) struct CheckArgs {
     /// the current directory].
     #[arg(long, value_name = "DIR")]
     pub(crate) out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
     /// Scenario files, or directories (every *.json in them, recursively).
     #[arg(required = true)]
     pub(crate) files: Vec<PathBuf>,
@@ -202,7 +229,7 @@ pub(crate) struct MergeArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) junit: Option<PathBuf>,
     /// Where shrunk failures' files are written [default: the current
-    /// directory, or the merged report's].
+    /// directory].
     #[arg(long, value_name = "DIR")]
     pub(crate) out_dir: Option<PathBuf>,
     /// The shards' --report files: every part of one sweep, once each.
@@ -255,19 +282,38 @@ pub(crate) struct RunConfig {
     /// Seed of the seeded policy (implies --policy seeded).
     #[arg(long)]
     pub(crate) seed: Option<u64>,
-    /// Largest extra latency on a sleep under the seeded policy, in ticks.
-    #[arg(long, default_value_t = 0)]
-    pub(crate) jitter: u64,
+    /// Largest extra latency on a sleep under the seeded policy, in ticks
+    /// (needs --seed or --policy seeded) [default: 0].
+    #[arg(long, value_name = "TICKS")]
+    pub(crate) jitter: Option<u64>,
 }
 
 impl RunConfig {
-    pub(crate) fn policy(&self) -> Policy {
-        match (self.policy, self.seed) {
-            (PolicyArg::Asyncio, None) => Policy::Asyncio,
-            (_, seed) => Policy::Seeded {
+    /// The policy; `--jitter` under CPython's own order is refused (it
+    /// would be ignored).
+    pub(crate) fn policy(&self) -> Result<Policy, String> {
+        match (self.policy, self.seed, self.jitter) {
+            (PolicyArg::Asyncio, None, Some(_)) => Err(
+                "--jitter applies to the seeded policy: give --seed N (or --policy seeded)"
+                    .to_owned(),
+            ),
+            (PolicyArg::Asyncio, None, None) => Ok(Policy::Asyncio),
+            (_, seed, jitter) => Ok(Policy::Seeded {
                 seed: seed.unwrap_or(0),
-                jitter: self.jitter,
-            },
+                jitter: jitter.unwrap_or(0),
+            }),
+        }
+    }
+
+    /// The run's configuration; the error is printed, its exit code
+    /// returned.
+    pub(crate) fn config(&self) -> Result<Config, u8> {
+        match self.policy() {
+            Ok(policy) => Ok(Config::new(self.profile.into()).policy(policy)),
+            Err(e) => {
+                errln!("error: {e}");
+                Err(2)
+            }
         }
     }
 }
@@ -279,6 +325,8 @@ pub(crate) struct RunArgs {
     /// Print the outcome JSON, one line per scenario, instead of timelines.
     #[arg(long)]
     pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
     /// Scenario files; `-` reads one scenario JSON per line from stdin and
     /// prints one outcome line per scenario.
     #[arg(required = true)]
@@ -293,6 +341,8 @@ pub(crate) struct RenderArgs {
     /// (the SVG with details on hover and the text timeline).
     #[arg(long, short)]
     pub(crate) out: PathBuf,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
     /// The scenario file.
     pub(crate) file: PathBuf,
 }
@@ -304,6 +354,8 @@ pub(crate) struct PstreeArgs {
     /// The tick: the tree after everything due at or before it has run.
     #[arg(long)]
     pub(crate) at: u64,
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
     /// The scenario file.
     pub(crate) file: PathBuf,
 }
@@ -355,8 +407,9 @@ pub(crate) struct ExploreArgs {
     /// 3.12's cancel-balance leak).
     #[arg(long, value_enum, default_value = "py313")]
     pub(crate) profile: ProfilesArg,
-    /// Threads running seeds [default: the number of cores].
-    #[arg(long)]
+    /// Threads running seeds, 1 to 256, never more than the seeds
+    /// [default: the number of cores].
+    #[arg(long, value_parser = parse_jobs)]
     pub(crate) jobs: Option<usize>,
     /// Run only part K of M: the seeds `start + i` with `i % M == K`; or
     /// `auto`, from a batch scheduler's environment.
@@ -371,6 +424,10 @@ pub(crate) struct ExploreArgs {
     /// then one with the totals (`simloop merge` joins shards' reports).
     #[arg(long, value_name = "FILE")]
     pub(crate) report: Option<PathBuf>,
+    /// Where a failure's shrunk scenario and picture are written [default:
+    /// the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out_dir: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) rules: RulesArgs,
 }
@@ -401,6 +458,8 @@ pub(crate) struct ReplayArgs {
     #[arg(long, value_name = "OUT")]
     pub(crate) render: Option<PathBuf>,
     #[command(flatten)]
+    pub(crate) input: InputArgs,
+    #[command(flatten)]
     pub(crate) rules: RulesArgs,
 }
 
@@ -412,7 +471,8 @@ pub(crate) struct SelftestArgs {
     /// Most seeds explored per planted bug, and by the control sweep.
     #[arg(long, default_value_t = 10_000)]
     pub(crate) max_seeds: u64,
-    /// Threads running seeds [default: the number of cores].
-    #[arg(long)]
+    /// Threads running seeds, 1 to 256, never more than the seeds
+    /// [default: the number of cores].
+    #[arg(long, value_parser = parse_jobs)]
     pub(crate) jobs: Option<usize>,
 }

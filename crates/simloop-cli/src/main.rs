@@ -1,8 +1,14 @@
 //! The `simloop` command line. Argument parsing lives in `cli`; each
-//! subcommand in `cmd`.
+//! subcommand in `cmd`; all they print goes through `output`.
+
+// `print!` and friends panic when a write fails: see `output`.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod cli;
 mod cmd;
+mod files;
+mod input;
+mod output;
 
 /// Runs allocate and free a few small objects per task; mimalloc does that
 /// faster than the system allocator (see Cargo.toml).
@@ -14,8 +20,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // Rust ignores SIGPIPE, which turns a closed pipe into a panic in
-    // `println!`; a filter should just stop.
+    // Rust ignores SIGPIPE, which turns a closed pipe into a write error;
+    // a filter should just stop.
     sigpipe::reset();
     let args = cli::Cli::parse();
     let code = match args.command {
@@ -28,5 +34,6 @@ fn main() -> ExitCode {
         cli::Command::Merge(a) => cmd::merge::main(a),
         cli::Command::Selftest(a) => cmd::selftest::main(a),
     };
+    output::flush_stdout(&mut std::io::stdout());
     ExitCode::from(code)
 }

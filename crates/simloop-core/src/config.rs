@@ -147,6 +147,22 @@ pub struct Limits {
     pub max_time: Tick,
     /// Tasks created.
     pub max_tasks: usize,
+    /// Tasks one `cancel()` is passed on through, each to what it awaits
+    /// (`t0.cancel()` to the task `t0` awaits, and so on down a chain).
+    /// CPython's `Task.cancel` recurses there, one C call per task, and
+    /// raises `RecursionError` when cancelling the head of a chain of 986
+    /// tasks under 3.11.7 (1,489 under 3.12.1, 9,990 under 3.13.0, from a
+    /// task's step): deeper ends the run with [`crate::RunError::CancelDepth`].
+    /// Default 985, what every profile's CPython cancels.
+    pub max_cancel_depth: u32,
+    /// Trace records kept (56 bytes each): a cancel passed down chains of
+    /// tasks records requests in a number that grows as the square of the
+    /// tasks. Default 2,000,000, about 110 MB; a hash-only trace keeps none.
+    pub max_trace_records: usize,
+    /// Values the program's tasks returned, as the program counts them with
+    /// [`Sim::count_values`](crate::Sim::count_values) (a scenario counts
+    /// the JSON values of every task's result). Default 1,000,000.
+    pub max_values: u64,
 }
 
 impl Limits {
@@ -170,6 +186,27 @@ impl Limits {
         self.max_tasks = n;
         self
     }
+
+    /// With a cancel passed on through at most `n` tasks.
+    #[must_use]
+    pub fn max_cancel_depth(mut self, n: u32) -> Limits {
+        self.max_cancel_depth = n;
+        self
+    }
+
+    /// With at most `n` trace records kept.
+    #[must_use]
+    pub fn max_trace_records(mut self, n: usize) -> Limits {
+        self.max_trace_records = n;
+        self
+    }
+
+    /// With at most `n` values counted.
+    #[must_use]
+    pub fn max_values(mut self, n: u64) -> Limits {
+        self.max_values = n;
+        self
+    }
 }
 
 impl Default for Limits {
@@ -178,6 +215,9 @@ impl Default for Limits {
             max_steps: 50_000_000,
             max_time: 1_000_000_000_000,
             max_tasks: 2_000_000,
+            max_cancel_depth: 985,
+            max_trace_records: 2_000_000,
+            max_values: 1_000_000,
         }
     }
 }

@@ -84,6 +84,31 @@ pub enum RunError {
     AwaitCycle {
         /// The task whose cancel came back to it.
         task: String,
+        /// Where the program makes it await (a scenario's JSON path), if
+        /// the program says.
+        at: Option<String>,
+    },
+    /// A cancel was to be passed on through more tasks awaiting each other
+    /// than [`crate::Limits::max_cancel_depth`]: CPython's recursion raises
+    /// `RecursionError` there.
+    CancelDepth {
+        /// The task the cancel reached at the limit, which would pass it on
+        /// once more.
+        task: String,
+        /// The limit.
+        limit: u32,
+        /// Where the program makes that task await, if the program says.
+        at: Option<String>,
+    },
+    /// More trace records than [`crate::Limits::max_trace_records`].
+    TraceLimit {
+        /// The limit.
+        limit: usize,
+    },
+    /// More values counted than [`crate::Limits::max_values`].
+    ValueLimit {
+        /// The limit.
+        limit: u64,
     },
 }
 
@@ -111,8 +136,20 @@ impl RunError {
     pub fn is_invalid_program(&self) -> bool {
         matches!(
             self,
-            RunError::AwaitCycle { .. } | RunError::Unsupported { .. }
+            RunError::AwaitCycle { .. }
+                | RunError::CancelDepth { .. }
+                | RunError::Unsupported { .. }
         )
+    }
+
+    /// Where in the program a cancelled await cycle or too deep a chain
+    /// awaits: [`RunError::AwaitCycle`] and [`RunError::CancelDepth`] are
+    /// reported at `at` (a scenario's JSON path) when given.
+    pub fn at(mut self, path: Option<String>) -> RunError {
+        if let RunError::AwaitCycle { at, .. } | RunError::CancelDepth { at, .. } = &mut self {
+            *at = path;
+        }
+        self
     }
 }
 
@@ -146,9 +183,33 @@ impl fmt::Display for RunError {
                 write!(f, "task {task} panicked: {message}")
             }
             RunError::Unsupported { message } => f.write_str(message),
-            RunError::AwaitCycle { task } => write!(
+            RunError::AwaitCycle { task, at } => {
+                if let Some(at) = at {
+                    write!(f, "{at}: ")?;
+                }
+                write!(
+                    f,
+                    "await cycle: cancelling {task} recurses forever (CPython raises RecursionError)"
+                )
+            }
+            RunError::CancelDepth { task, limit, at } => {
+                if let Some(at) = at {
+                    write!(f, "{at}: ")?;
+                }
+                write!(
+                    f,
+                    "cancel chain too deep: the cancel reached {task} after passing through \
+                     {limit} awaiting tasks (Limits::max_cancel_depth); CPython raises \
+                     RecursionError"
+                )
+            }
+            RunError::TraceLimit { limit } => write!(
                 f,
-                "await cycle: cancelling {task} recurses forever (CPython raises RecursionError)"
+                "trace limit: more than {limit} trace records (Limits::max_trace_records)"
+            ),
+            RunError::ValueLimit { limit } => write!(
+                f,
+                "value limit: the tasks' results hold more than {limit} values (Limits::max_values)"
             ),
         }
     }

@@ -30,6 +30,7 @@
 mod awaited_by;
 mod config;
 mod error;
+mod escape;
 mod exc;
 mod fold;
 mod future;
@@ -45,6 +46,7 @@ mod waiting;
 
 pub use config::{Config, Limits, Policy, Profile, Start, TaskFactory, Tick, TraceMode};
 pub use error::{Blocked, RunError, StallReport};
+pub use escape::{escape_controls, escape_controls_but, is_escaped};
 pub use exc::{Exc, ExcKind};
 pub use future::{Await, CallbackId, Future, WeakFuture};
 pub use handle::Handle;

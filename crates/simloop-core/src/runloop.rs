@@ -56,6 +56,10 @@ pub(crate) struct LoopInner {
     limit_flag: Cell<bool>,
     /// `loop.set_task_factory`: starts as the config says.
     task_factory: Cell<TaskFactory>,
+    /// Tasks the cancel being passed on has gone through.
+    cancel_depth: Cell<u32>,
+    /// Values counted by the program ([`Sim::count_values`]).
+    values: Cell<u64>,
 }
 
 /// A handle to one simulated event loop. Cheap to clone; single-threaded.
@@ -130,6 +134,8 @@ impl Sim {
             limit_hit: RefCell::new(None),
             limit_flag: Cell::new(false),
             task_factory: Cell::new(config_factory),
+            cancel_depth: Cell::new(0),
+            values: Cell::new(0),
         }))
     }
 
@@ -164,7 +170,39 @@ impl Sim {
 
     /// Record an event.
     pub fn trace(&self, event: Event) {
-        self.0.trace.borrow_mut().push(self.time(), event);
+        let mut trace = self.0.trace.borrow_mut();
+        trace.push(self.time(), event);
+        // One compare per event; the rest is out of line.
+        if trace.records().len() > self.0.config.limits.max_trace_records {
+            drop(trace);
+            self.trace_full();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn trace_full(&self) {
+        let limit = self.0.config.limits.max_trace_records;
+        self.limit(RunError::TraceLimit { limit });
+    }
+
+    /// Count `n` values the program made (a scenario counts the JSON
+    /// values of each task's result): past [`Limits::max_values`](crate::Limits)
+    /// the run ends with [`RunError::ValueLimit`] after the current handle.
+    pub fn count_values(&self, n: u64) {
+        let total = self.0.values.get().saturating_add(n);
+        self.0.values.set(total);
+        let limit = self.0.config.limits.max_values;
+        if total > limit {
+            self.limit(RunError::ValueLimit { limit });
+        }
+    }
+
+    /// How many more values [`Sim::count_values`] takes before the limit:
+    /// a program counting a large value can stop there.
+    pub fn values_left(&self) -> u64 {
+        let limit = self.0.config.limits.max_values;
+        limit.saturating_sub(self.0.values.get())
     }
 
     /// A new scope id, for a combinator's object (see [`crate::scope`]).
@@ -478,7 +516,36 @@ impl Sim {
     pub(crate) fn await_cycle(&self, task: &str) {
         self.limit(RunError::AwaitCycle {
             task: task.to_owned(),
+            at: None,
         });
+    }
+
+    /// `task` passes a cancel on to what it awaits: false, with the run
+    /// ending, if that is once too deep (see [`Limits::max_cancel_depth`](crate::Limits)).
+    pub(crate) fn enter_cancel(&self, task: &str) -> bool {
+        let depth = self.0.cancel_depth.get() + 1;
+        let limit = self.0.config.limits.max_cancel_depth;
+        if depth > limit {
+            self.limit(RunError::CancelDepth {
+                task: task.to_owned(),
+                limit,
+                at: None,
+            });
+            return false;
+        }
+        self.0.cancel_depth.set(depth);
+        true
+    }
+
+    /// The cancel passed on by [`Sim::enter_cancel`] came back.
+    pub(crate) fn leave_cancel(&self) {
+        self.0.cancel_depth.set(self.0.cancel_depth.get() - 1);
+    }
+
+    /// A run error is waiting to end the run: what is left to do in this
+    /// handle can be cut short.
+    pub(crate) fn is_ending(&self) -> bool {
+        self.0.limit_flag.get()
     }
 
     fn limit(&self, e: RunError) {

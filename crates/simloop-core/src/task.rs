@@ -223,15 +223,24 @@ impl<T: Clone + 'static> TaskCell<T> {
             count: h.num_cancels_requested.get(),
             scope,
         });
-        if let Some(w) = h.fut_waiter() {
+        let sim = self.core.sim();
+        // A run that is ending passes no cancel on: an orphan of a chain
+        // too deep would otherwise walk the rest of it again.
+        if let Some(w) = h.fut_waiter().filter(|_| !sim.is_ending()) {
             if h.cancelling_waiter.replace(true) {
                 // Tasks awaiting each other in a cycle: CPython passes the
                 // cancel round the cycle until RecursionError, which no
                 // outcome can describe. Stop here and end the run.
-                self.core.sim().await_cycle(&h.name);
+                sim.await_cycle(&h.name);
+                return false;
+            }
+            // A chain too deep: as the cycle, CPython's RecursionError.
+            if !sim.enter_cancel(&h.name) {
+                h.cancelling_waiter.set(false);
                 return false;
             }
             let passed_on = w.cancel(msg.clone());
+            sim.leave_cancel();
             h.cancelling_waiter.set(false);
             if passed_on {
                 // The wakeup will deliver the CancelledError.

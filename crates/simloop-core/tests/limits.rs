@@ -125,7 +125,13 @@ fn cancelling_an_await_cycle_ends_the_run_instead_of_recursing() {
             Ok(())
         })
         .unwrap_err();
-    assert_eq!(err, RunError::AwaitCycle { task: "a".into() });
+    assert_eq!(
+        err,
+        RunError::AwaitCycle {
+            task: "a".into(),
+            at: None
+        }
+    );
     assert_eq!(
         err.to_string(),
         "await cycle: cancelling a recurses forever (CPython raises RecursionError)"
@@ -247,5 +253,108 @@ fn awaiting_a_foreign_future_is_an_error_not_a_hang() {
         err.to_string(),
         "task main panicked: it is pending on something that is not a simloop future \
          (a simloop task can only await simloop futures)"
+    );
+}
+
+/// `main` spawns `t0..t{n-1}`, `t{i}` awaiting `t{i+1}` and the last one
+/// a future nobody resolves, lets them start, then cancels `t0` `times`
+/// times (each cancel goes down the chain while `t0` is not done). Also
+/// the cancel requests recorded.
+fn cancel_chain(limits: Limits, n: usize, times: usize) -> (Result<(), RunError>, usize) {
+    use simloop_core::Task;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let sim = Sim::new(Config::new(Profile::Py313).limits(limits));
+    let r = sim.run_main("main", async move {
+        let tasks: Rc<RefCell<Vec<Task<()>>>> = Rc::new(RefCell::new(Vec::new()));
+        for i in 0..n {
+            let ts = tasks.clone();
+            let t = spawn(format!("t{i}"), async move {
+                if i + 1 < n {
+                    let next = ts.borrow()[i + 1].clone();
+                    next.await
+                } else {
+                    simloop_core::get_running_loop()
+                        .create_future::<()>("hang")
+                        .await
+                }
+            });
+            tasks.borrow_mut().push(t);
+        }
+        yield_now().await?;
+        let head = tasks.borrow()[0].clone();
+        for _ in 0..times {
+            head.cancel(None);
+        }
+        Ok(())
+    });
+    let requests = sim
+        .trace_ref()
+        .records()
+        .iter()
+        .filter(|r| matches!(r.event, simloop_core::Event::CancelRequested { .. }))
+        .count();
+    (r.map(drop), requests)
+}
+
+#[test]
+fn a_cancel_passed_down_too_long_a_chain_ends_the_run_as_cpython_raises() {
+    // CPython 3.11.7 cancels the head of a chain of 985 tasks, not of 986.
+    assert_eq!(Limits::default().max_cancel_depth, 985);
+    assert!(cancel_chain(Limits::default(), 985, 1).0.is_ok());
+    let err = cancel_chain(Limits::default(), 986, 1).0.unwrap_err();
+    assert_eq!(
+        err,
+        RunError::CancelDepth {
+            task: "t985".into(),
+            limit: 985,
+            at: None
+        }
+    );
+    assert!(err.is_invalid_program());
+    assert_eq!(
+        err.to_string(),
+        "cancel chain too deep: the cancel reached t985 after passing through 985 awaiting \
+         tasks (Limits::max_cancel_depth); CPython raises RecursionError"
+    );
+    // Once the run is ending, no further cancel goes down the chain: the
+    // 10,000 cancels below cost a request each, not a chain each.
+    let (r, requests) = cancel_chain(Limits::default().max_cancel_depth(10), 50, 10_000);
+    assert!(matches!(r, Err(RunError::CancelDepth { .. })), "{r:?}");
+    assert_eq!(requests, 11 + 9_999);
+}
+
+#[test]
+fn a_trace_past_its_bound_ends_the_run() {
+    // 200 cancels of a chain of 900: 180,000 requests recorded.
+    let limits = Limits::default().max_trace_records(100_000);
+    let err = cancel_chain(limits, 900, 200).0.unwrap_err();
+    assert_eq!(err, RunError::TraceLimit { limit: 100_000 });
+    assert_eq!(
+        err.to_string(),
+        "trace limit: more than 100000 trace records (Limits::max_trace_records)"
+    );
+    assert!(!err.is_invalid_program());
+    assert!(cancel_chain(Limits::default(), 900, 2).0.is_ok());
+}
+
+#[test]
+fn values_counted_past_the_bound_end_the_run() {
+    let sim = Sim::new(Config::new(Profile::Py313).limits(Limits::default().max_values(10)));
+    let err = sim
+        .run_main("main", async {
+            let lp = simloop_core::get_running_loop();
+            lp.count_values(6);
+            assert_eq!(lp.values_left(), 4);
+            lp.count_values(5);
+            assert_eq!(lp.values_left(), 0);
+            Ok(())
+        })
+        .unwrap_err();
+    assert_eq!(err, RunError::ValueLimit { limit: 10 });
+    assert_eq!(
+        err.to_string(),
+        "value limit: the tasks' results hold more than 10 values (Limits::max_values)"
     );
 }

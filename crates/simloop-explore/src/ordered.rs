@@ -17,6 +17,9 @@
 //! `recover`; the worker then ends, since the panic may have left its
 //! thread-local state behind, and a fresh one takes over. A panic in
 //! `consume` stops every worker and reaches the caller.
+//!
+//! Threads the system refuses to start (an address-space limit) are done
+//! without: the work runs on those that started, or on the caller's.
 
 use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
@@ -57,10 +60,24 @@ pub(crate) fn run_in_order<T: Send>(jobs: Jobs<'_, T>, consume: &mut (dyn FnMut(
     let threads = (shared.jobs.threads.max(1) as u64).min(shared.jobs.len);
     thread::scope(|scope| {
         let shared = &shared;
-        for _ in 0..threads {
-            scope.spawn(move || worker(scope, shared));
+        for started in 0..threads {
+            if !spawn_worker(scope, shared) {
+                // Out of threads (an address-space limit, say): those
+                // started do the work, or this one if none could start.
+                if started == 0 {
+                    worker(scope, shared);
+                }
+                break;
+            }
         }
     });
+}
+
+/// Start a worker thread; false if the system refuses one.
+fn spawn_worker<'s, 'a: 's, T: Send>(scope: &'s Scope<'s, '_>, shared: &'s Shared<'a, T>) -> bool {
+    thread::Builder::new()
+        .spawn_scoped(scope, move || worker(scope, shared))
+        .is_ok()
 }
 
 /// What the workers share.
@@ -181,8 +198,8 @@ fn worker<'s, 'a: 's, T: Send>(scope: &'s Scope<'s, '_>, shared: &'s Shared<'a, 
                 }
             };
         shared.finish(k, result);
-        if panicked {
-            scope.spawn(move || worker(scope, shared));
+        // A fresh thread takes over, if one can start; else this one goes on.
+        if panicked && spawn_worker(scope, shared) {
             return;
         }
     }

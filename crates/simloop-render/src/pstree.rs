@@ -19,7 +19,7 @@
 
 use std::fmt::Write;
 
-use simloop_core::{Outcome, Sim, Waiting};
+use simloop_core::{escape_controls, Outcome, Sim, Waiting};
 
 use crate::text::exc_short;
 
@@ -126,7 +126,10 @@ pub fn pstree(sim: &Sim) -> String {
             } else {
                 String::new()
             };
-            rows.push((name, what, task.cancelling(), note));
+            // Names are the program's: no control character reaches the
+            // terminal (and the widths are of what is printed).
+            let shown = |s: String| escape_controls(&s).into_owned();
+            rows.push((shown(name), shown(what), task.cancelling(), shown(note)));
             if !descend {
                 continue;
             }
@@ -176,7 +179,7 @@ pub fn pstree(sim: &Sim) -> String {
         })
         .collect();
     if !finished.is_empty() {
-        let _ = writeln!(out, "finished: {}", finished.join(", "));
+        let _ = writeln!(out, "finished: {}", escape_controls(&finished.join(", ")));
     }
     out
 }

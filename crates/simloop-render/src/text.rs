@@ -1,13 +1,17 @@
 //! Words for the picture: XML escaping, short labels for exceptions, and
 //! text widths for layout.
 
-use simloop_core::Exc;
+use simloop_core::{is_escaped, Exc};
 
-/// `s` with `& < > " '` escaped, for XML text and attribute values.
+/// `s` with `& < > " '` escaped, for XML text and attribute values; a
+/// control character XML does not allow (all but tab, line feed and
+/// carriage return) is shown as Rust writes it: `\u{1b}`.
 pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
+            '\t' | '\n' | '\r' => out.push(c),
+            c if is_escaped(c) => out.extend(c.escape_unicode()),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -62,6 +66,14 @@ mod tests {
         assert_eq!(
             esc(r#"<a href="x">&'"#),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+
+    #[test]
+    fn shows_control_characters_escaped() {
+        assert_eq!(
+            esc("x\u{1b}]0;pwned\u{7}\u{0}\u{fffe}<\n"),
+            "x\\u{1b}]0;pwned\\u{7}\\u{0}\\u{fffe}&lt;\n"
         );
     }
 

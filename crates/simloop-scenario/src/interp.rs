@@ -30,7 +30,10 @@ use crate::format::{Kind, ReturnWhen};
 use crate::outcome::error_json;
 use crate::plan::{ChildOp, ClauseOp, Op, Plan, Span};
 
-type Value_ = Result<Value, Exc>;
+/// A task's result: shared, so that awaiting it copies a pointer, not the
+/// value.
+pub(crate) type Val = Rc<Value>;
+type Value_ = Result<Val, Exc>;
 type BoxFut = Pin<Box<dyn StdFuture<Output = Value_>>>;
 
 /// The state shared by every task of one scenario run.
@@ -43,16 +46,22 @@ pub(crate) struct Interp {
     /// The events, as [`Plan::events`].
     events: Vec<Event>,
     /// The futures, as [`Plan::futures`].
-    futures: Vec<Future<Value>>,
+    futures: Vec<Future<Val>>,
     /// Tasks by name (what `await` and `cancel` look up).
-    registry: RefCell<BTreeMap<Rc<str>, Task<Value>>>,
+    registry: RefCell<BTreeMap<Rc<str>, Task<Val>>>,
     /// Every task, by id: the typed handles the outcome reads values from.
     /// An eager task registers itself in its first step, before the
     /// `create_task` that makes it has returned (and after the tasks that
     /// step creates), hence the gaps until then.
-    tasks: RefCell<Vec<Option<Task<Value>>>>,
+    tasks: RefCell<Vec<Option<Task<Val>>>>,
     /// Tasks created so far by each task, by id (for `<parent>.<n>` names).
     created_by: RefCell<Vec<u32>>,
+    /// The `await` step each task started last, by id, as an index of
+    /// [`Plan`]'s ops: where a cancelled await cycle or too deep a chain
+    /// is reported.
+    awaiting: RefCell<Vec<u32>>,
+    /// `null`, shared by every step that returns it.
+    null: Val,
 }
 
 impl Interp {
@@ -86,13 +95,15 @@ impl Interp {
             registry: RefCell::new(BTreeMap::new()),
             tasks: RefCell::new(Vec::with_capacity(most)),
             created_by: RefCell::new(Vec::with_capacity(most)),
+            awaiting: RefCell::new(Vec::with_capacity(most)),
+            null: Rc::new(Value::Null),
         })
     }
 
     /// Set `sim` up for `plan` and create `main`: what the reference
     /// runner does before `run_until_complete(main)`. A profile whose
     /// CPython lacks what the plan needs refuses it, as CPython raises.
-    pub(crate) fn start(sim: &Sim, plan: &Rc<Plan>) -> Result<(Rc<Interp>, Task<Value>), RunError> {
+    pub(crate) fn start(sim: &Sim, plan: &Rc<Plan>) -> Result<(Rc<Interp>, Task<Val>), RunError> {
         if let Some(message) = plan.unsupported(sim.profile()) {
             return Err(RunError::Unsupported { message });
         }
@@ -103,15 +114,15 @@ impl Interp {
     }
 
     /// Create `main`, the root task.
-    fn spawn_main(self: &Rc<Self>) -> Task<Value> {
+    fn spawn_main(self: &Rc<Self>) -> Task<Val> {
         let name: Rc<str> = Rc::from("main");
-        let body = run_block(self.clone(), self.plan.main);
+        let body = run_block(self.clone(), self.plan.main, true);
         let t = self.sim.spawn(name.clone(), body);
         self.register(name, t.clone());
         t
     }
 
-    pub(crate) fn task(&self, id: TaskId) -> Task<Value> {
+    pub(crate) fn task(&self, id: TaskId) -> Task<Val> {
         self.tasks.borrow()[id.0 as usize]
             .clone()
             .expect("every task is the interpreter's")
@@ -119,7 +130,7 @@ impl Interp {
 
     /// `name` is `t`'s, shared rather than copied. Registering twice (an
     /// eager task, then its `create_task`) keeps the first.
-    fn register(&self, name: Rc<str>, t: Task<Value>) {
+    fn register(&self, name: Rc<str>, t: Task<Val>) {
         let id = t.id().0 as usize;
         let mut tasks = self.tasks.borrow_mut();
         if tasks.len() <= id {
@@ -135,7 +146,7 @@ impl Interp {
     /// look itself up by name (the reference runner registers a task in
     /// its `__init__`, before `Task.__init__` runs that step).
     fn register_current(&self, name: Rc<str>) {
-        let me = current_task().and_then(|t| t.typed::<Value>());
+        let me = current_task().and_then(|t| t.typed::<Val>());
         self.register(name, me.expect("a scenario task runs its own body"));
     }
 
@@ -150,7 +161,7 @@ impl Interp {
 
     /// The body of a child: an eager one registers itself first.
     fn child_body(self: &Rc<Self>, child: &ChildOp, name: &Rc<str>) -> BoxFut {
-        let body = run_block(self.clone(), child.body);
+        let body = run_block(self.clone(), child.body, true);
         if !self.starts_eagerly(child) {
             return body;
         }
@@ -190,7 +201,7 @@ impl Interp {
     }
 
     /// `asyncio.create_task(run_block(child.body), name=...)`.
-    fn create_child(self: &Rc<Self>, child: &ChildOp) -> Task<Value> {
+    fn create_child(self: &Rc<Self>, child: &ChildOp) -> Task<Val> {
         let name = self.child_name(child);
         let body = self.child_body(child, &name);
         let t = self.sim.spawn_with(name.clone(), child.start, body);
@@ -199,7 +210,7 @@ impl Interp {
     }
 
     /// `create_child` for each of a step's children, in order.
-    fn create_children(self: &Rc<Self>, children: Span) -> Vec<Task<Value>> {
+    fn create_children(self: &Rc<Self>, children: Span) -> Vec<Task<Val>> {
         self.plan
             .children(children)
             .iter()
@@ -208,11 +219,7 @@ impl Interp {
     }
 
     /// `tg.create_task(run_block(child.body), name=...)`.
-    fn create_in_group(
-        self: &Rc<Self>,
-        tg: &TaskGroup,
-        child: &ChildOp,
-    ) -> Result<Task<Value>, Exc> {
+    fn create_in_group(self: &Rc<Self>, tg: &TaskGroup, child: &ChildOp) -> Result<Task<Val>, Exc> {
         let name = self.child_name(child);
         let body = self.child_body(child, &name);
         let t = tg.create_task_with(name.clone(), child.start, body)?;
@@ -234,7 +241,7 @@ impl Interp {
     }
 
     /// The future of a future step, if it can still be resolved.
-    fn unresolved(&self, fut: Option<usize>) -> Result<&Future<Value>, Exc> {
+    fn unresolved(&self, fut: Option<usize>) -> Result<&Future<Val>, Exc> {
         let f = &self.futures[fut.expect("validated")];
         if f.done() {
             // asyncio.InvalidStateError
@@ -243,7 +250,38 @@ impl Interp {
         Ok(f)
     }
 
-    fn lookup(&self, name: &str) -> Result<Task<Value>, Exc> {
+    /// The running task starts the `await` step `op`.
+    fn awaits(&self, op: usize) {
+        let id = current_task().expect("steps run in tasks").id().0 as usize;
+        let mut awaiting = self.awaiting.borrow_mut();
+        if awaiting.len() <= id {
+            awaiting.resize(id + 1, u32::MAX);
+        }
+        awaiting[id] = u32::try_from(op).unwrap_or(u32::MAX);
+    }
+
+    /// `e` with the JSON path of the `await` it is about, if it is a
+    /// cancelled await cycle or too deep a chain.
+    pub(crate) fn locate(&self, e: RunError) -> RunError {
+        let (RunError::AwaitCycle { task, .. } | RunError::CancelDepth { task, .. }) = &e else {
+            return e;
+        };
+        let at = self.registry.borrow().get(task.as_str()).and_then(|t| {
+            let op = *self.awaiting.borrow().get(t.id().0 as usize)?;
+            self.plan.op_path(op as usize)
+        });
+        e.at(at.map(|p| format!("{p}.await")))
+    }
+
+    /// Count a task's result against the run's value limit (counting stops
+    /// at the limit).
+    fn count(&self, v: &Value) {
+        let left = self.sim.values_left();
+        self.sim
+            .count_values(count_values(v, left.saturating_add(1)));
+    }
+
+    fn lookup(&self, name: &str) -> Result<Task<Val>, Exc> {
         self.registry
             .borrow()
             .get(name)
@@ -256,8 +294,8 @@ impl Interp {
 /// future, which gather and wait take alike.
 #[derive(Clone)]
 enum Named {
-    Task(Task<Value>),
-    Future(Future<Value>),
+    Task(Task<Val>),
+    Future(Future<Val>),
 }
 
 /// The same method of the task or of the future.
@@ -271,14 +309,14 @@ macro_rules! either {
 }
 
 impl FutureLike for Named {
-    type Output = Value;
+    type Output = Val;
     fn done(&self) -> bool {
         either!(self, x => FutureLike::done(x))
     }
     fn cancelled(&self) -> bool {
         either!(self, x => FutureLike::cancelled(x))
     }
-    fn result(&self) -> Option<Result<Value, Exc>> {
+    fn result(&self) -> Option<Result<Val, Exc>> {
         either!(self, x => FutureLike::result(x))
     }
     fn cancel(&self, msg: Option<&str>) -> bool {
@@ -359,48 +397,74 @@ fn raise(kind: &Kind) -> Exc {
     kind.instance().expect("validated: a raisable kind")
 }
 
+/// The JSON values in `v` (a list and each of its items), counting no
+/// further than `cap`. Every task's result is counted: a value that is not
+/// a list costs one compare. Recursion is as deep as the value's lists,
+/// which the scenario's depth limit bounds.
+fn count_values(v: &Value, cap: u64) -> u64 {
+    let Value::Array(items) = v else { return 1 };
+    let mut n = 1;
+    for x in items {
+        if n >= cap {
+            break;
+        }
+        n += count_values(x, cap - n);
+    }
+    n
+}
+
 /// A child's result as an item of a list value.
-fn item(r: Result<Value, Exc>) -> Value {
+fn item(r: Result<Val, Exc>) -> Value {
     match r {
-        Ok(v) => v,
+        Ok(v) => Rc::unwrap_or_clone(v),
         Err(e) if e.is_cancelled() => json!({ "cancelled": true }),
         Err(e) => json!({ "error": error_json(&e) }),
     }
 }
 
 /// The steps of `body` in order; the value of the last (`null` if none).
-fn run_block(ix: Rc<Interp>, body: Span) -> BoxFut {
+/// A task's whole body (`task`) counts its result against the run's value
+/// limit.
+fn run_block(ix: Rc<Interp>, body: Span, task: bool) -> BoxFut {
     Box::pin(async move {
-        let mut value = Value::Null;
-        for op in ix.plan.block(body) {
-            value = run_step(&ix, op).await?;
+        let mut value = ix.null.clone();
+        for (i, op) in body.range().zip(ix.plan.block(body)) {
+            value = run_step(&ix, i, op).await?;
+        }
+        if task {
+            ix.count(&value);
         }
         Ok(value)
     })
 }
 
 fn block(ix: &Rc<Interp>, body: Span) -> BoxFut {
-    run_block(ix.clone(), body)
+    run_block(ix.clone(), body, false)
 }
 
-async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
+/// Op `op`, at index `i` of the plan's ops.
+async fn run_step(ix: &Rc<Interp>, i: usize, op: &Op) -> Value_ {
     match op {
-        Op::Sleep(n) => sleep(*n).await.map(|_| Value::Null),
+        Op::Sleep(n) => sleep(*n).await.map(|_| ix.null.clone()),
         Op::Return(v) => Ok(ix.plan.value(*v).clone()),
         Op::Raise(kind) => Err(raise(kind)),
-        Op::Hang => get_running_loop().create_future::<Value>("hang").await,
+        Op::Hang => get_running_loop().create_future::<Val>("hang").await,
         Op::Spawn(child) => {
             ix.create_child(&ix.plan.children[*child]);
-            Ok(Value::Null)
+            Ok(ix.null.clone())
         }
-        Op::Await(name) => ix.lookup(ix.plan.text(*name))?.await,
+        Op::Await(name) => {
+            let t = ix.lookup(ix.plan.text(*name))?;
+            ix.awaits(i);
+            t.await
+        }
         Op::Cancel(name) => {
             ix.lookup(ix.plan.text(*name))?.cancel(None);
-            Ok(Value::Null)
+            Ok(ix.null.clone())
         }
         Op::Uncancel => {
             current_task().expect("in a task").uncancel();
-            Ok(Value::Null)
+            Ok(ix.null.clone())
         }
         Op::Gather {
             children,
@@ -408,7 +472,7 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
         } => {
             let ts = ix.create_children(*children);
             let r = gather(ts, *return_exceptions).await;
-            Ok(Value::Array(r?.into_iter().map(item).collect()))
+            Ok(Rc::new(Value::Array(r?.into_iter().map(item).collect())))
         }
         Op::TaskGroup { children, then } => task_group(ix, *children, *then).await,
         Op::Wait {
@@ -423,15 +487,15 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
         Op::FutureSet { fut, value } => {
             ix.unresolved(*fut)?
                 .set_result(ix.plan.value(*value).clone());
-            Ok(Value::Null)
+            Ok(ix.null.clone())
         }
         Op::FutureFail { fut, error } => {
             ix.unresolved(*fut)?.set_exception(raise(error));
-            Ok(Value::Null)
+            Ok(ix.null.clone())
         }
         Op::FutureCancel(fut) => {
             ix.futures[fut.expect("validated")].cancel(None);
-            Ok(Value::Null)
+            Ok(ix.null.clone())
         }
         Op::AwaitFuture(fut) => ix.futures[fut.expect("validated")].clone().await,
         Op::GatherTasks {
@@ -440,7 +504,7 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
         } => {
             let ts = ix.lookup_all(*names)?;
             let r = gather(ts, *return_exceptions).await;
-            Ok(Value::Array(r?.into_iter().map(item).collect()))
+            Ok(Rc::new(Value::Array(r?.into_iter().map(item).collect())))
         }
         Op::WaitTasks {
             names,
@@ -511,19 +575,19 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
         }
         Op::EventSet(e) => {
             ix.events[e.expect("validated")].set();
-            Ok(Value::Null)
+            Ok(ix.null.clone())
         }
         Op::EventWait(e) => {
             ix.events[e.expect("validated")].wait().await?;
-            Ok(Value::Null)
+            Ok(ix.null.clone())
         }
         Op::EventClear(e) => {
             ix.events[e.expect("validated")].clear();
-            Ok(Value::Null)
+            Ok(ix.null.clone())
         }
         Op::Release(sem) => {
             ix.semaphores[sem.expect("validated")].release()?;
-            Ok(Value::Null)
+            Ok(ix.null.clone())
         }
         Op::TryStar {
             body,
@@ -542,7 +606,7 @@ async fn run_step(ix: &Rc<Interp>, op: &Op) -> Value_ {
 /// `asyncio.wait(ts, ...)`, then with `cancel_pending` `cancel()` each
 /// pending task once, in `ts` order (`pending` is in input order, without
 /// duplicates); value: the sorted indexes into `ts` of the done tasks.
-async fn wait_value<F: FutureLike<Output = Value>>(
+async fn wait_value<F: FutureLike<Output = Val>>(
     ts: Vec<F>,
     return_when: ReturnWhen,
     timeout: Option<u64>,
@@ -557,7 +621,7 @@ async fn wait_value<F: FutureLike<Output = Value>>(
     let idx: Vec<usize> = (0..ts.len())
         .filter(|&i| done.iter().any(|d| d.same(&ts[i])))
         .collect();
-    Ok(Value::from(idx))
+    Ok(Rc::new(Value::from(idx)))
 }
 
 /// `async with X: body` where `X.__aexit__` returns falsy or raises: its
@@ -580,7 +644,7 @@ async fn task_group(ix: &Rc<Interp>, children: Span, then: Span) -> Value_ {
     let tg = TaskGroup::new();
     tg.enter().await?;
     let mut ts = Vec::new();
-    let mut body = Ok(Value::Null);
+    let mut body = Ok(ix.null.clone());
     for c in ix.plan.children(children) {
         match ix.create_in_group(&tg, c) {
             Ok(t) => ts.push(t),
@@ -596,15 +660,15 @@ async fn task_group(ix: &Rc<Interp>, children: Span, then: Span) -> Value_ {
     let exit = tg.exit(body.as_ref().err().cloned()).await;
     let r = exit_with(exit, body);
     r?;
-    Ok(Value::Array(
+    Ok(Rc::new(Value::Array(
         ts.iter()
             .map(|t| item(t.result().expect("a group's children are done")))
             .collect(),
-    ))
+    )))
 }
 
 async fn as_completed(
-    ts: &[Task<Value>],
+    ts: &[Task<Val>],
     take: usize,
     timeout: Option<u64>,
     skip_errors: bool,
@@ -616,7 +680,7 @@ async fn as_completed(
             break;
         }
         match next.await {
-            Ok(v) => values.push(v),
+            Ok(v) => values.push(Rc::unwrap_or_clone(v)),
             Err(e) if skip_errors && e.is_exception() => continue,
             Err(e) => return Err(e),
         }
@@ -626,14 +690,14 @@ async fn as_completed(
             t.cancel(None);
         }
     }
-    Ok(Value::Array(values))
+    Ok(Rc::new(Value::Array(values)))
 }
 
 /// `except*` clauses: each takes its part of the group in turn; what no
 /// clause handled, and what handlers raised, is raised at the end.
 async fn except_star(ix: &Rc<Interp>, exc: Exc, clauses: &[ClauseOp]) -> Value_ {
     let mut plan = ExceptStar::new(exc);
-    let mut value = Value::Null;
+    let mut value = ix.null.clone();
     for c in clauses {
         if plan.next_clause(&ix.plan.matcher(c)).is_some() {
             match block(ix, c.body).await {

@@ -31,6 +31,15 @@ pub struct Limits {
     /// sum: with the default 2^53, `u64` arithmetic on times never overflows
     /// and a float clock (CPython's `loop.time()`) is exact.
     pub max_total_ticks: u64,
+    /// Most JSON values in the tree's `return` and `future_set` steps: a list and each of
+    /// its items count one (a task's result is shared when it is awaited,
+    /// but a `gather` copies its children's). Default 100 000.
+    pub max_values: usize,
+    /// Longest scenario text, in bytes, checked before the text is parsed
+    /// (the parsed JSON takes tens of times the text's size). Default
+    /// [`Limits::DEFAULT_MAX_INPUT_BYTES`], 4 MiB: a scenario at every other
+    /// bound takes a few MB.
+    pub max_input_bytes: usize,
 }
 
 impl Default for Limits {
@@ -40,11 +49,16 @@ impl Default for Limits {
             max_tasks: 10_000,
             max_steps: 100_000,
             max_total_ticks: 1 << 53,
+            max_values: 100_000,
+            max_input_bytes: Limits::DEFAULT_MAX_INPUT_BYTES,
         }
     }
 }
 
 impl Limits {
+    /// [`Limits::max_input_bytes`]' default: 4 MiB.
+    pub const DEFAULT_MAX_INPUT_BYTES: usize = 4 << 20;
+
     /// The deepest JSON nesting accepted in scenario text. A valid scenario's
     /// canonical JSON nests at most 4 levels per block; `expect` is held to
     /// the same bound.

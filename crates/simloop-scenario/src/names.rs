@@ -29,7 +29,7 @@
 //! (not `main`); a task does not `await` one of its own possible names.
 //! Name strings are compared exactly: `main.01` is not `main.1`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::{did_you_mean, quote, ErrorKind, ScenarioError};
 use crate::format::{Block, Child, Clause, Scenario, Step};
@@ -91,8 +91,13 @@ struct Task<'s> {
 /// Every task the tree can create, `main` first, in document order.
 struct TaskTree<'s> {
     tasks: Vec<Task<'s>>,
-    /// For each task, its children that have no explicit name.
-    unnamed: Vec<Vec<usize>>,
+    /// The children with no explicit name whose `n` is known, by parent
+    /// and `n` (most are: straight-line code), so that a name is looked
+    /// up at once however many siblings it has.
+    exact: HashMap<(usize, usize), Vec<usize>>,
+    /// For each task, its other children with no explicit name (a range
+    /// of `n`).
+    ranged: Vec<Vec<usize>>,
     explicit: BTreeMap<&'s str, usize>,
     /// The longest run of unnamed tasks down from a named one or `main`: no
     /// default name has more `.<n>` suffixes than this.
@@ -118,7 +123,8 @@ impl<'s> TaskTree<'s> {
                 name: Name::Root,
                 path: "$.main".to_owned(),
             }],
-            unnamed: vec![Vec::new()],
+            exact: HashMap::new(),
+            ranged: vec![Vec::new()],
             explicit: BTreeMap::new(),
             max_chain: 0,
             chain: vec![0],
@@ -128,8 +134,12 @@ impl<'s> TaskTree<'s> {
     fn push(&mut self, parent: usize, name: Name<'s>, path: String) -> usize {
         let id = self.tasks.len();
         let chain = match name {
-            Name::Default(_) => {
-                self.unnamed[parent].push(id);
+            Name::Default(r) => {
+                if r.lo == r.hi {
+                    self.exact.entry((parent, r.lo)).or_default().push(id);
+                } else {
+                    self.ranged[parent].push(id);
+                }
                 self.chain[parent] + 1
             }
             Name::Explicit(n) => {
@@ -141,7 +151,7 @@ impl<'s> TaskTree<'s> {
         self.max_chain = self.max_chain.max(chain);
         self.chain.push(chain);
         self.tasks.push(Task { parent, name, path });
-        self.unnamed.push(Vec::new());
+        self.ranged.push(Vec::new());
         id
     }
 
@@ -184,11 +194,13 @@ impl<'s> TaskTree<'s> {
 
     /// The unnamed children of `parents` that can be their parent's `n`-th.
     fn unnamed_children(&self, parents: &[usize], n: usize) -> Vec<usize> {
-        let mut out: Vec<usize> = parents
-            .iter()
-            .flat_map(|&p| self.unnamed[p].iter().copied())
-            .filter(|&c| matches!(self.tasks[c].name, Name::Default(r) if r.lo <= n && n <= r.hi))
-            .collect();
+        let mut out: Vec<usize> = Vec::new();
+        for &p in parents {
+            out.extend(self.exact.get(&(p, n)).into_iter().flatten());
+            out.extend(self.ranged[p].iter().copied().filter(
+                |&c| matches!(self.tasks[c].name, Name::Default(r) if r.lo <= n && n <= r.hi),
+            ));
+        }
         out.sort_unstable();
         out.dedup();
         out
@@ -265,9 +277,11 @@ impl<'s> TaskTree<'s> {
     /// itself; a `gather_tasks` or `wait_tasks` may also name a future.
     fn check_refs(
         &self,
-        refs: &[TaskRef<'_>],
+        refs: &[TaskRef<'s>],
         futures: &BTreeSet<String>,
     ) -> Result<(), ScenarioError> {
+        // Each name is looked up once, however often it is awaited.
+        let mut seen: HashMap<&str, Vec<usize>> = HashMap::new();
         for r in refs {
             if matches!(r.verb, "gathered" | "waited for") && futures.contains(r.target) {
                 continue;
@@ -280,7 +294,9 @@ impl<'s> TaskTree<'s> {
                     "\"main\" is the root task; only the tasks it creates can be {verb}"
                 )));
             }
-            let candidates = self.candidates(r.target, false);
+            let candidates = seen
+                .entry(r.target)
+                .or_insert_with(|| self.candidates(r.target, false));
             if candidates.is_empty() {
                 return Err(error(format!(
                     "no task of the tree can be named {}{}",

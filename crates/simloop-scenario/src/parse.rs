@@ -17,7 +17,7 @@ use simloop_core::{Profile, TaskFactory};
 use crate::error::{did_you_mean, quote, ErrorKind, ScenarioError};
 use crate::format::{Allowance, Block, Child, Clause, Kind, ReturnWhen, Scenario, Step};
 use crate::limits::Limits;
-use crate::path::Path;
+use crate::path::{push_key, Path};
 use crate::validate::{check_expect, check_value, too_deep, validate};
 
 /// Parses and validates scenario JSON text, with the default [`Limits`].
@@ -32,8 +32,20 @@ pub fn parse_scenario(text: &str) -> Result<Scenario, ScenarioError> {
     parse_scenario_with_limits(text, &Limits::default())
 }
 
-/// Parses and validates scenario JSON text within these limits.
+/// Parses and validates scenario JSON text within these limits. A leading
+/// byte order mark is ignored.
 pub fn parse_scenario_with_limits(text: &str, limits: &Limits) -> Result<Scenario, ScenarioError> {
+    if text.len() > limits.max_input_bytes {
+        return Err(ScenarioError::at(
+            ErrorKind::Limit,
+            "$".to_owned(),
+            format!(
+                "the text is longer than {} bytes (Limits::max_input_bytes)",
+                limits.max_input_bytes
+            ),
+        ));
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let value = read_json(text, limits.json_depth_cap())?;
     scenario_from_value_with_limits(&value, limits)
 }
@@ -888,7 +900,85 @@ fn read_json(text: &str, cap: usize) -> Result<Value, ScenarioError> {
     let mut de = serde_json::Deserializer::from_str(text);
     de.disable_recursion_limit();
     let value = StrictValue::deserialize(&mut de).and_then(|StrictValue(v)| de.end().map(|()| v));
-    value.map_err(|e| json_error(format!("invalid JSON: {e}")))
+    value.map_err(|e| {
+        let message = format!("invalid JSON: {e}");
+        // A duplicate key is reported where it is, as a shape error is.
+        if e.to_string().starts_with("duplicate key") {
+            let end = offset_of(text, e.line(), e.column());
+            return ScenarioError::at(ErrorKind::Json, path_at(&text[..end]), message);
+        }
+        json_error(message)
+    })
+}
+
+/// The byte offset just after serde_json's `line` and `column` (1-based,
+/// the column in bytes).
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n')
+            .nth(line - 2)
+            .map_or(text.len(), |(i, _)| i + 1)
+    };
+    let mut end = (start + column).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
+}
+
+/// The JSON path of the value (or the key) `prefix`, well-formed JSON
+/// text cut short, ends in.
+fn path_at(prefix: &str) -> String {
+    enum Frame {
+        /// An object, with its key being read or last read.
+        Object(Option<String>),
+        /// An array, with the index of its item being read.
+        Array(usize),
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    let bytes = prefix.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                let end = (i + 1).min(bytes.len());
+                if let Some(Frame::Object(key @ None)) = stack.last_mut() {
+                    // A string where a key goes is the key; a literal cut
+                    // short is read up to the cut.
+                    let lit = &prefix[start..end];
+                    *key = serde_json::from_str(lit)
+                        .ok()
+                        .or_else(|| Some(lit.trim_matches('"').to_owned()));
+                }
+            }
+            b'{' => stack.push(Frame::Object(None)),
+            b'[' => stack.push(Frame::Array(0)),
+            b'}' | b']' => drop(stack.pop()),
+            b',' => match stack.last_mut() {
+                Some(Frame::Object(key)) => *key = None,
+                Some(Frame::Array(n)) => *n += 1,
+                None => {}
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut path = String::from("$");
+    for frame in &stack {
+        match frame {
+            Frame::Object(Some(key)) => push_key(&mut path, key),
+            Frame::Object(None) => {}
+            Frame::Array(n) => path.push_str(&format!("[{n}]")),
+        }
+    }
+    path
 }
 
 /// The byte offset of the first `[` or `{` (outside strings) nested deeper
@@ -1016,6 +1106,20 @@ mod tests {
                 .starts_with("invalid JSON: duplicate key \"a\" at line 1"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_duplicate_key_is_reported_at_its_path() {
+        let e = read_json(
+            r#"{"main": [{"spawn": {"name": "a", "name": "b", "body": []}}]}"#,
+            100,
+        )
+        .unwrap_err();
+        assert_eq!(e.path(), "$.main[0].spawn.name");
+        let e = read_json("{\"a\": [1, {\"x y\": 1,\n \"x y\": 2}]}", 100).unwrap_err();
+        assert_eq!(e.path(), "$.a[1][\"x y\"]");
+        let e = read_json(r#"{"a\"b": 1, "a\"b": 2}"#, 100).unwrap_err();
+        assert_eq!(e.path(), r#"$["a\"b"]"#);
     }
 
     #[test]

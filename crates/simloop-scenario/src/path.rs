@@ -51,15 +51,26 @@ impl fmt::Display for Path<'_> {
             segs.extend(p.seg);
             at = p.parent;
         }
-        f.write_str("$")?;
+        let mut out = String::from("$");
         for seg in segs.iter().rev() {
             match seg {
-                Seg::Index(i) => write!(f, "[{i}]")?,
-                Seg::Key(k) if is_plain_key(k) => write!(f, ".{k}")?,
-                Seg::Key(k) => write!(f, "[{}]", serde_json::Value::from(*k))?,
+                Seg::Index(i) => out.push_str(&format!("[{i}]")),
+                Seg::Key(k) => push_key(&mut out, k),
             }
         }
-        Ok(())
+        f.write_str(&out)
+    }
+}
+
+/// Append `.key`, or `["key"]` for a key that is not an identifier.
+pub(crate) fn push_key(path: &mut String, key: &str) {
+    if is_plain_key(key) {
+        path.push('.');
+        path.push_str(key);
+    } else {
+        path.push('[');
+        path.push_str(&serde_json::Value::from(key).to_string());
+        path.push(']');
     }
 }
 

@@ -8,7 +8,7 @@
 
 use std::rc::Rc;
 
-use simloop_asyncio::runner::run_until_time_limit;
+use simloop_asyncio::runner::run_until_tick;
 use simloop_core::{Config, RunError, Sim, TaskRef, Tick};
 
 use crate::format::Scenario;
@@ -44,13 +44,13 @@ impl Drop for Paused {
 
 /// Run `scenario` under `config` until the loop's clock would pass `at`.
 /// A run that stalls or ends earlier stops there. Errors are the run limits
-/// of `config` other than its time limit.
+/// of `config`, its time limit when the run reaches it before `at`.
 pub fn run_until(scenario: &Scenario, config: Config, at: Tick) -> Result<Paused, RunError> {
     let mut limits = config.limits;
     limits.max_time = limits.max_time.min(at);
     let sim = Sim::new(config.limits(limits));
     let (ix, main) = Interp::start(&sim, &Rc::new(Plan::new(scenario)))?;
     let paused = Paused { sim, _ix: ix };
-    run_until_time_limit(&paused.sim, &main)?;
+    run_until_tick(&paused.sim, &main, at).map_err(|e| paused._ix.locate(e))?;
     Ok(paused)
 }

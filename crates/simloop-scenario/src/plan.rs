@@ -163,7 +163,7 @@ pub(crate) struct Plan {
     pub(crate) children: Vec<ChildOp>,
     clauses: Vec<ClauseOp>,
     kinds: Vec<Kind>,
-    values: Vec<Value>,
+    values: Vec<Rc<Value>>,
     text: String,
     /// The task names of `gather_tasks` and `wait_tasks`, each a name in
     /// [`Plan::text`].
@@ -277,7 +277,7 @@ impl Plan {
     }
 
     /// A `return` step's value.
-    pub(crate) fn value(&self, i: usize) -> &Value {
+    pub(crate) fn value(&self, i: usize) -> &Rc<Value> {
         &self.values[i]
     }
 
@@ -294,6 +294,84 @@ impl Plan {
     /// The names of a `gather_tasks` or `wait_tasks`.
     pub(crate) fn names(&self, span: Span) -> impl Iterator<Item = &str> {
         self.names[span.range()].iter().map(|&s| self.text(s))
+    }
+
+    /// The JSON path of the step op `i` was compiled from
+    /// (`$.main[0].spawn.body[1]`), found by walking the blocks as the
+    /// scenario nests them. For error messages: it allocates.
+    pub(crate) fn op_path(&self, i: usize) -> Option<String> {
+        self.find_op(self.main, "$.main".to_owned(), i)
+    }
+
+    fn find_op(&self, block: Span, path: String, i: usize) -> Option<String> {
+        let range = block.range();
+        if range.contains(&i) {
+            return Some(format!("{path}[{}]", i - range.start));
+        }
+        for (k, op) in self.block(block).iter().enumerate() {
+            let step = format!("{path}[{k}]");
+            let found = match op {
+                Op::Spawn(c) => self.find_in_child(*c, format!("{step}.spawn"), i),
+                Op::Shield(c) => self.find_in_child(*c, format!("{step}.shield"), i),
+                Op::Gather { children, .. } => self.find_in_children(*children, &step, "gather", i),
+                Op::Wait { children, .. } => self.find_in_children(*children, &step, "wait", i),
+                Op::AsCompleted { children, .. } => {
+                    self.find_in_children(*children, &step, "as_completed", i)
+                }
+                Op::TaskGroup { children, then } => self
+                    .find_in_children(*children, &step, "task_group", i)
+                    .or_else(|| self.find_op(*then, format!("{step}.then"), i)),
+                Op::Timeout { body, .. } | Op::Acquire { body, .. } => {
+                    self.find_op(*body, format!("{step}.body"), i)
+                }
+                Op::Try {
+                    body,
+                    excepts,
+                    finally,
+                } => self
+                    .find_op(*body, format!("{step}.try"), i)
+                    .or_else(|| self.find_in_clauses(*excepts, format!("{step}.except"), i))
+                    .or_else(|| self.find_op(*finally, format!("{step}.finally"), i)),
+                Op::TryStar {
+                    body,
+                    excepts,
+                    finally,
+                } => self
+                    .find_op(*body, format!("{step}.try_star"), i)
+                    .or_else(|| self.find_in_clauses(*excepts, format!("{step}.except_star"), i))
+                    .or_else(|| self.find_op(*finally, format!("{step}.finally"), i)),
+                _ => None,
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+
+    /// A child written as its list of steps, or as an object with a body.
+    fn find_in_child(&self, c: usize, path: String, i: usize) -> Option<String> {
+        let child = &self.children[c];
+        let path = if child.name.is_some() || child.start != Start::Factory {
+            format!("{path}.body")
+        } else {
+            path
+        };
+        self.find_op(child.body, path, i)
+    }
+
+    fn find_in_children(&self, children: Span, step: &str, key: &str, i: usize) -> Option<String> {
+        children
+            .range()
+            .enumerate()
+            .find_map(|(k, c)| self.find_in_child(c, format!("{step}.{key}[{k}]"), i))
+    }
+
+    fn find_in_clauses(&self, clauses: Span, path: String, i: usize) -> Option<String> {
+        self.clauses(clauses)
+            .iter()
+            .enumerate()
+            .find_map(|(k, c)| self.find_op(c.body, format!("{path}[{k}].do"), i))
     }
 }
 
@@ -403,7 +481,7 @@ impl Compiler {
         match step {
             Step::Sleep(n) => Op::Sleep(*n),
             Step::Return(v) => {
-                self.plan.values.push(v.clone());
+                self.plan.values.push(Rc::new(v.clone()));
                 Op::Return(self.plan.values.len() - 1)
             }
             Step::Raise(k) => Op::Raise(k.clone()),
@@ -479,7 +557,7 @@ impl Compiler {
             Step::EventClear(name) => Op::EventClear(self.event(name)),
             Step::Release(sem) => Op::Release(self.semaphore(sem)),
             Step::FutureSet { name, value } => {
-                self.plan.values.push(value.clone());
+                self.plan.values.push(Rc::new(value.clone()));
                 Op::FutureSet {
                     fut: self.plan.future(name),
                     value: self.plan.values.len() - 1,
@@ -527,5 +605,62 @@ impl Compiler {
 
     fn event(&self, name: &str) -> Option<usize> {
         self.plan.events.iter().position(|e| e == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `await` of a scenario that puts one in each kind of block,
+    /// and the path `op_path` gives it.
+    #[test]
+    fn an_ops_path_is_where_the_scenario_has_its_step() {
+        let text = r#"{"main": [
+            {"spawn": [{"await": "x"}]},
+            {"spawn": {"name": "n", "body": [{"sleep": 1}, {"await": "x"}]}},
+            {"spawn": {"eager_start": true, "body": [{"await": "x"}]}},
+            {"shield": [{"await": "x"}]},
+            {"gather": [[], [{"await": "x"}]]},
+            {"wait": [[{"await": "x"}]]},
+            {"as_completed": [[{"await": "x"}]]},
+            {"task_group": [[{"await": "x"}]], "then": [{"await": "x"}]},
+            {"timeout": 5, "body": [{"await": "x"}]},
+            {"acquire": "s", "body": [{"await": "x"}]},
+            {"try": [{"await": "x"}], "except": [{"kinds": ["E"], "do": []}, {"kinds": ["F"], "do": [{"await": "x"}]}], "finally": [{"await": "x"}]},
+            {"try_star": [{"await": "x"}], "except_star": [{"kinds": ["E"], "do": [{"await": "x"}]}], "finally": [{"await": "x"}]},
+            {"spawn": {"name": "x", "body": [{"hang": null}]}},
+            {"await": "x"}
+        ], "semaphores": {"s": 1}}"#;
+        let scenario = crate::parse_scenario(text).expect("valid");
+        let plan = Plan::new(&scenario);
+        let mut found: Vec<String> = (0..plan.ops.len())
+            .filter(|&i| matches!(plan.ops[i], Op::Await(_)))
+            .map(|i| plan.op_path(i).expect("found"))
+            .collect();
+        found.sort();
+        let mut want = vec![
+            "$.main[0].spawn[0]",
+            "$.main[1].spawn.body[1]",
+            "$.main[2].spawn.body[0]",
+            "$.main[3].shield[0]",
+            "$.main[4].gather[1][0]",
+            "$.main[5].wait[0][0]",
+            "$.main[6].as_completed[0][0]",
+            "$.main[7].task_group[0][0]",
+            "$.main[7].then[0]",
+            "$.main[8].body[0]",
+            "$.main[9].body[0]",
+            "$.main[10].try[0]",
+            "$.main[10].except[1].do[0]",
+            "$.main[10].finally[0]",
+            "$.main[11].try_star[0]",
+            "$.main[11].except_star[0].do[0]",
+            "$.main[11].finally[0]",
+            "$.main[13]",
+        ];
+        want.sort();
+        assert_eq!(found, want);
+        assert_eq!(plan.op_path(plan.ops.len()), None);
     }
 }

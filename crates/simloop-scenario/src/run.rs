@@ -58,8 +58,9 @@ pub fn run_prepared(scenario: &Prepared, config: Config) -> Result<Run, RunError
 pub fn run_on(scenario: &Prepared, sim: &Sim) -> Result<Run, RunError> {
     let sim = sim.clone();
     let (ix, main) = Interp::start(&sim, &scenario.0)?;
-    let report = run_task(&sim, &main);
+    let report = run_task(&sim, &main).map_err(|e| ix.locate(e));
     let run = report.map(|report| {
+        let report = report.map(Rc::unwrap_or_clone);
         let main = match &report.main {
             Main::Returned(v) => MainOutcome::Ok(v.clone()),
             Main::Raised(e) => MainOutcome::Error(e.clone()),
@@ -92,7 +93,7 @@ pub fn run_on(scenario: &Prepared, sim: &Sim) -> Result<Run, RunError> {
 pub fn run_hash(scenario: &Prepared, config: Config) -> Result<u64, RunError> {
     let sim = Sim::new(config.trace(TraceMode::HashOnly));
     let (ix, main) = Interp::start(&sim, &scenario.0)?;
-    run_task(&sim, &main)?;
+    run_task(&sim, &main).map_err(|e| ix.locate(e))?;
     drop(ix);
     let hash = sim.trace_ref().hash();
     Ok(hash)
@@ -104,7 +105,7 @@ fn records(sim: &Sim, ix: &Rc<Interp>) -> Vec<TaskRecord> {
         .map(|t| {
             let outcome = match ix.task(t.id()).result() {
                 None => TaskOutcome::Stuck,
-                Some(Ok(v)) => TaskOutcome::Ok(v),
+                Some(Ok(v)) => TaskOutcome::Ok(Rc::unwrap_or_clone(v)),
                 Some(Err(e)) if e.is_cancelled() => TaskOutcome::Cancelled,
                 Some(Err(e)) => TaskOutcome::Error(e),
             };

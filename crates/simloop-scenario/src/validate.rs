@@ -49,6 +49,7 @@ pub fn validate(scenario: &Scenario, limits: &Limits) -> Result<(), ScenarioErro
         steps: 0,
         tasks: 0,
         ticks: 0,
+        values: 0,
         eager_start_at: None,
     };
     checker.block(&scenario.main, &Path::ROOT.key("main"), 1)?;
@@ -69,6 +70,8 @@ struct Checker<'a> {
     steps: usize,
     tasks: usize,
     ticks: u64,
+    /// JSON values in `return` steps.
+    values: usize,
     /// The path of the first child with `eager_start`.
     eager_start_at: Option<String>,
 }
@@ -81,6 +84,8 @@ pub(crate) fn eager_start_at(scenario: &Scenario) -> Option<String> {
         max_tasks: usize::MAX,
         max_steps: usize::MAX,
         max_total_ticks: u64::MAX,
+        max_values: usize::MAX,
+        max_input_bytes: usize::MAX,
     };
     let mut checker = Checker {
         limits: &unbounded,
@@ -90,6 +95,7 @@ pub(crate) fn eager_start_at(scenario: &Scenario) -> Option<String> {
         steps: 0,
         tasks: 0,
         ticks: 0,
+        values: 0,
         eager_start_at: None,
     };
     // A scenario that does not validate has no run to refuse.
@@ -133,12 +139,28 @@ impl Checker<'_> {
         Ok(())
     }
 
+    /// A value a step makes (`return`, `future_set`), counted against
+    /// [`Limits::max_values`].
+    fn value(&mut self, v: &Value, p: &Path<'_>, depth: usize) -> Result<(), ScenarioError> {
+        self.values += check_value(v, p, depth, self.limits)?;
+        if self.values > self.limits.max_values {
+            let max = self.limits.max_values;
+            return Err(ScenarioError::limit(
+                p,
+                format!(
+                    "more than {max} JSON values in the return steps of the tree (Limits::max_values)"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// A step in a block at `depth`.
     fn step(&mut self, step: &Step, path: &Path<'_>, depth: usize) -> Result<(), ScenarioError> {
         let p = path.key(step.key());
         match step {
             Step::Sleep(n) => self.ticks(*n, &p),
-            Step::Return(v) => check_value(v, &p, depth, self.limits),
+            Step::Return(v) => self.value(v, &p, depth),
             Step::Raise(kind) => {
                 check_kind(kind, &p)?;
                 if matches!(kind, Kind::BaseException | Kind::ExceptionGroup) {
@@ -199,7 +221,7 @@ impl Checker<'_> {
             }
             Step::FutureSet { name, value } => {
                 self.future(name, &p)?;
-                check_value(value, &path.key("value"), depth, self.limits)
+                self.value(value, &path.key("value"), depth)
             }
             Step::FutureFail { name, error } => {
                 self.future(name, &p)?;
@@ -387,17 +409,18 @@ pub(crate) fn too_deep(path: &Path<'_>, limits: &Limits) -> ScenarioError {
 }
 
 /// Checks a `return` value in a block at `depth`: an int (i64), a string,
-/// `null`, or a list of those (each list one level deeper).
+/// `null`, or a list of those (each list one level deeper). Returns how
+/// many JSON values it holds.
 pub(crate) fn check_value(
     v: &Value,
     path: &Path<'_>,
     depth: usize,
     limits: &Limits,
-) -> Result<(), ScenarioError> {
+) -> Result<usize, ScenarioError> {
     const VALUE: &str = "an int, a string, null or a list of those";
     match v {
-        Value::Null | Value::String(_) => Ok(()),
-        Value::Number(n) if n.is_i64() => Ok(()),
+        Value::Null | Value::String(_) => Ok(1),
+        Value::Number(n) if n.is_i64() => Ok(1),
         Value::Number(n) if n.is_u64() => Err(ScenarioError::shape(
             path,
             format!("expected an int that fits in 64 bits (signed), got {n}"),
@@ -410,10 +433,11 @@ pub(crate) fn check_value(
                     format!("lists nested deeper than {max} levels, counting the enclosing blocks (Limits::max_depth)"),
                 ));
             }
-            items
-                .iter()
-                .enumerate()
-                .try_for_each(|(i, x)| check_value(x, &path.index(i), depth + 1, limits))
+            let mut n = 1;
+            for (i, x) in items.iter().enumerate() {
+                n += check_value(x, &path.index(i), depth + 1, limits)?;
+            }
+            Ok(n)
         }
         _ => Err(ScenarioError::expected(path, VALUE, v)),
     }

@@ -41,7 +41,7 @@ fn json_syntax() {
         ),
         (
             r#"{"main": [], "main": []}"#,
-            "$: invalid JSON: duplicate key \"main\" at line 1 column 19",
+            "$.main: invalid JSON: duplicate key \"main\" at line 1 column 19",
         ),
     ]);
 }

@@ -116,6 +116,38 @@ fn counts() {
 }
 
 #[test]
+fn values_in_return_steps_are_bounded() {
+    let l = limits(|l| l.max_values = 5);
+    // A list counts one, and each item.
+    let text = r#"{"main": [{"spawn": [{"return": [1, 2]}]}, {"return": [3, null]}]}"#;
+    let e = parse_scenario_with_limits(text, &l).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Limit);
+    assert_eq!(
+        e.to_string(),
+        "$.main[1].return: more than 5 JSON values in the return steps of the tree (Limits::max_values)"
+    );
+    let l = limits(|l| l.max_values = 6);
+    assert!(parse_scenario_with_limits(text, &l).is_ok());
+    assert_eq!(Limits::default().max_values, 100_000);
+}
+
+#[test]
+fn long_text_is_refused_before_it_is_parsed() {
+    let l = limits(|l| l.max_input_bytes = 20);
+    let text = r#"{"main": [{"sleep": 1}]}"#;
+    let e = parse_scenario_with_limits(text, &l).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Limit);
+    assert_eq!(
+        e.to_string(),
+        "$: the text is longer than 20 bytes (Limits::max_input_bytes)"
+    );
+    let l = limits(|l| l.max_input_bytes = text.len());
+    assert!(parse_scenario_with_limits(text, &l).is_ok());
+    // A byte order mark is ignored.
+    assert!(parse_scenario(&format!("\u{feff}{text}")).is_ok());
+}
+
+#[test]
 fn deep_text_is_refused() {
     for open in ["[", "{\"main\":", "{\"main\": [{\"spawn\": "] {
         let text = open.repeat(200_000);

@@ -71,6 +71,9 @@ fn run_error_kind(e: &RunError) -> &'static str {
         RunError::ScheduleMismatch { .. } => "schedule-mismatch",
         RunError::TaskPanicked { .. } => "panic",
         RunError::AwaitCycle { .. } => "await-cycle",
+        RunError::CancelDepth { .. } => "cancel-depth",
+        RunError::TraceLimit { .. } => "trace-limit",
+        RunError::ValueLimit { .. } => "value-limit",
         RunError::Unsupported { .. } => "unsupported",
         _ => "other",
     }

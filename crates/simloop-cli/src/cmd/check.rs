@@ -15,7 +15,7 @@
 //! shards' reports exactly as a single run would have.
 
 use std::collections::BTreeMap;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -28,10 +28,13 @@ use simloop::check::Invariant;
 use simloop::core::{Config, Policy, Profile, Schedule};
 use simloop::explore::shard::Shard;
 use simloop::explore::suite::{check_all, ProfileVerdict, ScenarioFailure, Strategy, SuiteConfig};
-use simloop::scenario::{parse_scenario, run, Scenario};
+use simloop::scenario::{parse_scenario, run, Limits, Scenario};
 
 use crate::cli::{CheckArgs, DenyArg};
-use crate::cmd::render::{write_picture, Format};
+use crate::cmd::render::{output_file, write_picture, Format};
+use crate::files::{write_file, OutputFile};
+use crate::input;
+use crate::output::{errln, out, outln, shown_text};
 
 /// `--budget`'s default: the most schedules an exhaustive search runs per
 /// scenario and profile.
@@ -50,21 +53,21 @@ pub(crate) fn main(args: CheckArgs) -> u8 {
     let cfg = match config(&args) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
     let shard = match args.shard.map(|s| s.resolve()).transpose() {
         Ok(s) => s.unwrap_or(Shard::ALL),
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
-    let all = match inputs(&args.files) {
+    let all = match inputs(&args.files, &args.input.limits()) {
         Ok(i) => i,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
@@ -75,10 +78,15 @@ pub(crate) fn main(args: CheckArgs) -> u8 {
         .filter(|&(i, _)| shard.contains(i as u64))
         .unzip();
     let out_dir = args.out_dir.clone().unwrap_or_default();
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, 256);
+    let outputs = match Outputs::create(
+        args.out_dir.as_deref(),
+        args.junit.as_deref(),
+        args.report.as_deref(),
+    ) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let jobs = crate::cli::jobs(args.jobs, inputs.len() as u64);
     let totals = Totals {
         command: "check".into(),
         scenarios: total,
@@ -89,7 +97,7 @@ pub(crate) fn main(args: CheckArgs) -> u8 {
         time_ms: 0,
     };
     if !args.json {
-        println!("{}", totals.header(inputs.len()));
+        outln!("{}", totals.header(inputs.len()));
     }
     let valid: Vec<Scenario> = inputs
         .iter()
@@ -114,14 +122,29 @@ pub(crate) fn main(args: CheckArgs) -> u8 {
         time_ms: t0.elapsed().as_millis() as u64,
         ..totals
     };
-    finish(
-        &lines,
-        &totals,
-        args.json,
-        &out_dir,
-        args.junit.as_deref(),
-        args.report.as_deref(),
-    )
+    finish(&lines, &totals, args.json, &out_dir, outputs)
+}
+
+/// The files `--junit` and `--report` name, checked before the work
+/// (with `--out-dir`).
+pub(crate) struct Outputs {
+    pub(crate) junit: Option<OutputFile>,
+    pub(crate) report: Option<OutputFile>,
+}
+
+impl Outputs {
+    /// Check them all; the error is printed.
+    pub(crate) fn create(
+        out_dir: Option<&Path>,
+        junit: Option<&Path>,
+        report: Option<&Path>,
+    ) -> Result<Outputs, u8> {
+        crate::cmd::explore::out_dir(out_dir)?;
+        Ok(Outputs {
+            junit: junit.map(output_file).transpose()?,
+            report: report.map(output_file).transpose()?,
+        })
+    }
 }
 
 /// After the lines: each failure, the summary, the JUnit XML and report
@@ -131,8 +154,7 @@ pub(crate) fn finish(
     totals: &Totals,
     json: bool,
     out_dir: &Path,
-    junit: Option<&Path>,
-    report: Option<&Path>,
+    outputs: Outputs,
 ) -> u8 {
     if !json {
         for line in lines {
@@ -144,15 +166,17 @@ pub(crate) fn finish(
         }
         print_summary(lines, totals);
     }
-    if let Some(file) = junit {
+    if let Some(file) = outputs.junit {
+        let path = file.path().display().to_string();
         if let Err(e) = write_junit(file, lines, totals) {
-            eprintln!("error: cannot write {}: {e}", file.display());
+            errln!("error: cannot write {path}: {e}");
             return 2;
         }
     }
-    if let Some(file) = report {
+    if let Some(file) = outputs.report {
+        let path = file.path().display().to_string();
         if let Err(e) = write_report(file, lines, totals) {
-            eprintln!("error: cannot write {}: {e}", file.display());
+            errln!("error: cannot write {path}: {e}");
             return 2;
         }
     }
@@ -293,12 +317,12 @@ impl ScenarioLine {
     /// Its line: text, or `--json`'s.
     pub(crate) fn print(&self, json: bool) {
         if json {
-            println!("{}", serde_json::to_string(self).expect("plain data"));
+            outln!("{}", serde_json::to_string(self).expect("plain data"));
             return;
         }
         let name = self.name();
         if let Some(e) = &self.error {
-            println!("ERROR {name}: {e}");
+            outln!("ERROR {name}: {}", shown_text(e));
             return;
         }
         let ps = self.profiles.values();
@@ -331,18 +355,22 @@ impl ScenarioLine {
             "skipped" => "SKIP ",
             _ => "PASS ",
         };
-        println!(
+        outln!(
             "{status} {name:<48} {runs:>6} runs {schedules:>6} schedules{extra}  {:.2} s",
             self.time_ms as f64 / 1000.0
         );
         for (profile, p) in &self.profiles {
             if let Some(f) = &p.failure {
-                println!("        {profile}: {} (run {})", f.problem, f.found_after);
+                outln!(
+                    "        {profile}: {} (run {})",
+                    shown_text(&f.problem),
+                    f.found_after
+                );
             }
         }
         // Why, once: the first profile skipped names what it lacks.
         if let Some(why) = self.profiles.values().find_map(|p| p.skipped.as_ref()) {
-            println!("        not run under {}: {why}", skipped.join(", "));
+            outln!("        not run under {}: {why}", skipped.join(", "));
         }
     }
 }
@@ -425,7 +453,7 @@ fn describe(cfg: &SuiteConfig) -> String {
 }
 
 /// The scenario files named, directories walked for `*.json` (sorted).
-fn inputs(files: &[PathBuf]) -> Result<Vec<Input>, String> {
+fn inputs(files: &[PathBuf], limits: &Limits) -> Result<Vec<Input>, String> {
     let mut paths = Vec::new();
     for f in files {
         if f.is_dir() {
@@ -437,9 +465,12 @@ fn inputs(files: &[PathBuf]) -> Result<Vec<Input>, String> {
     Ok(paths
         .into_iter()
         .map(|path| {
-            let scenario = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))
-                .and_then(|t| parse_scenario(&t).map_err(|e| e.to_string()));
+            let scenario = input::load(&path, limits).map_err(|e| {
+                // The line names the file already.
+                let file = format!("{}: ", path.display());
+                e.strip_prefix(&file)
+                    .map_or_else(|| e.clone(), str::to_owned)
+            });
             Input { path, scenario }
         })
         .collect())
@@ -484,8 +515,8 @@ fn print_failure(
     out_dir: &Path,
 ) {
     let p: Option<Profile> = profile.parse().ok();
-    println!();
-    println!(
+    outln!();
+    outln!(
         "== FAIL {} under {profile} (CPython {}), found by run {}",
         line.file,
         p.map_or("?", Profile::cpython),
@@ -497,13 +528,13 @@ fn print_failure(
     } else {
         String::new()
     };
-    println!("schedule: {}{shrunk_from}", f.schedule);
+    outln!("schedule: {}{shrunk_from}", f.schedule);
     let shrunk = f.shrunk.to_string();
-    println!("shrunk scenario: {shrunk}");
-    print!("{}", f.report);
+    outln!("shrunk scenario: {shrunk}");
+    out!("{}", shown_text(&f.report));
     let (json_file, svg_file) = failure_files(line, profile, out_dir);
     let mut written = Vec::new();
-    if std::fs::write(&json_file, format!("{shrunk}\n")).is_ok() {
+    if write_file(&json_file, format!("{shrunk}\n").as_bytes()).is_ok() {
         written.push(json_file.display().to_string());
     }
     let scenario = parse_scenario(&shrunk).ok();
@@ -518,14 +549,14 @@ fn print_failure(
         }
     }
     if !written.is_empty() {
-        println!("written: {}", written.join(", "));
+        outln!("written: {}", written.join(", "));
     }
-    println!(
+    outln!(
         "note: run `simloop replay --schedule {} --profile {profile}{replay_flags} {}` to replay the shrunk failure",
         f.shrunk_schedule,
         json_file.display()
     );
-    println!(
+    outln!(
         "note: run `simloop replay --schedule {} --profile {profile}{replay_flags} {}` to replay it on the original file",
         f.schedule, line.file
     );
@@ -557,11 +588,11 @@ fn print_summary(lines: &[ScenarioLine], totals: &Totals) {
             }
         }
     }
-    println!();
+    outln!();
     for ((_, i, p), (n, files)) in &allowed {
         let mut files = files.clone();
         files.dedup();
-        println!(
+        outln!(
             "allowed: {i} under {p}, {n} time{} ({})",
             if *n == 1 { "" } else { "s" },
             files.join(", ")
@@ -579,7 +610,7 @@ fn print_summary(lines: &[ScenarioLine], totals: &Totals) {
         0 => String::new(),
         us => format!(", {:.0} per core", runs as f64 * 1e6 / us as f64),
     };
-    println!(
+    outln!(
         "{} scenarios: {passed} passed, {failed} failed, {invalid} invalid{skipped}; {runs} runs in {:.2} s ({:.0} runs/s{per_core})",
         lines.len(),
         totals.time_ms as f64 / 1000.0,
@@ -587,7 +618,7 @@ fn print_summary(lines: &[ScenarioLine], totals: &Totals) {
     );
 }
 
-fn write_junit(file: &Path, lines: &[ScenarioLine], totals: &Totals) -> Result<(), String> {
+fn write_junit(file: OutputFile, lines: &[ScenarioLine], totals: &Totals) -> Result<(), String> {
     let mut report = Report::new("simloop check");
     report.set_time(Duration::from_millis(totals.time_ms));
     let mut suite = TestSuite::new("scenarios");
@@ -627,16 +658,17 @@ fn write_junit(file: &Path, lines: &[ScenarioLine], totals: &Totals) -> Result<(
     }
     report.add_test_suite(suite);
     let xml = report.to_string().map_err(|e| e.to_string())?;
-    std::fs::write(file, xml).map_err(|e| e.to_string())
+    file.write(|o| o.write_all(xml.as_bytes()))
+        .map_err(|e| e.to_string())
 }
 
-fn write_report(file: &Path, lines: &[ScenarioLine], totals: &Totals) -> io::Result<()> {
-    let mut out = io::BufWriter::new(std::fs::File::create(file)?);
-    for line in lines {
-        writeln!(out, "{}", serde_json::to_string(line)?)?;
-    }
-    writeln!(out, "{}", json!({ "summary": totals }))?;
-    out.flush()
+fn write_report(file: OutputFile, lines: &[ScenarioLine], totals: &Totals) -> io::Result<()> {
+    file.write(|out| {
+        for line in lines {
+            writeln!(out, "{}", serde_json::to_string(line)?)?;
+        }
+        writeln!(out, "{}", json!({ "summary": totals }))
+    })
 }
 
 /// A bar on stderr when it is a terminal; hidden otherwise (CI logs).

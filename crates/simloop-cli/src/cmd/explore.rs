@@ -2,7 +2,9 @@
 //! failure with the command that replays it, end with a table.
 //!
 //! Exit codes: 0 no violation; 1 an invariant was violated (or a run hit a
-//! limit or panicked); 2 bad arguments, or the report could not be written.
+//! limit or panicked); 2 bad arguments (a `--report` or `--out-dir` that
+//! cannot be written is one, found before the sweep), or the report could
+//! not be written.
 //!
 //! stdout depends only on the arguments (not on timing or `--jobs`); the
 //! progress bar and the timing line go to stderr, the bar only on a
@@ -13,7 +15,7 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Seek, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -30,7 +32,9 @@ use simloop::explore::shrink::size;
 use simloop::explore::GenConfig;
 
 use crate::cli::{DenyArg, ExploreArgs, RulesArgs};
-use crate::cmd::render::{write_picture, Format};
+use crate::cmd::render::{output_file, write_picture, Format};
+use crate::files::{check_dir, write_file, OutputFile};
+use crate::output::{errln, out, outln};
 
 pub(crate) fn main(args: ExploreArgs) -> u8 {
     let profiles = args.profile.profiles();
@@ -38,13 +42,13 @@ pub(crate) fn main(args: ExploreArgs) -> u8 {
         return sweep_profile(&args, profiles[0], false);
     }
     if args.report.is_some() {
-        eprintln!("error: --report needs one profile (a report is one sweep's)");
+        errln!("error: --report needs one profile (a report is one sweep's)");
         return 2;
     }
     let mut code = 0;
     for (i, &profile) in profiles.iter().enumerate() {
         if i > 0 {
-            println!();
+            outln!();
         }
         code = code.max(sweep_profile(&args, profile, true));
     }
@@ -58,14 +62,20 @@ fn sweep_profile(args: &ExploreArgs, profile: Profile, cpython_own: bool) -> u8 
     if let Some(d) = args.max_depth {
         gen = gen.max_depth(d);
     }
-    let jobs = args.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
+    if args.seeds > 0 && args.start.checked_add(args.seeds - 1).is_none() {
+        errln!(
+            "error: --start {} --seeds {}: the seeds would go past {}",
+            args.start,
+            args.seeds,
+            u64::MAX
+        );
+        return 2;
+    }
     let rules = match args.rules.rules(profile) {
         Ok(r) if cpython_own => r.allowing_cpython_own(),
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
@@ -73,25 +83,32 @@ fn sweep_profile(args: &ExploreArgs, profile: Profile, cpython_own: bool) -> u8 
         .rules(rules)
         .start(args.start)
         .seeds(args.seeds)
-        .jobs(jobs)
         .gen(gen);
     if let Some(shard) = args.shard {
         match shard.resolve() {
             Ok(shard) => cfg = cfg.shard(shard),
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 return 2;
             }
         }
     }
-    println!("{}", header(&cfg));
+    let jobs = crate::cli::jobs(args.jobs, cfg.len());
+    cfg = cfg.jobs(jobs);
+    // Failure files go to --out-dir, else the current directory.
+    if let Err(code) = out_dir(args.out_dir.as_deref()) {
+        return code;
+    }
+    let dir = args.out_dir.clone().unwrap_or_default();
+    let report_file = match args.report.as_deref().map(output_file).transpose() {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    outln!("{}", header(&cfg));
 
     let bar = progress_bar(cfg.len());
     let t0 = Instant::now();
-    let mut report = args
-        .report
-        .as_deref()
-        .map(|path| ReportFile::create(path, profile));
+    let mut report = report_file.map(|file| ReportFile::create(file, profile));
     let mut summary = sweep_with(&cfg, &|n| bar.inc(n), &mut |r| {
         if let Some(report) = &mut report {
             report.add(r);
@@ -101,26 +118,20 @@ fn sweep_profile(args: &ExploreArgs, profile: Profile, cpython_own: bool) -> u8 
     bar.finish_and_clear();
     let t1 = Instant::now();
     if summary.failing_seeds > 0 && io::stderr().is_terminal() {
-        eprintln!("shrinking...");
+        errln!("shrinking...");
     }
     shrink_failures(&cfg, &mut summary);
     let shrinking = t1.elapsed();
 
-    // Failure files go next to the report, else to the current directory.
-    let dir = args
-        .report
-        .as_deref()
-        .and_then(Path::parent)
-        .unwrap_or(Path::new(""));
-    print_outcome(&cfg, &summary, dir);
+    print_outcome(&cfg, &summary, &dir);
     if let Some(report) = report {
-        let path = report.path.clone();
+        let path = report.file.path().to_path_buf();
         if let Err(e) = report.finish(&summary.failures, &totals(&cfg, &summary)) {
-            eprintln!("error: cannot write {}: {e}", path.display());
+            errln!("error: cannot write {}: {e}", path.display());
             return 2;
         }
     }
-    eprintln!(
+    errln!(
         "{} seeds in {:.3} s ({:.0} seeds/s, {jobs} jobs); shrinking {:.3} s",
         summary.seeds,
         elapsed.as_secs_f64(),
@@ -128,6 +139,18 @@ fn sweep_profile(args: &ExploreArgs, profile: Profile, cpython_own: bool) -> u8 
         shrinking.as_secs_f64()
     );
     u8::from(!summary.is_clean())
+}
+
+/// Check `--out-dir`, if given, before the work; the error is printed.
+pub(crate) fn out_dir(dir: Option<&Path>) -> Result<(), u8> {
+    match dir.map(check_dir) {
+        Some(Err(e)) => {
+            let dir = dir.expect("given").display();
+            errln!("error: --out-dir {dir}: cannot write files there: {e}");
+            Err(2)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The first line printed: what the sweep is.
@@ -154,7 +177,7 @@ pub(crate) fn print_outcome(cfg: &ExploreConfig, summary: &Summary, dir: &Path) 
         print_failure(f, &cfg.rules, dir);
     }
     for r in &summary.errors {
-        println!(
+        outln!(
             "error: seed {} did not finish: {}",
             r.seed,
             r.error.as_deref().unwrap_or("")
@@ -179,31 +202,34 @@ fn progress_bar(len: u64) -> ProgressBar {
 }
 
 pub(crate) fn print_failure(f: &Failure, rules: &SeedRules, dir: &Path) {
-    println!();
-    println!(
+    outln!();
+    outln!(
         "error: {} violated by seed {} under {}",
-        f.invariant, f.seed, f.profile
+        f.invariant,
+        f.seed,
+        f.profile
     );
-    println!("  {}", f.message);
-    println!("  trace hash: {:#018x}", f.hash);
+    outln!("  {}", f.message);
+    outln!("  trace hash: {:#018x}", f.hash);
     let file = dir.join(f.file_name()).display().to_string();
     let json = f.shrunk.to_json_string();
-    let written = match std::fs::write(&file, format!("{json}\n")) {
+    let written = match write_file(Path::new(&file), format!("{json}\n").as_bytes()) {
         Ok(()) => format!("written to {file}"),
         Err(e) => format!("could not write {file}: {e}"),
     };
-    println!(
+    outln!(
         "shrunk scenario (size {} -> {}), {written}:",
         size(&f.original),
         size(&f.shrunk)
     );
-    println!("{json}");
-    println!("  {}", f.shrunk_message);
-    println!(
+    outln!("{json}");
+    outln!("  {}", f.shrunk_message);
+    outln!(
         "timeline of the shrunk scenario (seed {}, {}):",
-        f.seed, f.profile
+        f.seed,
+        f.profile
     );
-    print!("{}", f.timeline);
+    out!("{}", f.timeline);
     let svg = dir.join(f.file_name()).with_extension("svg");
     let title = format!(
         "{} violated by seed {} under {} (shrunk)",
@@ -211,14 +237,14 @@ pub(crate) fn print_failure(f: &Failure, rules: &SeedRules, dir: &Path) {
     );
     match replay_scenario(f.shrunk.clone(), f.seed, rules) {
         Ok(r) if write_picture(&r.run, &title, Format::Svg, &svg).is_ok() => {
-            println!("picture of the shrunk failure: {}", svg.display());
+            outln!("picture of the shrunk failure: {}", svg.display());
         }
         Ok(_) => {}
-        Err(e) => println!("no picture: the shrunk scenario's run failed: {e}"),
+        Err(e) => outln!("no picture: the shrunk scenario's run failed: {e}"),
     }
-    println!("note: run `{}` to reproduce this failure", f.replay);
+    outln!("note: run `{}` to reproduce this failure", f.replay);
     let flags = rules.flags();
-    println!(
+    outln!(
         "note: run `simloop run --profile {} --seed {} --jitter {} {file}` to run the shrunk scenario, \
          or `simloop replay --seed {} --profile {}{flags} {file}` to check it",
         f.profile, f.seed, rules.jitter, f.seed, f.profile
@@ -226,7 +252,7 @@ pub(crate) fn print_failure(f: &Failure, rules: &SeedRules, dir: &Path) {
 }
 
 fn print_table(summary: &Summary) {
-    println!();
+    outln!();
     let allowing = summary.tally.iter().any(|t| t.allowed > 0);
     let allowed = |n: u64| {
         if allowing {
@@ -235,7 +261,7 @@ fn print_table(summary: &Summary) {
             String::new()
         }
     };
-    println!(
+    outln!(
         "{:<18} {:>10} {:>11} {:>9}{}",
         "invariant",
         "checked",
@@ -244,7 +270,7 @@ fn print_table(summary: &Summary) {
         if allowing { "  allowed" } else { "" }
     );
     for t in &summary.tally {
-        println!(
+        outln!(
             "{:<18} {:>10} {:>11} {:>9}{}",
             t.invariant.name(),
             t.checked,
@@ -258,7 +284,7 @@ fn print_table(summary: &Summary) {
     if errors > 0 {
         line.push_str(&format!(", {errors} did not finish"));
     }
-    println!("{line}");
+    outln!("{line}");
 }
 
 /// The `--report` file: one JSON line per notable seed, in seed order,
@@ -270,7 +296,7 @@ fn print_table(summary: &Summary) {
 /// line numbers; [`ReportFile::finish`] then copies the spool to `FILE`,
 /// writing those lines afresh.
 struct ReportFile {
-    path: PathBuf,
+    file: OutputFile,
     profile: Profile,
     /// The spool; the first error once one happened (`finish` returns it).
     out: io::Result<BufWriter<File>>,
@@ -284,10 +310,10 @@ struct ReportFile {
 }
 
 impl ReportFile {
-    fn create(path: &Path, profile: Profile) -> ReportFile {
+    fn create(file: OutputFile, profile: Profile) -> ReportFile {
         ReportFile {
             out: tempfile::tempfile().map(BufWriter::new),
-            path: path.to_path_buf(),
+            file,
             profile,
             lines: 0,
             violated: Vec::new(),
@@ -325,10 +351,11 @@ impl ReportFile {
             .out
             .and_then(|out| out.into_inner().map_err(io::IntoInnerError::into_error))?;
         spool.rewind()?;
-        let mut out = BufWriter::new(File::create(&self.path)?);
-        copy(spool, &mut out, self.profile, &self.firsts, failures)?;
-        writeln!(out, "{}", totals.line())?;
-        out.flush()
+        let (profile, firsts) = (self.profile, &self.firsts);
+        self.file.write(|out| {
+            copy(spool, out, profile, firsts, failures)?;
+            writeln!(out, "{}", totals.line())
+        })
     }
 }
 
@@ -336,7 +363,7 @@ impl ReportFile {
 /// `failures`, for each `(n, run)` of `firsts` (in line order).
 fn copy(
     spool: File,
-    out: &mut impl Write,
+    out: &mut dyn Write,
     profile: Profile,
     firsts: &[(u64, SeedRun)],
     failures: &[Failure],

@@ -18,7 +18,7 @@
 //! report that cannot be read, or reports that do not fit together).
 
 use std::collections::BTreeSet;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
@@ -28,6 +28,8 @@ use simloop::explore::shard::Shard;
 
 use crate::cli::MergeArgs;
 use crate::cmd::{check, explore};
+use crate::files::OutputFile;
+use crate::output::{errln, outln};
 
 /// One report: its lines before the summary, and the summary.
 struct ReportFile {
@@ -37,16 +39,24 @@ struct ReportFile {
 }
 
 pub(crate) fn main(args: MergeArgs) -> u8 {
-    match merge(&args) {
+    let outputs = match check::Outputs::create(
+        args.out_dir.as_deref(),
+        args.junit.as_deref(),
+        args.report.as_deref(),
+    ) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    match merge(&args, outputs) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             2
         }
     }
 }
 
-fn merge(args: &MergeArgs) -> Result<u8, String> {
+fn merge(args: &MergeArgs, outputs: check::Outputs) -> Result<u8, String> {
     let reports = args
         .reports
         .iter()
@@ -63,8 +73,8 @@ fn merge(args: &MergeArgs) -> Result<u8, String> {
         ));
     }
     match first.as_str() {
-        "explore" => merge_explore(args, &reports),
-        "check" => merge_check(args, &reports),
+        "explore" => merge_explore(args, &reports, outputs),
+        "check" => merge_check(args, &reports, outputs),
         c => Err(format!(
             "{}: a summary of {c:?}; expected explore or check",
             reports[0].path.display()
@@ -160,77 +170,78 @@ fn summaries<T: DeserializeOwned>(
     Ok(out)
 }
 
-fn jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-fn merge_explore(args: &MergeArgs, reports: &[ReportFile]) -> Result<u8, String> {
+fn merge_explore(
+    args: &MergeArgs,
+    reports: &[ReportFile],
+    outputs: check::Outputs,
+) -> Result<u8, String> {
     let own = ["ran", "notable", "failing", "tally", "errors"];
     let parts = summaries::<explore::Totals>(reports, &own)?;
     let mut merged = Summary::new();
     let mut cfg = None;
     for (totals, _) in parts {
-        let (c, s) = totals.sweep(jobs())?;
+        let (c, s) = totals.sweep(crate::cli::jobs(None, totals.seeds))?;
         merged.merge(s, c.start);
         cfg = Some(c);
     }
     let cfg = cfg.expect("one report at least").shard(Shard::ALL);
     shrink_failures(&cfg, &mut merged);
-    let dir = args
-        .out_dir
-        .clone()
-        .or_else(|| {
-            args.report
-                .as_deref()
-                .and_then(Path::parent)
-                .map(Path::to_path_buf)
-        })
-        .unwrap_or_default();
-    println!("{}", explore::header(&cfg));
+    let dir = args.out_dir.clone().unwrap_or_default();
+    outln!("{}", explore::header(&cfg));
     explore::print_outcome(&cfg, &merged, &dir);
-    if let Some(path) = &args.report {
+    if let Some(file) = outputs.report {
+        let path = file.path().display().to_string();
         let mut lines: Vec<Value> = reports
             .iter()
             .flat_map(|r| r.lines.iter().cloned())
             .collect();
         lines.sort_by_key(|l| l["seed"].as_u64().unwrap_or(0).wrapping_sub(cfg.start));
         write_explore_report(
-            path,
+            file,
             lines,
             &merged.failures,
             &explore::totals(&cfg, &merged),
         )
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        .map_err(|e| format!("cannot write {path}: {e}"))?;
     }
-    eprintln!("merged {} shards of {} seeds", reports.len(), merged.seeds);
+    errln!("merged {} shards of {} seeds", reports.len(), merged.seeds);
     Ok(u8::from(!merged.is_clean()))
 }
 
 /// The seeds' lines, each first failing seed's with its shrunk failures
 /// (and no other's), then the totals: a single sweep's report.
 fn write_explore_report(
-    path: &Path,
+    file: OutputFile,
     lines: Vec<Value>,
     failures: &[Failure],
     totals: &explore::Totals,
 ) -> std::io::Result<()> {
-    let mut out = BufWriter::new(std::fs::File::create(path)?);
-    for mut line in lines {
-        let seed = line["seed"].as_u64();
-        if let Value::Object(m) = &mut line {
-            m.shift_remove("shrunk");
-            let fs: Vec<&Failure> = failures.iter().filter(|f| Some(f.seed) == seed).collect();
-            if !fs.is_empty() {
-                m.insert("shrunk".into(), explore::shrunk_entries(&fs));
-            }
+    file.write(|out| {
+        for line in lines {
+            explore_line(out, line, failures)?;
         }
-        writeln!(out, "{line}")?;
-    }
-    writeln!(out, "{}", totals.line())?;
-    out.flush()
+        writeln!(out, "{}", totals.line())
+    })
 }
 
-fn merge_check(args: &MergeArgs, reports: &[ReportFile]) -> Result<u8, String> {
+/// A seed's line, with its shrunk failures.
+fn explore_line(out: &mut dyn Write, mut line: Value, failures: &[Failure]) -> std::io::Result<()> {
+    let seed = line["seed"].as_u64();
+    if let Value::Object(m) = &mut line {
+        m.shift_remove("shrunk");
+        let fs: Vec<&Failure> = failures.iter().filter(|f| Some(f.seed) == seed).collect();
+        if !fs.is_empty() {
+            m.insert("shrunk".into(), explore::shrunk_entries(&fs));
+        }
+    }
+    writeln!(out, "{line}")
+}
+
+fn merge_check(
+    args: &MergeArgs,
+    reports: &[ReportFile],
+    outputs: check::Outputs,
+) -> Result<u8, String> {
     let parts = summaries::<check::Totals>(reports, &["time_ms"])?;
     let time_ms = parts.iter().map(|(t, _)| t.time_ms).sum();
     let totals = check::Totals {
@@ -254,17 +265,10 @@ fn merge_check(args: &MergeArgs, reports: &[ReportFile]) -> Result<u8, String> {
             totals.scenarios
         ));
     }
-    println!("{}", totals.header(lines.len()));
+    outln!("{}", totals.header(lines.len()));
     for line in &lines {
         line.print(false);
     }
     let dir = args.out_dir.clone().unwrap_or_default();
-    Ok(check::finish(
-        &lines,
-        &totals,
-        false,
-        &dir,
-        args.junit.as_deref(),
-        args.report.as_deref(),
-    ))
+    Ok(check::finish(&lines, &totals, false, &dir, outputs))
 }

@@ -3,32 +3,35 @@
 //! Exit codes: 0 printed; 1 the run hit a limit before the tick; 2 bad
 //! input (unreadable or invalid scenario, an await cycle).
 
-use simloop::core::Config;
 use simloop::render::pstree;
 use simloop::scenario::run_until;
 
 use crate::cli::PstreeArgs;
 use crate::cmd::render::{load, run_error_code, title};
+use crate::output::{errln, out, outln};
 
 pub(crate) fn main(args: PstreeArgs) -> u8 {
-    let scenario = match load(&args.file) {
+    let scenario = match load(&args.file, &args.input.limits()) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let config = Config::new(args.config.profile.into()).policy(args.config.policy());
+    let config = match args.config.config() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let paused = match run_until(&scenario, config.clone(), args.at) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {}: {e}", args.file.display());
+            errln!("error: {}: {e}", args.file.display());
             return run_error_code(&e);
         }
     };
-    println!(
+    outln!(
         "== {} at tick {} ({}): who awaits whom",
         title(&scenario, &args.file),
         args.at,
         config.profile
     );
-    print!("{}", pstree(paused.sim()));
+    out!("{}", pstree(paused.sim()));
     0
 }

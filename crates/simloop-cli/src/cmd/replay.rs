@@ -3,7 +3,8 @@
 //! `--render OUT`, also its picture.
 //!
 //! Exit codes: 0 no violation; 1 an invariant was violated or the run hit
-//! a limit; 2 bad input (an unreadable or invalid scenario file).
+//! a limit; 2 bad input (an unreadable or invalid scenario file, a program
+//! CPython cannot run such as a cancelled await cycle).
 
 use simloop::check::Invariant;
 use simloop::core::Profile;
@@ -13,21 +14,26 @@ use simloop::core::Schedule;
 use simloop::explore::explore::{replay, replay_scenario, Replay, SeedRules};
 use simloop::explore::suite::{report, SuiteConfig};
 use simloop::explore::GenConfig;
-use simloop::scenario::{parse_scenario, Scenario};
+use simloop::scenario::Scenario;
 
 use crate::cli::ReplayArgs;
-use crate::cmd::render::{write_picture, Format};
+use crate::cmd::render::{load, output_file, run_error_code, write_picture_to, Format};
+use crate::output::{errln, out, outln, shown_text};
 
 pub(crate) fn main(args: ReplayArgs) -> u8 {
     let picture = match args.render.as_deref().map(Format::of).transpose() {
         Ok(p) => p,
         Err(code) => return code,
     };
+    let picture_file = match args.render.as_deref().map(output_file).transpose() {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
     let profile: Profile = args.profile.into();
     let rules = match args.rules.rules(profile) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
@@ -37,7 +43,7 @@ pub(crate) fn main(args: ReplayArgs) -> u8 {
     }
     let scenario = match &args.file {
         None => None,
-        Some(file) => match read(file) {
+        Some(file) => match load(file, &args.input.limits()) {
             Ok(s) => Some(s),
             Err(code) => return code,
         },
@@ -62,30 +68,19 @@ pub(crate) fn main(args: ReplayArgs) -> u8 {
     let r = match result {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {title}: {e}");
-            return 1;
+            errln!("error: {title}: {e}");
+            return run_error_code(&e);
         }
     };
-    print!("{}", render(&title, &r));
-    if let (Some(format), Some(out)) = (picture, &args.render) {
-        if let Err(code) = write_picture(&r.run, &title, format, out) {
+    out!("{}", shown_text(&render(&title, &r)));
+    if let (Some(format), Some(file)) = (picture, picture_file) {
+        let path = file.path().to_path_buf();
+        if let Err(code) = write_picture_to(&r.run, &title, format, file) {
             return code;
         }
-        println!("picture: {}", out.display());
+        outln!("picture: {}", path.display());
     }
     u8::from(!r.report.is_clean())
-}
-
-/// A scenario file, or the exit code after saying why not.
-fn read(file: &Path) -> Result<Scenario, u8> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        eprintln!("error: cannot read {}: {e}", file.display());
-        2
-    })?;
-    parse_scenario(&text).map_err(|e| {
-        eprintln!("error: {}: {e}", file.display());
-        2
-    })
 }
 
 /// `--schedule CHOICES FILE`: the run's report, as `simloop check` prints
@@ -99,16 +94,16 @@ fn replay_schedule(scenario: &Scenario, file: &Path, schedule: &Schedule, rules:
     }
     match report(scenario, &cfg, rules.profile, schedule) {
         Ok((text, problems)) => {
-            println!(
+            outln!(
                 "== {}, schedule {schedule}, {}",
                 file.display(),
                 rules.profile
             );
-            print!("{text}");
+            out!("{}", shown_text(&text));
             u8::from(problems > 0)
         }
         Err(e) => {
-            eprintln!("error: {}: {e}", file.display());
+            errln!("error: {}: {e}", file.display());
             2
         }
     }

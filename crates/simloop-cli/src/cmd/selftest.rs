@@ -8,7 +8,6 @@
 //!
 //! stdout depends only on the arguments, but for the time column.
 
-use std::io::Write;
 use std::time::Duration;
 
 use simloop::asyncio::planted::Bug;
@@ -16,22 +15,21 @@ use simloop::explore::explore::ExploreConfig;
 use simloop::explore::selftest::{control, hunt, BugRow, Control, MAX_STEPS};
 
 use crate::cli::SelftestArgs;
+use crate::output::{errln, outln};
 
 pub(crate) fn main(args: SelftestArgs) -> u8 {
     if !simloop::asyncio::planted::AVAILABLE {
-        eprintln!(
+        errln!(
             "error: this simloop was built without the planted bugs that selftest hunts; \
              build it with them: cargo run --release -p simloop-cli --features planted -- selftest"
         );
         return 2;
     }
-    let jobs = args.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
+    let jobs = crate::cli::jobs(args.jobs, args.max_seeds);
     let mut code = 0;
     for (i, profile) in args.profile.profiles().into_iter().enumerate() {
         if i > 0 {
-            println!();
+            outln!();
         }
         let cfg = ExploreConfig::new(profile).seeds(args.max_seeds).jobs(jobs);
         code = code.max(selftest(&cfg, args.max_seeds));
@@ -42,16 +40,20 @@ pub(crate) fn main(args: SelftestArgs) -> u8 {
 /// Every planted bug hunted under `cfg`'s profile, then the control row.
 fn selftest(cfg: &ExploreConfig, max_seeds: u64) -> u8 {
     let profile = cfg.rules.profile;
-    println!(
+    outln!(
         "simloop selftest: {} planted bugs under {profile}, up to {} seeds each, \
          shrunk to at most {MAX_STEPS} steps",
         Bug::ALL.len(),
         max_seeds
     );
-    println!();
-    println!(
+    outln!();
+    outln!(
         "{:<30} {:<20} {:>6} {:>6} {:>9}",
-        "bug", "caught by", "seeds", "steps", "time"
+        "bug",
+        "caught by",
+        "seeds",
+        "steps",
+        "time"
     );
     let mut rows = Vec::new();
     for bug in Bug::ALL {
@@ -64,21 +66,21 @@ fn selftest(cfg: &ExploreConfig, max_seeds: u64) -> u8 {
     let ctl = control(&cfg.clone().rules(cfg.rules.clone().allowing_cpython_own()));
     print_control(&ctl);
 
-    println!();
-    println!("shrunk failures (each under its bug, {profile}):");
+    outln!();
+    outln!("shrunk failures (each under its bug, {profile}):");
     for row in &rows {
         if let Some(c) = &row.caught {
-            println!(
+            outln!(
                 "{} (seed {}): {}",
                 row.bug,
                 c.seed,
                 c.shrunk.to_json_string()
             );
-            println!("  {}: {}", c.invariant, c.shrunk_message);
+            outln!("  {}: {}", c.invariant, c.shrunk_message);
         }
     }
 
-    println!();
+    outln!();
     let mut problems = Vec::new();
     for row in &rows {
         problems.extend(problem(row, max_seeds));
@@ -100,17 +102,16 @@ fn selftest(cfg: &ExploreConfig, max_seeds: u64) -> u8 {
         ));
     }
     for p in &problems {
-        println!("error: {p}");
+        outln!("error: {p}");
     }
     if problems.is_empty() {
-        println!(
+        outln!(
             "ok: all {} planted bugs caught by their invariant within {} seeds and shrunk \
              to at most {MAX_STEPS} steps; no violation without a bug",
             rows.len(),
             max_seeds
         );
     }
-    let _ = std::io::stdout().flush();
     u8::from(!problems.is_empty())
 }
 
@@ -133,7 +134,7 @@ fn print_row(row: &BugRow) {
             "-".to_owned(),
         ),
     };
-    println!(
+    outln!(
         "{:<30} {:<20} {:>6} {:>6} {:>9}",
         row.bug.name(),
         by,
@@ -141,7 +142,6 @@ fn print_row(row: &BugRow) {
         steps,
         secs(row.elapsed)
     );
-    let _ = std::io::stdout().flush();
 }
 
 fn print_control(ctl: &Control) {
@@ -165,7 +165,7 @@ fn print_control(ctl: &Control) {
             names.join(", ")
         }
     };
-    println!(
+    outln!(
         "{:<30} {:<20} {:>6} {:>6} {:>9}",
         "control (no bug)",
         by,
@@ -174,7 +174,7 @@ fn print_control(ctl: &Control) {
         secs(ctl.elapsed)
     );
     if !allowed.is_empty() {
-        println!("  allowed as CPython's own: {}", allowed.join(", "));
+        outln!("  allowed as CPython's own: {}", allowed.join(", "));
     }
 }
 
