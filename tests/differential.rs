@@ -88,3 +88,25 @@ fn simloop_agrees_with_cpython_on_generated_scenarios() {
         eprintln!("{n} scenarios agree with CPython {}", profile.cpython());
     }
 }
+
+/// Trees the generator reaches too rarely for the default count: an
+/// `except*` handler that awaits the failed task again raises the very
+/// group it is handling, which gives that object a new traceback in
+/// CPython, so the unhandled rest split off it before is a new exception
+/// (seed 5178 of the mix, one tree in 20,000).
+#[test]
+fn simloop_agrees_with_cpython_on_an_except_star_that_raises_its_group_again() {
+    let texts = [
+        r#"{"main": [{"spawn": {"name": "r", "body": [{"task_group": [[{"raise": "Boom"}], [{"raise": "Oops"}]]}]}},
+                     {"try_star": [{"await": "r"}], "except_star": [{"kinds": ["Boom"], "do": [{"await": "r"}]}]}]}"#,
+        r#"{"main": [{"spawn": {"name": "r", "body": [{"task_group": [[{"raise": "Boom"}], [{"raise": "Oops"}]]}]}},
+                     {"try_star": [{"await": "r"}], "except_star": [{"kinds": ["Oops"], "do": []}, {"kinds": ["Boom"], "do": [{"await": "r"}]}]}]}"#,
+    ];
+    let scenarios: Vec<Scenario> = texts
+        .iter()
+        .map(|t| simloop::scenario::parse_scenario(t).expect("a valid scenario"))
+        .collect();
+    for (profile, python) in support::interpreters() {
+        check(profile, &python, &scenarios);
+    }
+}

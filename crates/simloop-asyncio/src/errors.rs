@@ -26,9 +26,10 @@
 //! `__notes__`. CPython tells a re-raised part from a new exception by that
 //! metadata (`is_same_exception_metadata`); this module tells them apart by
 //! identity instead: the original exception and every part split off it
-//! carry the original's metadata, anything else is new. That is the same
-//! partition for everything a handler can do here (complete, re-raise what
-//! it caught, raise a new exception, or raise an existing one it awaited).
+//! carry the original's metadata, anything else is new, until the original
+//! object itself is raised again (awaiting the failed task once more): then
+//! CPython gives it a new traceback, and the parts split off it before
+//! count as new (see [`Exc::raised_again`]).
 
 use std::fmt;
 
@@ -165,6 +166,9 @@ pub struct ExceptStar {
     parts: Vec<Exc>,
     /// What the handlers raised, in clause order.
     raised: Vec<Exc>,
+    /// [`Exc::times_raised_again`] of the original when the body raised
+    /// it: the parts carry that metadata.
+    orig_raised: u32,
 }
 
 impl ExceptStar {
@@ -172,6 +176,7 @@ impl ExceptStar {
     pub fn new(exc: Exc) -> ExceptStar {
         ExceptStar {
             rest: Some(exc.clone()),
+            orig_raised: exc.times_raised_again(),
             orig: exc,
             parts: Vec::new(),
             raised: Vec::new(),
@@ -235,7 +240,14 @@ impl ExceptStar {
 
     /// Is `e` the original or a part split off it (CPython: same metadata)?
     fn is_reraise(&self, e: &Exc) -> bool {
-        e.same(&self.orig) || self.parts.iter().any(|p| p.same(e))
+        e.same(&self.orig) || self.parts_current() && self.parts.iter().any(|p| p.same(e))
+    }
+
+    /// Do the parts still carry the original's metadata? Not once the
+    /// original itself was raised again (a handler, or any task, awaiting
+    /// the failed task once more): its traceback changed, theirs did not.
+    fn parts_current(&self) -> bool {
+        self.orig.times_raised_again() == self.orig_raised
     }
 
     /// `PREP_RERAISE_STAR` (`_PyExc_PrepReraiseStar`): the exception that
@@ -258,8 +270,14 @@ impl ExceptStar {
             .iter()
             .cloned()
             .partition(|e| self.is_reraise(e));
-        // The unhandled rest was split off the original: a re-raise.
-        reraised.extend(self.rest.clone());
+        // The unhandled rest was split off the original: a re-raise, while
+        // it carries the original's metadata; else a new exception, after
+        // the handlers' (CPython appends it to their list).
+        if self.parts_current() {
+            reraised.extend(self.rest.clone());
+        } else {
+            raised.extend(self.rest.clone());
+        }
         // exception_group_projection: the original's leaves that were
         // re-raised, in the original's structure.
         let mut keep = Vec::new();

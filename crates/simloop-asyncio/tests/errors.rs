@@ -413,6 +413,46 @@ fn except_star_raising_existing_exceptions() {
 }
 
 #[test]
+fn except_star_after_the_original_is_raised_again() {
+    // Raising the original object again gives it a new __traceback__, so
+    // the parts split off it before are new exceptions (printed by CPython
+    // 3.11.7 and 3.13.0):
+    // t fails with o = ExceptionGroup("g", [A(), B()])
+    // try: await t  except* A: await t
+    //   -> ExceptionGroup("", [ExceptionGroup("g", [B]), ExceptionGroup("g", [A, B])])
+    let orig = g("g", vec![e("A"), e("B")]);
+    let mut star = ExceptStar::new(orig.clone());
+    assert!(star.next_clause(&m(&["A"])).is_some());
+    orig.raised_again();
+    star.handler_raised(orig.clone());
+    assert_eq!(
+        show(&star.finish()),
+        r#"ExceptionGroup("", [ExceptionGroup("g", [B]), ExceptionGroup("g", [A, B])])"#
+    );
+
+    // Another task awaiting t while the handler runs does the same to a
+    // bare re-raise:
+    // try: await t  except* A: (a sibling awaits t); raise
+    //   -> ExceptionGroup("", [ExceptionGroup("g", [A]), ExceptionGroup("g", [B])])
+    // and without the sibling -> ExceptionGroup("g", [A, B]).
+    for sibling in [false, true] {
+        let orig = g("g", vec![e("A"), e("B")]);
+        let mut star = ExceptStar::new(orig.clone());
+        let caught = star.next_clause(&m(&["A"])).unwrap();
+        if sibling {
+            orig.raised_again();
+        }
+        star.handler_raised(caught);
+        let want = if sibling {
+            r#"ExceptionGroup("", [ExceptionGroup("g", [A]), ExceptionGroup("g", [B])])"#
+        } else {
+            r#"ExceptionGroup("g", [A, B])"#
+        };
+        assert_eq!(show(&star.finish()), want);
+    }
+}
+
+#[test]
 fn except_star_cancellation_in_groups() {
     // try: raise BaseExceptionGroup("g", [CE(), A(), BaseExceptionGroup("i", [B(), CE()])])
     // except* CE: pass

@@ -4,6 +4,7 @@
 //! *identity* of the exception (as re-raising does in Python), which
 //! `except*` needs to tell a re-raised leaf from a new one.
 
+use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
 
@@ -26,6 +27,10 @@ struct Inner {
     /// from the members' own: a trace hashes an exception in `O(1)` however
     /// deep the group (hashing the text cost the square of the depth).
     fingerprint: u64,
+    /// How often the object was raised again from a future holding it:
+    /// each time CPython gives it a new `__traceback__` (and maybe
+    /// `__context__`), the metadata `except*` compares.
+    reraised: Cell<u32>,
 }
 
 impl Inner {
@@ -136,6 +141,7 @@ impl Exc {
             message,
             is_exception,
             fingerprint: 0,
+            reraised: Cell::new(0),
         };
         e.fingerprint = e.fingerprint();
         Exc(Rc::new(e))
@@ -185,6 +191,20 @@ impl Exc {
     /// Same object (Python's `is`), not just equal.
     pub fn same(&self, other: &Exc) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// The object is raised again (`await` of a future that holds it, as
+    /// `Future.result()` raises `self._exception`): in CPython its
+    /// `__traceback__` changes, so parts `except*` split off it earlier no
+    /// longer carry its metadata.
+    pub fn raised_again(&self) {
+        self.0.reraised.set(self.0.reraised.get().wrapping_add(1));
+    }
+
+    /// How often [`Exc::raised_again`] was called: equal counts, same
+    /// metadata.
+    pub fn times_raised_again(&self) -> u32 {
+        self.0.reraised.get()
     }
 }
 

@@ -469,6 +469,9 @@ impl<T> StdFuture for Await<T> {
             return Poll::Ready(Err(exc));
         }
         if let Some(r) = self.0.try_result() {
+            if let Err(e) = &r {
+                e.raised_again();
+            }
             return Poll::Ready(r);
         }
         task::yield_to_step(task::Yield::Wait(self.0.clone() as Rc<dyn Waitable>));
