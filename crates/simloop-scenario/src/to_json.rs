@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 use simloop_core::TaskFactory;
 
-use crate::format::{Block, Child, Clause, Scenario, Step};
+use crate::format::{Block, Child, Clause, ReturnWhen, Scenario, Step};
 
 impl Scenario {
     /// The canonical JSON form of the scenario.
@@ -92,6 +92,24 @@ impl Scenario {
     }
 }
 
+/// The options `wait` and `wait_tasks` share, each only if not its default.
+fn wait_options(
+    put: &mut impl FnMut(&str, Value),
+    return_when: ReturnWhen,
+    timeout: Option<u64>,
+    cancel_pending: bool,
+) {
+    if return_when != ReturnWhen::default() {
+        put("return_when", return_when.as_str().into());
+    }
+    if let Some(t) = timeout {
+        put("timeout", t.into());
+    }
+    if cancel_pending {
+        put("cancel_pending", true.into());
+    }
+}
+
 impl Step {
     /// The canonical JSON form of the step.
     pub fn to_json(&self) -> Value {
@@ -133,15 +151,7 @@ impl Step {
                 cancel_pending,
             } => {
                 put(key, names.iter().map(|n| Value::from(n.as_str())).collect());
-                if *return_when != Default::default() {
-                    put("return_when", return_when.as_str().into());
-                }
-                if let Some(t) = timeout {
-                    put("timeout", (*t).into());
-                }
-                if *cancel_pending {
-                    put("cancel_pending", true.into());
-                }
+                wait_options(&mut put, *return_when, *timeout, *cancel_pending);
             }
             Step::Gather {
                 children: cs,
@@ -165,15 +175,7 @@ impl Step {
                 cancel_pending,
             } => {
                 put(key, children(cs));
-                if *return_when != Default::default() {
-                    put("return_when", return_when.as_str().into());
-                }
-                if let Some(t) = timeout {
-                    put("timeout", (*t).into());
-                }
-                if *cancel_pending {
-                    put("cancel_pending", true.into());
-                }
+                wait_options(&mut put, *return_when, *timeout, *cancel_pending);
             }
             Step::AsCompleted {
                 children: cs,
