@@ -110,3 +110,42 @@ fn simloop_agrees_with_cpython_on_an_except_star_that_raises_its_group_again() {
         check(profile, &python, &scenarios);
     }
 }
+
+/// `KeyboardInterrupt` and `SystemExit` leave the loop from the task that
+/// raises them (`Task.__step` re-raises them), which ends the phase of
+/// `asyncio.run` at once: where they come from (`main`, a child of each
+/// combinator, an eager first step, which raises them out of
+/// `create_task` into the caller, a future), what catches them, and the
+/// second one a TaskGroup raises again during the shutdown.
+#[test]
+fn simloop_agrees_with_cpython_when_keyboard_interrupt_or_system_exit_leaves_the_loop() {
+    let lazy = [
+        r#"{"main": [{"spawn": {"name": "bg", "body": [{"sleep": 10}]}}, {"sleep": 1}, {"raise": "KeyboardInterrupt"}]}"#,
+        r#"{"main": [{"task_group": [{"name": "a", "body": [{"sleep": 2}, {"raise": "KeyboardInterrupt"}]}, {"name": "b", "body": [{"sleep": 5}]}]}]}"#,
+        r#"{"main": [{"task_group": [{"name": "a", "body": [{"sleep": 2}, {"raise": "SystemExit"}]}, {"name": "b", "body": [{"sleep": 2}, {"raise": "Boom"}]}]}]}"#,
+        r#"{"main": [{"gather": [{"name": "a", "body": [{"sleep": 2}, {"raise": "SystemExit"}]}, {"name": "b", "body": [{"sleep": 5}]}], "return_exceptions": true}]}"#,
+        r#"{"main": [{"wait": [{"name": "a", "body": [{"sleep": 2}, {"raise": "KeyboardInterrupt"}]}, [{"sleep": 5}]], "return_when": "FIRST_COMPLETED"}]}"#,
+        r#"{"main": [{"as_completed": [{"name": "a", "body": [{"raise": "KeyboardInterrupt"}]}, [{"sleep": 1}]]}]}"#,
+        r#"{"main": [{"shield": {"name": "a", "body": [{"sleep": 1}, {"raise": "KeyboardInterrupt"}]}}]}"#,
+        r#"{"main": [{"timeout": 5, "body": [{"raise": "SystemExit"}]}]}"#,
+        r#"{"main": [{"try": [{"raise": "KeyboardInterrupt"}], "except": [{"kinds": ["Exception"], "do": [{"return": 1}]}, {"kinds": ["KeyboardInterrupt"], "do": [{"return": 2}]}]}]}"#,
+        r#"{"main": [{"spawn": {"name": "a", "body": [{"sleep": 2}, {"raise": "KeyboardInterrupt"}]}}, {"try": [{"await": "a"}], "except": [{"kinds": ["BaseException"], "do": [{"return": 7}]}]}]}"#,
+        r#"{"main": [{"spawn": {"name": "w", "body": [{"try": [{"sleep": 10}], "finally": [{"raise": "SystemExit"}]}]}}, {"sleep": 1}, {"raise": "KeyboardInterrupt"}]}"#,
+        r#"{"main": [{"task_group": [{"name": "a", "body": [{"sleep": 1}, {"raise": "KeyboardInterrupt"}]}, {"name": "b", "body": [{"try": [{"sleep": 10}], "finally": [{"sleep": 3}]}]}]}]}"#,
+        r#"{"main": [{"try_star": [{"task_group": [[{"sleep": 1}, {"raise": "Boom"}], [{"sleep": 1}, {"raise": "KeyboardInterrupt"}]]}], "except_star": [{"kinds": ["Boom"], "do": [{"return": 3}]}]}]}"#,
+        r#"{"futures": ["f"], "main": [{"spawn": {"name": "s", "body": [{"sleep": 1}, {"future_fail": "f", "error": "KeyboardInterrupt"}]}}, {"await_future": "f"}]}"#,
+        r#"{"main": [{"spawn": {"name": "a", "body": [{"sleep": 1}, {"raise": "KeyboardInterrupt"}]}}, {"spawn": {"name": "b", "body": [{"sleep": 1}, {"raise": "SystemExit"}]}}, {"sleep": 5}]}"#,
+    ];
+    let eager = [
+        r#"{"task_factory": "eager", "main": [{"task_group": [{"name": "a", "body": [{"raise": "KeyboardInterrupt"}]}, {"name": "b", "body": [{"sleep": 5}]}]}]}"#,
+        r#"{"task_factory": "eager", "main": [{"try": [{"gather": [[{"sleep": 1}], {"name": "a", "body": [{"raise": "SystemExit"}]}, [{"sleep": 2}]]}], "except": [{"kinds": ["SystemExit"], "do": [{"sleep": 3}, {"return": 1}]}]}]}"#,
+    ];
+    let parse = |t: &&str| simloop::scenario::parse_scenario(t).expect("a valid scenario");
+    for (profile, python) in support::interpreters() {
+        let mut scenarios: Vec<Scenario> = lazy.iter().map(parse).collect();
+        if profile >= Profile::Py312 {
+            scenarios.extend(eager.iter().map(parse));
+        }
+        check(profile, &python, &scenarios);
+    }
+}

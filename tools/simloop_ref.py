@@ -115,8 +115,18 @@ class _CountingTask(asyncio.Task):
         if register:
             run.registry[self.sim_name] = self
         run.live += 1
+        # Which task a KeyboardInterrupt or SystemExit escaped from: the
+        # outermost task frame in its traceback. The task keeps its frame
+        # alive, so no later frame reuses the id.
+        self.sim_frame = coro.cr_frame
+        run.frames[id(self.sim_frame)] = self
         try:
             super().__init__(coro, loop=loop, **kwargs)   # an eager task's first step runs here
+        except (KeyboardInterrupt, SystemExit):
+            # An eager first step raised it: the task is finished with it,
+            # and create_task raises it into the caller.
+            self.add_done_callback(run._on_task_done)
+            raise
         except BaseException:
             # Not a task after all (Task.__init__ refused an argument): undo.
             run.tasks.remove(self)
@@ -274,6 +284,9 @@ _KINDS = {
     "ValueError": ValueError,
     # What set_result or set_exception on a done future raises.
     "InvalidStateError": asyncio.InvalidStateError,
+    # The two BaseExceptions a task raises out of the event loop.
+    "KeyboardInterrupt": KeyboardInterrupt,
+    "SystemExit": SystemExit,
 }
 _NOT_RAISABLE = ("BaseException", "ExceptionGroup")
 
@@ -346,6 +359,8 @@ class _Run:
         self.registry = {}    # task name -> task, for await and cancel
         self.next_name = None # (name, register) for the next task constructed
         self.escapes = []
+        self.interrupts = []  # KeyboardInterrupts and SystemExits out of the loop
+        self.frames = {}      # id(task.sim_frame) -> task
         self.live = 0         # tasks whose done-callback has not run yet
         self.semaphores = {name: (asyncio.BoundedSemaphore if bounded else asyncio.Semaphore)(n)
                            for name, (n, bounded) in program.semaphores.items()}
@@ -388,6 +403,19 @@ class _Run:
             raise _kind("KeyError")()
         return task
 
+    def _record_interrupt(self, exc):
+        tb = exc.__traceback__
+        while tb is not None and id(tb.tb_frame) not in self.frames:
+            tb = tb.tb_next
+        task = self.frames[id(tb.tb_frame)]
+        now = self.loop.time()
+        self.interrupts.append({"kind": type(exc).__name__, "task": task.sim_name, "at": now})
+        # Their done-callbacks (which note the time) may never run now; they
+        # finished in this pass, which never moves the clock.
+        for t in self.tasks:
+            if t.done() and t.done_at is None:
+                t.done_at = now
+
     def _record_escapes(self, scope, tasks):
         now = self.loop.time()
         for task in tasks:
@@ -405,6 +433,10 @@ class _Run:
             loop.run_until_complete(main)
         except _Stall:
             stalled = True
+        except (KeyboardInterrupt, SystemExit) as exc:
+            # Task.__step raised it out of the loop; asyncio.run goes on
+            # to cancel what is left.
+            self._record_interrupt(exc)
         except BaseException:
             # run_until_complete re-raises main's own error or cancellation:
             # that is an outcome, read from the task below.
@@ -424,6 +456,10 @@ class _Run:
                     loop.run_forever()  # until _on_task_done sees the last task done
                 except _Stall:
                     pass
+                except (KeyboardInterrupt, SystemExit) as exc:
+                    # Out of _cancel_all_tasks: asyncio.run raises it,
+                    # leaving what is not done pending.
+                    self._record_interrupt(exc)
         # Built even for a rejected run: reading every task's outcome marks its
         # exception retrieved, which asyncio would otherwise log.
         outcome = self._outcome(main, orphans, end_time)
@@ -434,14 +470,23 @@ class _Run:
         return outcome
 
     def _outcome(self, main, orphans, end_time):
-        return {
-            "main": _encode_outcome(main) if main.done() else {"stalled": True},
+        if main.done():
+            main_outcome = _encode_outcome(main)
+        elif len(self.interrupts) > 1:
+            main_outcome = {"interrupted": True}
+        else:
+            main_outcome = {"stalled": True}
+        outcome = {
+            "main": main_outcome,
             "end_time": end_time,
             "quiescent_time": self.loop.time(),
             "orphans": [task.get_name() for task in orphans],
             "scope_escapes": list(self.escapes),  # discard() may still add some
-            "tasks": [_task_record(task) for task in self.tasks],
         }
+        if self.interrupts:
+            outcome["interrupts"] = self.interrupts
+        outcome["tasks"] = [_task_record(task) for task in self.tasks]
+        return outcome
 
     def discard(self):
         """Release the loop, finalizing first the tasks a stall left pending.
@@ -688,9 +733,12 @@ def _exception_handler(loop, context):
 
 
 def _task_record(task):
+    # The scenario's names: an eager first step that raises out of
+    # create_task leaves the task with asyncio's default name on 3.12 and
+    # 3.13, where loop.create_task names it after the factory returns.
     return {
-        "name": task.get_name(),
-        "parent": None if task.parent is None else task.parent.get_name(),
+        "name": task.sim_name,
+        "parent": None if task.parent is None else task.parent.sim_name,
         "created": task.created,
         "done": task.done_at,
         "outcome": _encode_outcome(task),

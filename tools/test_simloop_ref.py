@@ -553,6 +553,7 @@ class GatherWaitShieldTest(unittest.TestCase):
         self.assertEqual(task(outcome, "main.0.0")["cancel_requests"], 0)
 
 
+
 def eager(*children, name=None):
     """A child in object form with eager_start: true (3.14's create_task(..., eager_start=True))."""
     child = {"body": list(children), "eager_start": True}
@@ -913,6 +914,54 @@ class CommandLineTest(unittest.TestCase):
             self.assertEqual((file_result.returncode, file_result.stdout), (2, ""))
             self.assertIn(message, file_result.stderr)
             self.assertNotIn("Traceback", file_result.stderr)
+
+class InterruptTest(unittest.TestCase):
+    """KeyboardInterrupt and SystemExit leave the loop from the task's step."""
+
+    def test_main_raising_it_ends_the_first_phase_and_the_shutdown_reaps(self):
+        outcome = run([{"spawn": {"name": "bg", "body": [{"sleep": 10}]}},
+                       {"sleep": 1}, {"raise": "KeyboardInterrupt"}])
+        self.assertEqual(outcome["main"], {"error": kind("KeyboardInterrupt")})
+        self.assertEqual(outcome["interrupts"],
+                         [{"kind": "KeyboardInterrupt", "task": "main", "at": 1}])
+        self.assertEqual((outcome["orphans"], task(outcome, "bg")["outcome"]),
+                         (["bg"], {"cancelled": True}))
+
+    def test_a_task_group_raises_the_base_error_again_during_the_shutdown(self):
+        outcome = run([{"task_group": [
+            {"name": "a", "body": [{"sleep": 2}, {"raise": "SystemExit"}]},
+            {"name": "b", "body": [{"sleep": 5}]}]}])
+        self.assertEqual(outcome["interrupts"],
+                         [{"kind": "SystemExit", "task": "a", "at": 2},
+                          {"kind": "SystemExit", "task": "main", "at": 2}])
+        self.assertEqual(outcome["orphans"], ["main", "b"])
+
+    def test_a_handler_catches_it_before_it_leaves_the_task(self):
+        outcome = run([{"try": [{"raise": "KeyboardInterrupt"}], "except": [
+            {"kinds": ["Exception"], "do": [{"return": 1}]},
+            {"kinds": ["KeyboardInterrupt"], "do": [{"return": 2}]}]}])
+        self.assertEqual(outcome["main"], {"ok": 2})
+        self.assertNotIn("interrupts", outcome)
+
+    def test_a_second_one_in_the_shutdown_leaves_the_rest_pending(self):
+        outcome = run([{"spawn": {"name": "a", "body": [{"sleep": 1}, {"raise": "KeyboardInterrupt"}]}},
+                       {"spawn": {"name": "b", "body": [{"try": [{"sleep": 9}],
+                                                         "finally": [{"raise": "SystemExit"}]}]}},
+                       {"spawn": {"name": "c", "body": [{"try": [{"sleep": 9}],
+                                                         "finally": [{"sleep": 1}]}]}},
+                       {"sleep": 5}])
+        self.assertEqual([i["task"] for i in outcome["interrupts"]], ["a", "b"])
+        self.assertEqual(outcome["main"], {"cancelled": True})
+        self.assertEqual(task(outcome, "c")["outcome"], {"stuck": True})
+
+    @needs_eager_factory
+    def test_an_eager_first_step_raises_it_out_of_create_task(self):
+        outcome = run([{"try": [{"spawn": {"name": "a", "body": [{"raise": "KeyboardInterrupt"}]}}],
+                        "except": [{"kinds": ["KeyboardInterrupt"], "do": [{"return": "caught"}]}]}],
+                      task_factory="eager")
+        self.assertEqual(outcome["main"], {"ok": "caught"})
+        self.assertEqual(task(outcome, "a")["outcome"], {"error": kind("KeyboardInterrupt")})
+        self.assertNotIn("interrupts", outcome)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,13 @@
 //! 4. `loop.close()`: pending handles, timers and task bodies are dropped,
 //!    so that nothing a run made outlives it.
 //!
+//! A task that raises `KeyboardInterrupt` or `SystemExit` out of its body
+//! stops the loop at once, as CPython's `Task.__step` re-raises them
+//! ([`Interrupt`]): an interrupted phase 1 ends there and phase 2 cancels
+//! what is left, `main` included; an interrupted phase 2 ends the run with
+//! its unfinished tasks stuck, where `asyncio.run` raises the second
+//! interrupt and leaves them pending.
+//!
 //! The [`RunReport`] says how `main` ended, the times, the orphans, the
 //! stuck tasks, the scope escapes (children still running when the
 //! `gather`, `wait`, `as_completed` or `TaskGroup` that made them handed
@@ -44,7 +51,9 @@ use std::fmt;
 use std::future::Future as StdFuture;
 
 use simloop_core::scope::{Combinator, ScopeEvent, ScopeId};
-use simloop_core::{Event, Exc, RunError, Sim, StallReport, Task, TaskId, TaskRef, Tick};
+use simloop_core::{
+    Event, Exc, Interrupt, RunError, Sim, StallReport, Task, TaskId, TaskRef, Tick,
+};
 
 /// How `main` ended.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,6 +66,10 @@ pub enum MainOutcome<T> {
     Cancelled,
     /// The loop stalled before it finished: nothing could ever run again.
     Stalled,
+    /// The run was interrupted twice (a `KeyboardInterrupt` or
+    /// `SystemExit` raised out of the loop in each phase) before it
+    /// finished.
+    Interrupted,
 }
 
 impl<T> MainOutcome<T> {
@@ -67,6 +80,16 @@ impl<T> MainOutcome<T> {
             Some(Ok(v)) => MainOutcome::Returned(v),
             Some(Err(e)) if e.is_cancelled() => MainOutcome::Cancelled,
             Some(Err(e)) => MainOutcome::Raised(e),
+        }
+    }
+
+    /// The outcome of a run's `main`: [`MainOutcome::of`], except that a
+    /// `main` left unfinished by an interrupted shutdown is
+    /// [`MainOutcome::Interrupted`].
+    fn of_run(result: Option<Result<T, Exc>>, interrupted: bool) -> MainOutcome<T> {
+        match result {
+            None if interrupted => MainOutcome::Interrupted,
+            r => MainOutcome::of(r),
         }
     }
 
@@ -156,6 +179,10 @@ pub struct RunReport<T> {
     pub stuck: Vec<TaskId>,
     /// Where and why the loop stalled, if it did.
     pub stall: Option<StallReport>,
+    /// The `KeyboardInterrupt`s and `SystemExit`s raised out of the loop:
+    /// at most one per phase, the first ending `run_until_complete(main)`,
+    /// a second ending the shutdown. `asyncio.run` raises the last.
+    pub interrupts: Vec<Interrupt>,
     /// Children that outlived their `gather`, `wait`, `as_completed` or
     /// `TaskGroup`, in the order those handed control back. Read from the
     /// trace: empty when it keeps no scope events
@@ -188,6 +215,7 @@ impl<T> RunReport<T> {
                 MainOutcome::Raised(e) => MainOutcome::Raised(e),
                 MainOutcome::Cancelled => MainOutcome::Cancelled,
                 MainOutcome::Stalled => MainOutcome::Stalled,
+                MainOutcome::Interrupted => MainOutcome::Interrupted,
             },
             main_task: self.main_task,
             end_time: self.end_time,
@@ -195,6 +223,7 @@ impl<T> RunReport<T> {
             orphans: self.orphans,
             stuck: self.stuck,
             stall: self.stall,
+            interrupts: self.interrupts,
             escapes: self.escapes,
             sim: self.sim,
         }
@@ -216,7 +245,7 @@ where
 pub fn run_task<T: Clone + 'static>(sim: &Sim, main: &Task<T>) -> Result<RunReport<T>, RunError> {
     let phases = drive(sim, main.any(), None);
     let report = phases.map(|p| RunReport {
-        main: MainOutcome::of(main.result()),
+        main: MainOutcome::of_run(main.result(), p.interrupts.len() > 1),
         main_task: main.id(),
         end_time: p.end_time,
         quiescent_time: p.quiescent_time,
@@ -228,6 +257,7 @@ pub fn run_task<T: Clone + 'static>(sim: &Sim, main: &Task<T>) -> Result<RunRepo
             .map(TaskRef::id)
             .collect(),
         stall: p.stall,
+        interrupts: p.interrupts,
         escapes: escapes(sim),
         sim: sim.clone(),
     });
@@ -255,14 +285,20 @@ struct Phases {
     quiescent_time: Tick,
     orphans: Vec<TaskId>,
     stall: Option<StallReport>,
+    interrupts: Vec<Interrupt>,
 }
 
 /// The three phases of `asyncio.run`. With `pause_at`, a time limit hit by
 /// a timer past that tick ends the run quietly, as a stall does.
 fn drive(sim: &Sim, main: &TaskRef, pause_at: Option<Tick>) -> Result<Phases, RunError> {
-    let stopped = |r: Result<(), RunError>| -> Result<Option<StallReport>, RunError> {
+    let mut interrupts = Vec::new();
+    let mut stopped = |r: Result<(), RunError>| -> Result<Option<StallReport>, RunError> {
         match r {
             Ok(()) => Ok(None),
+            Err(RunError::Interrupted(i)) => {
+                interrupts.push(i);
+                Ok(None)
+            }
             Err(RunError::Stalled(s)) => Ok(Some(s)),
             Err(RunError::TimeLimit { next, .. }) if pause_at.is_some_and(|at| next > at) => {
                 Ok(Some(StallReport {
@@ -279,6 +315,7 @@ fn drive(sim: &Sim, main: &TaskRef, pause_at: Option<Tick>) -> Result<Phases, Ru
             quiescent_time: stall.at,
             orphans: Vec::new(),
             stall: Some(stall),
+            interrupts,
         });
     }
     let end_time = sim.time();
@@ -292,6 +329,7 @@ fn drive(sim: &Sim, main: &TaskRef, pause_at: Option<Tick>) -> Result<Phases, Ru
         quiescent_time: stall.as_ref().map_or(sim.time(), |s| s.at),
         orphans: orphans.iter().map(TaskRef::id).collect(),
         stall,
+        interrupts,
     })
 }
 

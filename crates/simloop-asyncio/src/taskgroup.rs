@@ -185,7 +185,9 @@ impl TaskGroup {
             return Err(runtime_error(format!("TaskGroup {self} is shutting down")));
         }
         let sim = self.sim();
-        let task = sim.spawn_with(name, start, body);
+        // An interrupt raised by an eager first step goes to the caller
+        // before the group knows the task.
+        let task = sim.try_spawn_with(name, start, body)?;
         sim.trace_scope(|| ScopeEvent::TaskGroupChild {
             group: self.scope(),
             task: task.id(),

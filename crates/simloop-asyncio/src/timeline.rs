@@ -18,7 +18,7 @@
 
 use std::fmt::Write;
 
-use simloop_core::{escape_controls, Event, Exc, Outcome, ScopeEvent, TaskId, Trace};
+use simloop_core::{escape_controls, Event, Exc, Outcome, ScopeEvent, TaskId, TaskRef, Trace};
 
 use crate::runner::{MainOutcome, RunReport};
 
@@ -129,16 +129,28 @@ impl<T> RunReport<T> {
     /// One paragraph: how `main` ended, when the run went quiet, the
     /// orphans, the scope escapes and the stuck tasks.
     pub fn summary(&self, words: &dyn Words) -> String {
+        // `main` ends at `end_time` unless an interrupt ended that phase
+        // first; then it ends in the shutdown.
+        let at = self
+            .sim
+            .tasks()
+            .get(self.main_task.0 as usize)
+            .and_then(TaskRef::done_at)
+            .unwrap_or(self.end_time);
         let main = match &self.main {
             MainOutcome::Returned(_) => match words.value(self.main_task) {
-                Some(v) => format!("main returned {v} at {}", self.end_time),
-                None => format!("main returned at {}", self.end_time),
+                Some(v) => format!("main returned {v} at {at}"),
+                None => format!("main returned at {at}"),
             },
-            MainOutcome::Raised(e) => format!("main raised {} at {}", words.exc(e), self.end_time),
-            MainOutcome::Cancelled => format!("main was cancelled at {}", self.end_time),
+            MainOutcome::Raised(e) => format!("main raised {} at {at}", words.exc(e)),
+            MainOutcome::Cancelled => format!("main was cancelled at {at}"),
             MainOutcome::Stalled => format!(
                 "main stalled at {}: nothing could ever run again",
                 self.end_time
+            ),
+            MainOutcome::Interrupted => format!(
+                "main never finished: the shutdown was interrupted at {}",
+                self.quiescent_time
             ),
         };
         let mut s = format!(
@@ -146,6 +158,9 @@ impl<T> RunReport<T> {
             escape_controls(&main),
             self.quiescent_time
         );
+        for i in &self.interrupts {
+            let _ = write!(s, "\n  interrupted: {}", escape_controls(&i.to_string()));
+        }
         if !self.orphans.is_empty() {
             let _ = write!(
                 s,

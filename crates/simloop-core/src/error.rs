@@ -27,6 +27,33 @@ pub struct StallReport {
     pub blocked: Vec<Blocked>,
 }
 
+/// A `KeyboardInterrupt` or `SystemExit` that a task's step raised out of
+/// the event loop: CPython's `Task.__step` finishes the task with it and
+/// then re-raises it, so `run_until_complete` stops in the middle of its
+/// pass, the rest of the pass left in the ready queue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interrupt {
+    /// The task whose step raised it (finished with it).
+    pub task: TaskId,
+    /// Its name.
+    pub name: String,
+    /// `KeyboardInterrupt` or `SystemExit`.
+    pub kind: String,
+    /// When.
+    pub at: Tick,
+}
+
+impl fmt::Display for Interrupt {
+    /// `KeyboardInterrupt escaped the loop from task t at tick 5`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} escaped the loop from task {} at tick {}",
+            self.kind, self.name, self.at
+        )
+    }
+}
+
 /// A run ended without reaching its goal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -110,6 +137,11 @@ pub enum RunError {
         /// The limit.
         limit: u64,
     },
+    /// A task raised `KeyboardInterrupt` or `SystemExit` out of the loop,
+    /// as CPython's would: not a bound but the program's own exception,
+    /// which `asyncio.run` handles by cancelling what is left
+    /// (`simloop_asyncio::runner` does).
+    Interrupted(Interrupt),
 }
 
 impl fmt::Display for StallReport {
@@ -211,6 +243,7 @@ impl fmt::Display for RunError {
                 f,
                 "value limit: the tasks' results hold more than {limit} values (Limits::max_values)"
             ),
+            RunError::Interrupted(i) => i.fmt(f),
         }
     }
 }

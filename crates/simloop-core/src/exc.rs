@@ -188,6 +188,17 @@ impl Exc {
         self.0.is_exception
     }
 
+    /// Is it a `KeyboardInterrupt` or `SystemExit`, the two classes
+    /// `Task.__step` re-raises out of the event loop after finishing the
+    /// task with them (`Handle._run` lets them through too)?
+    pub fn is_interrupt(&self) -> bool {
+        matches!(
+            &self.0.shape,
+            Shape::Class { name, base_only: true }
+                if matches!(&**name, "KeyboardInterrupt" | "SystemExit")
+        )
+    }
+
     /// Same object (Python's `is`), not just equal.
     pub fn same(&self, other: &Exc) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
@@ -267,18 +278,25 @@ pub enum ExcKind {
     /// matches any exception group. Cannot be raised, nor caught by
     /// `except*`.
     ExceptionGroup,
+    /// The builtin `KeyboardInterrupt`, a `BaseException` that a task
+    /// raises out of the event loop ([`Exc::is_interrupt`]).
+    KeyboardInterrupt,
+    /// The builtin `SystemExit`, likewise.
+    SystemExit,
     /// A class deriving from `Exception`, by name.
     User(std::sync::Arc<str>),
 }
 
 impl ExcKind {
     /// The reserved names, which never make an [`ExcKind::User`].
-    pub const RESERVED: [&'static str; 5] = [
+    pub const RESERVED: [&'static str; 7] = [
         "CancelledError",
         "TimeoutError",
         "Exception",
         "BaseException",
         "ExceptionGroup",
+        "KeyboardInterrupt",
+        "SystemExit",
     ];
 
     /// The kind `name` means: a reserved variant, or [`ExcKind::User`] for
@@ -290,6 +308,8 @@ impl ExcKind {
             "Exception" => ExcKind::Exception,
             "BaseException" => ExcKind::BaseException,
             "ExceptionGroup" => ExcKind::ExceptionGroup,
+            "KeyboardInterrupt" => ExcKind::KeyboardInterrupt,
+            "SystemExit" => ExcKind::SystemExit,
             _ => ExcKind::User(name.into()),
         }
     }
@@ -302,6 +322,8 @@ impl ExcKind {
             ExcKind::Exception => "Exception",
             ExcKind::BaseException => "BaseException",
             ExcKind::ExceptionGroup => "ExceptionGroup",
+            ExcKind::KeyboardInterrupt => "KeyboardInterrupt",
+            ExcKind::SystemExit => "SystemExit",
             ExcKind::User(name) => name,
         }
     }
@@ -324,6 +346,7 @@ impl ExcKind {
         match self {
             ExcKind::CancelledError => Some(Exc::cancelled(None)),
             ExcKind::BaseException | ExcKind::ExceptionGroup => None,
+            ExcKind::KeyboardInterrupt | ExcKind::SystemExit => Some(Exc::base(self.name())),
             named => Some(Exc::new(named.name())),
         }
     }

@@ -45,7 +45,7 @@ mod trace;
 mod waiting;
 
 pub use config::{Config, Limits, Policy, Profile, Start, TaskFactory, Tick, TraceMode};
-pub use error::{Blocked, RunError, StallReport};
+pub use error::{Blocked, Interrupt, RunError, StallReport};
 pub use escape::{escape_controls, escape_controls_but, is_escaped};
 pub use exc::{Exc, ExcKind};
 pub use future::{Await, CallbackId, Future, WeakFuture};

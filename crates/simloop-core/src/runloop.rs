@@ -12,7 +12,7 @@ use std::future::Future as StdFuture;
 use std::rc::{Rc, Weak};
 
 use crate::config::{Config, Profile, Start, TaskFactory, Tick};
-use crate::error::{Blocked, RunError, StallReport};
+use crate::error::{Blocked, Interrupt, RunError, StallReport};
 use crate::exc::Exc;
 use crate::future::{Callback, Future, FutureCore};
 use crate::handle::{self, Handle, HandleCell, Ready, Timer, TimerEntry};
@@ -336,6 +336,12 @@ impl Sim {
     /// done-callbacks scheduled. Otherwise the first step is scheduled
     /// with `call_soon`.
     ///
+    /// An eager first step that raises `KeyboardInterrupt` or `SystemExit`
+    /// finishes the task with it; CPython then raises it out of
+    /// `create_task` into the caller, which this function cannot do: the
+    /// loop stops once the caller's step is over
+    /// ([`RunError::Interrupted`]). [`Sim::try_spawn_with`] raises it.
+    ///
     /// # Panics
     /// With [`Start::Eager`] or [`Start::Lazy`] under a profile before
     /// py314: `create_task()` has no `eager_start` parameter there.
@@ -377,6 +383,37 @@ impl Sim {
             self.schedule_step(cell);
         }
         task
+    }
+
+    /// [`Sim::spawn_with`], raising as CPython's `create_task` does: `Err`
+    /// with the `KeyboardInterrupt` or `SystemExit` an eager first step
+    /// raised (the task is finished with it, and the loop no longer stops
+    /// for it: the caller has it now).
+    ///
+    /// # Panics
+    /// As [`Sim::spawn_with`].
+    pub fn try_spawn_with<T, F>(
+        &self,
+        name: impl Into<Rc<str>>,
+        start: Start,
+        body: F,
+    ) -> Result<Task<T>, Exc>
+    where
+        T: Clone + 'static,
+        F: StdFuture<Output = Result<T, Exc>> + 'static,
+    {
+        let task = self.spawn_with(name, start, body);
+        let raised = self.0.limit_flag.get()
+            && matches!(&*self.0.limit_hit.borrow(),
+                        Some(RunError::Interrupted(i)) if i.task == task.id());
+        if raised {
+            self.take_limit();
+            return Err(task
+                .result()
+                .and_then(Result::err)
+                .expect("an interrupted task is finished with the interrupt"));
+        }
+        Ok(task)
     }
 
     /// `loop.set_task_factory(...)`: how tasks created from now on start
@@ -545,7 +582,22 @@ impl Sim {
     /// A run error is waiting to end the run: what is left to do in this
     /// handle can be cut short.
     pub(crate) fn is_ending(&self) -> bool {
+        // An interrupt ends the run only once its handle is over: the rest
+        // of the handle runs as in CPython (an eager child's interrupt
+        // raised by `spawn_with` into a caller that goes on).
         self.0.limit_flag.get()
+            && !matches!(*self.0.limit_hit.borrow(), Some(RunError::Interrupted(_)))
+    }
+
+    /// A task's step raised `KeyboardInterrupt` or `SystemExit`: the loop
+    /// stops once the running handle is over.
+    pub(crate) fn interrupt(&self, task: TaskId, name: &str, exc: &Exc) {
+        self.limit(RunError::Interrupted(Interrupt {
+            task,
+            name: name.to_owned(),
+            kind: exc.class_name().to_owned(),
+            at: self.time(),
+        }));
     }
 
     fn limit(&self, e: RunError) {
@@ -725,11 +777,21 @@ impl Sim {
     /// task's done-callback stops the loop, exactly as asyncio does.
     pub fn run_until_complete(&self, task: &TaskRef) -> Result<(), RunError> {
         let me = self.clone();
-        task.add_done_callback("_run_until_complete_cb", move || me.stop());
+        let t = task.clone();
+        let cb = task.add_done_callback("_run_until_complete_cb", move || {
+            // bpo-22429: an interrupt already ended that run; stopping
+            // now would end the next one.
+            if !t.exception().is_some_and(|e| e.is_interrupt()) {
+                me.stop();
+            }
+        });
         loop {
             let r = self.run_once();
             if r.is_err() || self.0.stopping.get() {
                 self.0.stopping.set(false);
+                // As CPython's `finally`: a run cut short (an interrupt)
+                // must not leave the callback to stop a later run.
+                task.remove_done_callback(cb);
                 return r;
             }
         }

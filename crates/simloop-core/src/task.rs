@@ -358,6 +358,11 @@ impl<T: Clone + 'static> Stepper for TaskCell<T> {
             return;
         }
         match poll {
+            Poll::Ready(Err(e)) if e.is_interrupt() => {
+                // `Task.__step`: `super().set_exception(exc); raise`.
+                self.finish(Err(e.clone()));
+                sim.interrupt(h.id, &h.name, &e);
+            }
             Poll::Ready(r) => self.finish(r),
             Poll::Pending => match yielded {
                 Some(Yield::Wait(fut)) => {

@@ -200,17 +200,19 @@ impl Interp {
         }
     }
 
-    /// `asyncio.create_task(run_block(child.body), name=...)`.
-    fn create_child(self: &Rc<Self>, child: &ChildOp) -> Task<Val> {
+    /// `asyncio.create_task(run_block(child.body), name=...)`, which
+    /// raises what an eager first step raises out of the loop.
+    fn create_child(self: &Rc<Self>, child: &ChildOp) -> Result<Task<Val>, Exc> {
         let name = self.child_name(child);
         let body = self.child_body(child, &name);
-        let t = self.sim.spawn_with(name.clone(), child.start, body);
+        let t = self.sim.try_spawn_with(name.clone(), child.start, body)?;
         self.register(name, t.clone());
-        t
+        Ok(t)
     }
 
-    /// `create_child` for each of a step's children, in order.
-    fn create_children(self: &Rc<Self>, children: Span) -> Vec<Task<Val>> {
+    /// `create_child` for each of a step's children, in order, up to the
+    /// first that raises.
+    fn create_children(self: &Rc<Self>, children: Span) -> Result<Vec<Task<Val>>, Exc> {
         self.plan
             .children(children)
             .iter()
@@ -450,7 +452,7 @@ async fn run_step(ix: &Rc<Interp>, i: usize, op: &Op) -> Value_ {
         Op::Raise(kind) => Err(raise(kind)),
         Op::Hang => get_running_loop().create_future::<Val>("hang").await,
         Op::Spawn(child) => {
-            ix.create_child(&ix.plan.children[*child]);
+            ix.create_child(&ix.plan.children[*child])?;
             Ok(ix.null.clone())
         }
         Op::Await(name) => {
@@ -470,7 +472,7 @@ async fn run_step(ix: &Rc<Interp>, i: usize, op: &Op) -> Value_ {
             children,
             return_exceptions,
         } => {
-            let ts = ix.create_children(*children);
+            let ts = ix.create_children(*children)?;
             let r = gather(ts, *return_exceptions).await;
             Ok(Rc::new(Value::Array(r?.into_iter().map(item).collect())))
         }
@@ -481,7 +483,7 @@ async fn run_step(ix: &Rc<Interp>, i: usize, op: &Op) -> Value_ {
             timeout,
             cancel_pending,
         } => {
-            let ts = ix.create_children(*children);
+            let ts = ix.create_children(*children)?;
             wait_value(ts, *return_when, *timeout, *cancel_pending).await
         }
         Op::FutureSet { fut, value } => {
@@ -522,7 +524,7 @@ async fn run_step(ix: &Rc<Interp>, i: usize, op: &Op) -> Value_ {
             skip_errors,
             cancel_rest,
         } => {
-            let ts = ix.create_children(*children);
+            let ts = ix.create_children(*children)?;
             let r = as_completed(
                 &ts,
                 take.unwrap_or(ts.len()),
@@ -541,7 +543,7 @@ async fn run_step(ix: &Rc<Interp>, i: usize, op: &Op) -> Value_ {
             exit_with(exit, r)
         }
         Op::Shield(child) => {
-            let t = ix.create_child(&ix.plan.children[*child]);
+            let t = ix.create_child(&ix.plan.children[*child])?;
             shield(&t).await
         }
         Op::Acquire { sem, body } => {

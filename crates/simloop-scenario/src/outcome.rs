@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 use simloop_asyncio::runner::Escape;
-use simloop_core::{Exc, Tick};
+use simloop_core::{Exc, Interrupt, Tick};
 
 /// How `main` ended.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,6 +18,8 @@ pub enum MainOutcome {
     Cancelled,
     /// The loop stalled before it finished.
     Stalled,
+    /// The run was interrupted in both phases before it finished.
+    Interrupted,
 }
 
 /// How a task ended.
@@ -67,6 +69,9 @@ pub struct Outcome {
     pub orphans: Vec<String>,
     /// Children that outlived the step that made them.
     pub scope_escapes: Vec<Escape>,
+    /// The `KeyboardInterrupt`s and `SystemExit`s raised out of the loop
+    /// (the field is left out when there is none).
+    pub interrupts: Vec<Interrupt>,
     /// Every task, `main` first, in creation order.
     pub tasks: Vec<TaskRecord>,
 }
@@ -102,6 +107,7 @@ impl MainOutcome {
             MainOutcome::Error(e) => object("error", error_json(e)),
             MainOutcome::Cancelled => object("cancelled", true.into()),
             MainOutcome::Stalled => object("stalled", true.into()),
+            MainOutcome::Interrupted => object("interrupted", true.into()),
         }
     }
 }
@@ -148,6 +154,14 @@ impl Outcome {
             .map(|e| json!({ "scope": e.kind.name(), "task": e.name, "at": e.at }))
             .collect();
         m.insert("scope_escapes".into(), Value::Array(escapes));
+        if !self.interrupts.is_empty() {
+            let interrupts = self
+                .interrupts
+                .iter()
+                .map(|i| json!({ "kind": i.kind, "task": i.name, "at": i.at }))
+                .collect();
+            m.insert("interrupts".into(), Value::Array(interrupts));
+        }
         let tasks: Vec<Value> = self.tasks.iter().map(TaskRecord::to_json).collect();
         m.insert("tasks".into(), Value::Array(tasks));
         Value::Object(m)

@@ -3,7 +3,9 @@
 //! 1. `run_until_complete(main)`; `end_time`, and the tasks still pending
 //!    are the orphans. 2. Cancel the orphans in creation order. 3. Run until
 //!    every task is done (`quiescent_time`). A stall ends the run: a `main`
-//!    that is not done is stalled, every unfinished task stuck.
+//!    that is not done is stalled, every unfinished task stuck. A
+//!    `KeyboardInterrupt` or `SystemExit` raised out of the loop ends a
+//!    phase at once (see [`simloop_asyncio::runner`]).
 
 use std::rc::Rc;
 
@@ -66,6 +68,7 @@ pub fn run_on(scenario: &Prepared, sim: &Sim) -> Result<Run, RunError> {
             Main::Raised(e) => MainOutcome::Error(e.clone()),
             Main::Cancelled => MainOutcome::Cancelled,
             Main::Stalled => MainOutcome::Stalled,
+            Main::Interrupted => MainOutcome::Interrupted,
         };
         let outcome = Outcome {
             main,
@@ -73,6 +76,7 @@ pub fn run_on(scenario: &Prepared, sim: &Sim) -> Result<Run, RunError> {
             quiescent_time: report.quiescent_time,
             orphans: report.names(&report.orphans),
             scope_escapes: report.escapes.clone(),
+            interrupts: report.interrupts.clone(),
             tasks: records(&sim, &ix),
         };
         Run {

@@ -166,7 +166,7 @@ impl Checker<'_> {
                 if matches!(kind, Kind::BaseException | Kind::ExceptionGroup) {
                     return Err(ScenarioError::invalid(
                         &p,
-                        format!("{kind} cannot be raised; raise a user kind, Exception, TimeoutError or CancelledError"),
+                        format!("{kind} cannot be raised; raise a user kind, Exception, TimeoutError, CancelledError, KeyboardInterrupt or SystemExit"),
                     ));
                 }
                 Ok(())
@@ -233,7 +233,7 @@ impl Checker<'_> {
                 ) {
                     return Err(ScenarioError::invalid(
                         &at,
-                        format!("{error} cannot be set as a future's exception; set a user kind, Exception or TimeoutError (future_cancel cancels it)"),
+                        format!("{error} cannot be set as a future's exception; set a user kind, Exception, TimeoutError, KeyboardInterrupt or SystemExit (future_cancel cancels it)"),
                     ));
                 }
                 Ok(())
