@@ -135,6 +135,9 @@ fn simloop_agrees_with_cpython_when_keyboard_interrupt_or_system_exit_leaves_the
         r#"{"main": [{"try_star": [{"task_group": [[{"sleep": 1}, {"raise": "Boom"}], [{"sleep": 1}, {"raise": "KeyboardInterrupt"}]]}], "except_star": [{"kinds": ["Boom"], "do": [{"return": 3}]}]}]}"#,
         r#"{"futures": ["f"], "main": [{"spawn": {"name": "s", "body": [{"sleep": 1}, {"future_fail": "f", "error": "KeyboardInterrupt"}]}}, {"await_future": "f"}]}"#,
         r#"{"main": [{"spawn": {"name": "a", "body": [{"sleep": 1}, {"raise": "KeyboardInterrupt"}]}}, {"spawn": {"name": "b", "body": [{"sleep": 1}, {"raise": "SystemExit"}]}}, {"sleep": 5}]}"#,
+        // main finishes in the pass the interrupt cuts short: its
+        // _run_until_complete_cb stops the shutdown after one pass.
+        r#"{"main": [{"spawn": {"name": "a", "body": [{"sleep": 1}, {"raise": "KeyboardInterrupt"}]}}, {"spawn": {"name": "bg", "body": [{"try": [{"sleep": 10}], "except": [{"kinds": ["CancelledError"], "do": [{"sleep": 2}, {"return": 5}]}]}]}}, {"sleep": 1}, {"return": 1}]}"#,
     ];
     let eager = [
         r#"{"task_factory": "eager", "main": [{"task_group": [{"name": "a", "body": [{"raise": "KeyboardInterrupt"}]}, {"name": "b", "body": [{"sleep": 5}]}]}]}"#,

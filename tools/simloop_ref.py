@@ -408,10 +408,14 @@ class _Run:
         while tb is not None and id(tb.tb_frame) not in self.frames:
             tb = tb.tb_next
         task = self.frames[id(tb.tb_frame)]
+        self.interrupts.append({"kind": type(exc).__name__, "task": task.sim_name,
+                                "at": self.loop.time()})
+        self._fill_done_times()
+
+    def _fill_done_times(self):
+        # For the tasks whose done-callbacks (which note the time) may never
+        # run now: they finished in this pass, which never moves the clock.
         now = self.loop.time()
-        self.interrupts.append({"kind": type(exc).__name__, "task": task.sim_name, "at": now})
-        # Their done-callbacks (which note the time) may never run now; they
-        # finished in this pass, which never moves the clock.
         for t in self.tasks:
             if t.done() and t.done_at is None:
                 t.done_at = now
@@ -460,6 +464,12 @@ class _Run:
                     # Out of _cancel_all_tasks: asyncio.run raises it,
                     # leaving what is not done pending.
                     self._record_interrupt(exc)
+                # A main that finished in the pass an interrupt cut short
+                # left _run_until_complete_cb in the queue, whose stop()
+                # ends this phase early (asyncio.run's shutdown then raises
+                # RuntimeError): the tasks finished in that last pass have
+                # not had their done-callbacks.
+                self._fill_done_times()
         # Built even for a rejected run: reading every task's outcome marks its
         # exception retrieved, which asyncio would otherwise log.
         outcome = self._outcome(main, orphans, end_time)
@@ -765,7 +775,8 @@ def _close_coroutine(coro):
             innermost = innermost.cr_await
         try:
             innermost.close()
-        except (Exception, asyncio.CancelledError, BaseExceptionGroup):
+        except (Exception, asyncio.CancelledError, BaseExceptionGroup,
+                KeyboardInterrupt, SystemExit):
             pass
 
 

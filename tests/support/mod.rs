@@ -73,13 +73,14 @@ impl Interpreter {
         let mut stdin = child.stdin.take().unwrap();
         let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
         let out = child.wait_with_output().expect("the interpreter's output");
-        writer.join().unwrap().unwrap();
+        // Its failure first: a broken pipe only says that it stopped reading.
         assert!(
             out.status.success(),
             "{command:?} failed under {}:\n{}",
             self.describe(),
             String::from_utf8_lossy(&out.stderr)
         );
+        writer.join().unwrap().unwrap();
         String::from_utf8(out.stdout)
             .unwrap()
             .lines()

@@ -372,6 +372,9 @@ struct Walk {
     evs: Vec<Ev>,
     /// Each task's `cancelling()` as the events left it, by task id.
     cancelling: Vec<u32>,
+    /// The cancel requests each scope's own machinery made (not its
+    /// nested scopes'), by index in `obs.scopes`.
+    own_requests: Vec<u32>,
     /// The timer of each call, by scope id (an index in `obs.timers`).
     timer_of: Vec<Option<usize>>,
     /// The scope ids of `wait` calls.
@@ -430,6 +433,22 @@ impl Walk {
         s.cancelling_at_exit = Some(x.cancelling);
         s.body_error = x.body_error.clone();
         s.exit_error = x.exit_error.clone();
+        // A TaskGroup's `__aexit__` raises its base error before its
+        // `uncancel()`: the request it made on its owner stays, as an
+        // outside request would, for it and the scopes around it.
+        if matches!(s.kind, ScopeKind::TaskGroup { .. })
+            && s.exit_error.as_ref().is_some_and(Exc::is_interrupt)
+        {
+            let kept = self.own_requests.get(index).copied().unwrap_or(0);
+            let around = self
+                .open
+                .get(x.owner.0 as usize)
+                .map_or(&[][..], Vec::as_slice);
+            for &o in around.iter().chain([&index]) {
+                let m = &mut self.obs.scopes[o].machinery_requests;
+                *m = m.saturating_sub(kept);
+            }
+        }
         Some(index)
     }
 
@@ -448,6 +467,9 @@ impl Walk {
                 let machinery = scope
                     .and_then(|s| self.scope_index(s))
                     .filter(|&i| self.obs.scopes[i].owner == *task);
+                if let Some(m) = machinery {
+                    *grown(&mut self.own_requests, m) += 1;
+                }
                 for k in 0..self.open_scopes(*task).len() {
                     let o = self.open[task.0 as usize][k];
                     let s = &mut self.obs.scopes[o];

@@ -797,10 +797,17 @@ impl Sim {
         }
     }
 
-    /// Run passes until every task, including ones created meanwhile, is done.
+    /// Run passes until every task, including ones created meanwhile, is
+    /// done, or until a pass calls [`Sim::stop`], as `run_forever` stops
+    /// (a `main` that finished in the pass an interrupt cut short left its
+    /// `_run_until_complete_cb` in the queue: CPython's shutdown then stops
+    /// early too, and raises `RuntimeError`).
     pub fn run_until_tasks_done(&self) -> Result<(), RunError> {
         while self.pending_tasks() > 0 {
             self.run_once()?;
+            if self.0.stopping.replace(false) {
+                break;
+            }
         }
         Ok(())
     }

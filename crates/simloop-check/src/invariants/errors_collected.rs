@@ -11,13 +11,6 @@ use super::observed::{exc_text, exited, scope_name};
 use super::{Invariant, Report};
 use crate::observe::{Observations, ScopeKind};
 
-/// `SystemExit` or `KeyboardInterrupt`, which a TaskGroup raises alone.
-fn is_base_error(e: &Exc) -> bool {
-    e.members().is_none()
-        && !e.is_exception()
-        && matches!(e.class_name(), "SystemExit" | "KeyboardInterrupt")
-}
-
 /// [`Invariant::ErrorsCollected`].
 pub(super) fn errors_collected(obs: &Observations, r: &mut Report) {
     for (s, at) in exited(obs) {
@@ -25,7 +18,8 @@ pub(super) fn errors_collected(obs: &Observations, r: &mut Report) {
             continue;
         };
         r.checked(Invariant::ErrorsCollected);
-        if s.raised().is_some_and(is_base_error) {
+        // `SystemExit` or `KeyboardInterrupt`, which a TaskGroup raises alone.
+        if s.raised().is_some_and(Exc::is_interrupt) {
             continue;
         }
         // Each error with the child that raised it (`None`: the body).

@@ -39,7 +39,9 @@ pub enum Invariant {
     /// if it is positive at that point (`uncancel()` withdraws nothing when
     /// nothing is left to withdraw; requests counted up to the step).
     /// In other words, scope machinery withdraws exactly the requests it
-    /// made. CPython 3.11 and 3.12 break it (the TaskGroup's `uncancel()`
+    /// made; except that a TaskGroup raising a base error (`SystemExit`,
+    /// `KeyboardInterrupt`) keeps its request, which CPython's `__aexit__`
+    /// never withdraws: from then on it counts as an outside request. CPython 3.11 and 3.12 break it (the TaskGroup's `uncancel()`
     /// runs before waiting for the children, so a child failing later
     /// leaves its parent's cancel counted); 3.13 fixed it.
     ///

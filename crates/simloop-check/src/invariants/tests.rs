@@ -185,6 +185,32 @@ fn cancel_balance_breaks_on_cpython_311s_leak_and_holds_on_313() {
 }
 
 #[test]
+fn cancel_balance_counts_the_request_a_task_group_keeps_when_it_raises_a_base_error() {
+    // The group asks main to cancel, then raises the KeyboardInterrupt
+    // before its uncancel(): main's cancelling() stays 2 (the shutdown's
+    // request and the group's), in the group and in the timeout around
+    // it, even when a handler inside the timeout catches the interrupt.
+    let kept = [
+        r#"{"main": [{"timeout": 5, "body": [{"task_group": [[{"raise": "KeyboardInterrupt"}]]}]}]}"#,
+        r#"{"main": [{"timeout": 5, "body": [{"try": [{"task_group": [[{"raise": "SystemExit"}]]}],
+                      "except": [{"kinds": ["BaseException"]}]}]}]}"#,
+    ];
+    for json in kept {
+        for profile in [Profile::Py313, Profile::Py314] {
+            let o = obs_of(json, profile);
+            assert!(o.scopes.iter().all(|s| s.cancelling_at_exit == Some(2)), "{json}");
+            clean(&o);
+            // Without the kept request, the scopes count one too many.
+            let mut wrong = o.clone();
+            for s in &mut wrong.scopes {
+                s.machinery_requests += 1;
+            }
+            assert_eq!(check_default(&wrong).violations.len(), 2, "{json}");
+        }
+    }
+}
+
+#[test]
 fn cancel_balance_counts_outside_requests_and_uncancels_that_withdraw() {
     // A timeout fires; its task swallows the cancellation and
     // uncancels it itself: the timeout's own uncancel() then finds 0.

@@ -101,6 +101,11 @@ pub struct GenConfig {
     /// `main` resolves (sets, fails or cancels). Default 0;
     /// [`GenConfig::for_profile`] sets it.
     pub future_rate: f64,
+    /// Chance that one task of the tree raises `KeyboardInterrupt` or
+    /// `SystemExit` (one of its `raise` steps, or a new one), sometimes
+    /// caught around `main`'s block. Default 0;
+    /// [`GenConfig::for_profile`] sets it.
+    pub interrupt_rate: f64,
 }
 
 impl GenConfig {
@@ -110,7 +115,8 @@ impl GenConfig {
     /// re-raising its group from a handler; an `asyncio.Event`
     /// in 15% of the trees; a semaphore hand-off race in 5%; a bounded
     /// semaphore released without an acquire in 8%; a gather or wait of
-    /// tasks by name in 10%; a bare future in 10%. They are drawn from
+    /// tasks by name in 10%; a bare future in 10%; an interrupt in 5%.
+    /// They are drawn from
     /// streams of their own, after the tree: a seed's tree is the same
     /// under every profile but for them.
     #[must_use]
@@ -123,6 +129,7 @@ impl GenConfig {
         self.bounded_rate = 0.08;
         self.by_name_rate = 0.1;
         self.future_rate = 0.1;
+        self.interrupt_rate = 0.05;
         self
     }
 }
@@ -165,6 +172,7 @@ impl Default for GenConfig {
             bounded_rate: 0.0,
             by_name_rate: 0.0,
             future_rate: 0.0,
+            interrupt_rate: 0.0,
         }
     }
 }
@@ -207,6 +215,7 @@ setters! {
     bounded_rate: f64,
     by_name_rate: f64,
     future_rate: f64,
+    interrupt_rate: f64,
 }
 
 /// Relative weights of each step kind when the generator picks a step

@@ -43,7 +43,9 @@
 //! the bounded semaphore released once too often; `by_name` the gather
 //! and wait of tasks by name; `futures` the bare future resolved by
 //! `main`; `handoff`
-//! the semaphore handed to a waiter cancelled in the same tick; `rng`
+//! the semaphore handed to a waiter cancelled in the same tick;
+//! `interrupts` the `KeyboardInterrupt` or `SystemExit` that leaves the
+//! loop; `rng`
 //! the integer sampling that keeps seeds stable; `step_kind` the kinds of
 //! free picks.
 
@@ -54,6 +56,7 @@ mod events;
 mod futures;
 mod handlers;
 mod handoff;
+mod interrupts;
 mod leaves;
 mod reraise;
 mod rng;

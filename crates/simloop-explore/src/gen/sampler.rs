@@ -65,6 +65,9 @@ pub fn generate(seed: u64, cfg: &GenConfig) -> Scenario {
     if cfg.handoff_rate > 0.0 {
         super::handoff::add_handoff(&mut scenario, seed, cfg);
     }
+    if cfg.interrupt_rate > 0.0 {
+        super::interrupts::add_interrupt(&mut scenario, seed, cfg);
+    }
     scenario
 }
 
