@@ -10,7 +10,7 @@
 mod support;
 
 use serde_json::Value;
-use simloop::core::{Config, Profile};
+use simloop::core::{Config, Profile, TaskFactory};
 use simloop::explore::gen::mixed;
 use simloop::scenario::{normalize, run, Scenario};
 use support::Interpreter;
@@ -89,66 +89,45 @@ fn simloop_agrees_with_cpython_on_generated_scenarios() {
     }
 }
 
-/// Trees the generator reaches too rarely for the default count: an
-/// `except*` handler that awaits the failed task again raises the very
-/// group it is handling, which gives that object a new traceback in
-/// CPython, so the unhandled rest split off it before is a new exception
-/// (seed 5178 of the mix, one tree in 20,000).
+/// Hand-written trees (`tests/trees/*.jsonl`, one scenario per line, `#`
+/// comments): what the generator reaches too rarely for the default count
+/// (an `except*` handler re-raising its group, a semaphore waiter woken and
+/// cancelled in one tick, declared futures by name) and the interrupts of
+/// every combinator. `tools/mutation.py` runs them too. A tree under the
+/// eager task factory runs from py312.
 #[test]
-fn simloop_agrees_with_cpython_on_an_except_star_that_raises_its_group_again() {
-    let texts = [
-        r#"{"main": [{"spawn": {"name": "r", "body": [{"task_group": [[{"raise": "Boom"}], [{"raise": "Oops"}]]}]}},
-                     {"try_star": [{"await": "r"}], "except_star": [{"kinds": ["Boom"], "do": [{"await": "r"}]}]}]}"#,
-        r#"{"main": [{"spawn": {"name": "r", "body": [{"task_group": [[{"raise": "Boom"}], [{"raise": "Oops"}]]}]}},
-                     {"try_star": [{"await": "r"}], "except_star": [{"kinds": ["Oops"], "do": []}, {"kinds": ["Boom"], "do": [{"await": "r"}]}]}]}"#,
-    ];
-    let scenarios: Vec<Scenario> = texts
-        .iter()
-        .map(|t| simloop::scenario::parse_scenario(t).expect("a valid scenario"))
-        .collect();
+fn simloop_agrees_with_cpython_on_the_hand_written_trees() {
+    let trees = hand_written_trees();
+    assert!(trees.len() >= 20, "the trees are where they belong");
     for (profile, python) in support::interpreters() {
+        let scenarios: Vec<Scenario> = trees
+            .iter()
+            .filter(|s| profile >= Profile::Py312 || s.task_factory != TaskFactory::Eager)
+            .cloned()
+            .collect();
         check(profile, &python, &scenarios);
     }
 }
 
-/// `KeyboardInterrupt` and `SystemExit` leave the loop from the task that
-/// raises them (`Task.__step` re-raises them), which ends the phase of
-/// `asyncio.run` at once: where they come from (`main`, a child of each
-/// combinator, an eager first step, which raises them out of
-/// `create_task` into the caller, a future), what catches them, and the
-/// second one a TaskGroup raises again during the shutdown.
-#[test]
-fn simloop_agrees_with_cpython_when_keyboard_interrupt_or_system_exit_leaves_the_loop() {
-    let lazy = [
-        r#"{"main": [{"spawn": {"name": "bg", "body": [{"sleep": 10}]}}, {"sleep": 1}, {"raise": "KeyboardInterrupt"}]}"#,
-        r#"{"main": [{"task_group": [{"name": "a", "body": [{"sleep": 2}, {"raise": "KeyboardInterrupt"}]}, {"name": "b", "body": [{"sleep": 5}]}]}]}"#,
-        r#"{"main": [{"task_group": [{"name": "a", "body": [{"sleep": 2}, {"raise": "SystemExit"}]}, {"name": "b", "body": [{"sleep": 2}, {"raise": "Boom"}]}]}]}"#,
-        r#"{"main": [{"gather": [{"name": "a", "body": [{"sleep": 2}, {"raise": "SystemExit"}]}, {"name": "b", "body": [{"sleep": 5}]}], "return_exceptions": true}]}"#,
-        r#"{"main": [{"wait": [{"name": "a", "body": [{"sleep": 2}, {"raise": "KeyboardInterrupt"}]}, [{"sleep": 5}]], "return_when": "FIRST_COMPLETED"}]}"#,
-        r#"{"main": [{"as_completed": [{"name": "a", "body": [{"raise": "KeyboardInterrupt"}]}, [{"sleep": 1}]]}]}"#,
-        r#"{"main": [{"shield": {"name": "a", "body": [{"sleep": 1}, {"raise": "KeyboardInterrupt"}]}}]}"#,
-        r#"{"main": [{"timeout": 5, "body": [{"raise": "SystemExit"}]}]}"#,
-        r#"{"main": [{"try": [{"raise": "KeyboardInterrupt"}], "except": [{"kinds": ["Exception"], "do": [{"return": 1}]}, {"kinds": ["KeyboardInterrupt"], "do": [{"return": 2}]}]}]}"#,
-        r#"{"main": [{"spawn": {"name": "a", "body": [{"sleep": 2}, {"raise": "KeyboardInterrupt"}]}}, {"try": [{"await": "a"}], "except": [{"kinds": ["BaseException"], "do": [{"return": 7}]}]}]}"#,
-        r#"{"main": [{"spawn": {"name": "w", "body": [{"try": [{"sleep": 10}], "finally": [{"raise": "SystemExit"}]}]}}, {"sleep": 1}, {"raise": "KeyboardInterrupt"}]}"#,
-        r#"{"main": [{"task_group": [{"name": "a", "body": [{"sleep": 1}, {"raise": "KeyboardInterrupt"}]}, {"name": "b", "body": [{"try": [{"sleep": 10}], "finally": [{"sleep": 3}]}]}]}]}"#,
-        r#"{"main": [{"try_star": [{"task_group": [[{"sleep": 1}, {"raise": "Boom"}], [{"sleep": 1}, {"raise": "KeyboardInterrupt"}]]}], "except_star": [{"kinds": ["Boom"], "do": [{"return": 3}]}]}]}"#,
-        r#"{"futures": ["f"], "main": [{"spawn": {"name": "s", "body": [{"sleep": 1}, {"future_fail": "f", "error": "KeyboardInterrupt"}]}}, {"await_future": "f"}]}"#,
-        r#"{"main": [{"spawn": {"name": "a", "body": [{"sleep": 1}, {"raise": "KeyboardInterrupt"}]}}, {"spawn": {"name": "b", "body": [{"sleep": 1}, {"raise": "SystemExit"}]}}, {"sleep": 5}]}"#,
-        // main finishes in the pass the interrupt cuts short: its
-        // _run_until_complete_cb stops the shutdown after one pass.
-        r#"{"main": [{"spawn": {"name": "a", "body": [{"sleep": 1}, {"raise": "KeyboardInterrupt"}]}}, {"spawn": {"name": "bg", "body": [{"try": [{"sleep": 10}], "except": [{"kinds": ["CancelledError"], "do": [{"sleep": 2}, {"return": 5}]}]}]}}, {"sleep": 1}, {"return": 1}]}"#,
-    ];
-    let eager = [
-        r#"{"task_factory": "eager", "main": [{"task_group": [{"name": "a", "body": [{"raise": "KeyboardInterrupt"}]}, {"name": "b", "body": [{"sleep": 5}]}]}]}"#,
-        r#"{"task_factory": "eager", "main": [{"try": [{"gather": [[{"sleep": 1}], {"name": "a", "body": [{"raise": "SystemExit"}]}, [{"sleep": 2}]]}], "except": [{"kinds": ["SystemExit"], "do": [{"sleep": 3}, {"return": 1}]}]}]}"#,
-    ];
-    let parse = |t: &&str| simloop::scenario::parse_scenario(t).expect("a valid scenario");
-    for (profile, python) in support::interpreters() {
-        let mut scenarios: Vec<Scenario> = lazy.iter().map(parse).collect();
-        if profile >= Profile::Py312 {
-            scenarios.extend(eager.iter().map(parse));
+fn hand_written_trees() -> Vec<Scenario> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/trees");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/trees")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("a readable file");
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let s = simloop::scenario::parse_scenario(line)
+                .unwrap_or_else(|e| panic!("{}:{}: {e}", f.display(), i + 1));
+            out.push(s);
         }
-        check(profile, &python, &scenarios);
     }
+    out
 }

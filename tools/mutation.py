@@ -9,7 +9,8 @@ columns, each on its own:
   explore       `simloop explore` under every profile: killed by a
                 violation (seed, invariant) or an unfinished seed that the
                 unmutated build does not report, a panic, or a timeout
-  differential  `simloop run --json -` on the bundled scenarios and
+  differential  `simloop run --json -` on the bundled scenarios, the
+                differential test's hand-written trees and
                 generated trees, per profile, against CPython's outcomes
                 (recorded once, cached under target/mutation/cpython):
                 killed by any outcome that differs, a crash or a timeout
@@ -134,9 +135,19 @@ def interpreter(profile):
 
 
 def scenario_lines(profile, trees, tree):
-    """The bundled scenarios and `trees` generated ones, one JSON per line."""
+    """The bundled scenarios, the differential test's hand-written trees
+    (`tests/trees/*.jsonl`; those under the eager task factory from py312)
+    and `trees` generated ones, one JSON per line."""
     lines = [json.dumps(json.loads(p.read_text()), separators=(",", ":"))
              for p in sorted((tree.dir / "scenarios").glob("*.json"))]
+    for p in sorted((tree.dir / "tests" / "trees").glob("*.jsonl")):
+        for line in p.read_text().splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            scenario = json.loads(line)
+            if profile == "py311" and scenario.get("task_factory") == "eager":
+                continue
+            lines.append(json.dumps(scenario, separators=(",", ":")))
     code, out, _, err = run([str(tree.bin / "examples" / "trees"), profile, str(trees)])
     if code != 0:
         sys.exit(f"generating trees failed: {err}")
