@@ -46,15 +46,6 @@ use simloop_core::{
 
 use crate::planted::{self, Bug};
 
-/// Is it one of the exceptions asyncio lets through the loop
-/// (`TaskGroup._is_base_error`: `SystemExit`, `KeyboardInterrupt`)? Other
-/// `BaseException`-only classes are ordinary errors to a task group.
-pub(crate) fn is_base_error(exc: &Exc) -> bool {
-    exc.members().is_none()
-        && !exc.is_exception()
-        && matches!(exc.class_name(), "SystemExit" | "KeyboardInterrupt")
-}
-
 /// `asyncio.TaskGroup`. Cloning gives another handle to the same group (a
 /// child that creates siblings holds one).
 ///
@@ -273,7 +264,9 @@ impl TaskGroup {
         s.exiting.set(true);
 
         if let Some(e) = &exc {
-            if is_base_error(e) && s.base_error.borrow().is_none() {
+            // `TaskGroup._is_base_error`: the exceptions a task lets out of the
+            // loop; other `BaseException`-only classes are ordinary errors here.
+            if e.is_interrupt() && s.base_error.borrow().is_none() {
                 *s.base_error.borrow_mut() = Some(e.clone());
             }
         }
@@ -464,7 +457,7 @@ impl TaskGroup {
         if !dropped {
             s.errors.borrow_mut().push(exc.clone());
         }
-        if is_base_error(&exc) && s.base_error.borrow().is_none() {
+        if exc.is_interrupt() && s.base_error.borrow().is_none() {
             *s.base_error.borrow_mut() = Some(exc);
         }
 

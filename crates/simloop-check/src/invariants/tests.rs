@@ -198,7 +198,10 @@ fn cancel_balance_counts_the_request_a_task_group_keeps_when_it_raises_a_base_er
     for json in kept {
         for profile in [Profile::Py313, Profile::Py314] {
             let o = obs_of(json, profile);
-            assert!(o.scopes.iter().all(|s| s.cancelling_at_exit == Some(2)), "{json}");
+            assert!(
+                o.scopes.iter().all(|s| s.cancelling_at_exit == Some(2)),
+                "{json}"
+            );
             clean(&o);
             // Without the kept request, the scopes count one too many.
             let mut wrong = o.clone();
