@@ -88,6 +88,12 @@ pub fn timeline(trace: &Trace, words: &dyn Words) -> String {
             } => {
                 format!("{} uncancel (cancelling={remaining})", name(*task))
             }
+            Event::Interrupted { task } => {
+                format!(
+                    "{} interrupted the run: the error left the loop",
+                    name(*task)
+                )
+            }
             Event::Scope(e) => match scope_line(e) {
                 Some((task, what)) => format!("{} {what}", name(task)),
                 None => continue,

@@ -9,8 +9,9 @@
 //! `tests/cpython/taskgroups/` by `tools/oracle/record_taskgroup_traces.py`.
 //!
 //! Not portable:
-//! - `_test_taskgroup_21` is disabled in CPython itself (a `KeyboardInterrupt`
-//!   raised by a child stops the loop; simloop's loop does not re-raise it).
+//! - `_test_taskgroup_21` is disabled in CPython itself: a `KeyboardInterrupt`
+//!   raised by a child stops the loop, as `taskgroup_21_stops_the_loop`
+//!   below checks it does.
 //! - `test_taskgroup_task_context`: needs `contextvars`.
 //! - `test_coro_closed_when_tg_closed` (3.13) and the warnings part of
 //!   `test_taskgroup_finished` (3.13): about closing a coroutine object so
@@ -666,6 +667,63 @@ fn taskgroup_20a() {
         assert_eq!(e.class_name(), "BaseExceptionGroup", "{p}");
         assert_eq!(error_types(&e), names(&["MyBaseExc", ZDE]), "{p}");
         assert_ops(&sim, p, "taskgroups/taskgroup_20a");
+    }
+}
+
+/// test_taskgroups.py::_test_taskgroup_21, which CPython disables because
+/// "those cause the event loop itself to crash": the child's
+/// `KeyboardInterrupt` leaves the loop from its own step, and the test
+/// body never sees it. Under `asyncio.run` the group's owner raises it
+/// again in the shutdown.
+#[test]
+fn taskgroup_21_stops_the_loop() {
+    let body = || async {
+        task_group(|g| async move {
+            g.create_task(
+                "crash",
+                sleep_then_raise(100, Exc::base("KeyboardInterrupt")),
+            )?;
+            // nested(): try: sleep(10 s) finally: raise TypeError
+            let _ = sleep(10000).await;
+            Err::<(), _>(Exc::new("TypeError"))
+        })
+        .await
+    };
+    for p in Profile::ALL {
+        let sim = common_tg::sim(p);
+        match sim.run_main("main", body()) {
+            Err(simloop_core::RunError::Interrupted(i)) => {
+                assert_eq!(
+                    (i.name.as_str(), i.kind.as_str(), i.at),
+                    ("crash", "KeyboardInterrupt", 100),
+                    "{p}"
+                );
+            }
+            other => panic!("{p}: expected the loop to stop, got {other:?}"),
+        }
+        let sim = common_tg::sim(p);
+        let report = simloop_asyncio::runner::run(&sim, "main", body()).unwrap();
+        let names: Vec<_> = report
+            .interrupts
+            .iter()
+            .map(|i| (i.name.as_str(), i.at))
+            .collect();
+        assert_eq!(names, [("crash", 100), ("main", 100)], "{p}");
+        assert!(
+            matches!(&report.main, simloop_asyncio::runner::MainOutcome::Raised(e) if e.class_name() == "KeyboardInterrupt"),
+            "{p}"
+        );
+        let timeline = report.timeline(&simloop_asyncio::timeline::Plain);
+        assert!(
+            timeline.contains("     100  crash interrupted the run: the error left the loop\n"),
+            "{p}:\n{timeline}"
+        );
+        assert!(
+            timeline.contains(
+                "interrupted: KeyboardInterrupt escaped the loop from task main at tick 100"
+            ),
+            "{p}:\n{timeline}"
+        );
     }
 }
 

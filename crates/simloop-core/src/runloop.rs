@@ -677,6 +677,9 @@ impl Sim {
                 });
             }
             if let Some(e) = self.take_limit() {
+                if let RunError::Interrupted(i) = &e {
+                    self.trace(Event::Interrupted { task: i.task });
+                }
                 return Err(e);
             }
         }

@@ -109,6 +109,12 @@ pub enum Event {
         /// The answer.
         chosen: u64,
     },
+    /// The `KeyboardInterrupt` or `SystemExit` the task just finished with
+    /// left the loop ([`crate::Interrupt`]): the run stops here.
+    Interrupted {
+        /// The task whose step raised it.
+        task: TaskId,
+    },
     /// What a structured-concurrency combinator recorded about one of its
     /// scopes (see [`crate::scope`]).
     Scope(ScopeEvent),
@@ -140,7 +146,8 @@ fn discard(event: Event) {
         | Event::TimerFired { .. }
         | Event::CancelRequested { .. }
         | Event::Uncancel { .. }
-        | Event::Choice { .. }) => std::mem::forget(plain),
+        | Event::Choice { .. }
+        | Event::Interrupted { .. }) => std::mem::forget(plain),
     }
 }
 
@@ -317,6 +324,10 @@ impl Trace {
                 self.fold(*point as u64);
                 self.fold(*chosen);
             }
+            Event::Interrupted { task } => {
+                self.fold(10);
+                self.fold_task(Some(*task));
+            }
             // Scope events go through `push_scope`, unhashed.
             Event::Scope(_) => {}
         }
@@ -386,6 +397,7 @@ impl Trace {
                 point,
                 chosen,
             } => format!("choice #{index} {point} = {chosen}"),
+            Event::Interrupted { task } => format!("interrupt from {}", n(task)),
             Event::Scope(e) => self.describe_scope(e),
         }
     }
