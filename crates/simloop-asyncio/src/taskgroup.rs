@@ -149,7 +149,10 @@ impl TaskGroup {
     /// 3.13 call `_on_task_done` at once, inside this call (so a failure
     /// aborts the group before the next `create_task`, which then fails
     /// with "shutting down"); 3.14 always adds it to the group and waits
-    /// for its done-callback, like any other child.
+    /// for its done-callback, like any other child. A `KeyboardInterrupt`
+    /// or `SystemExit` raised by that eager step is returned as the `Err`,
+    /// as CPython's `create_task` raises it, before the group knows the
+    /// task ([`Sim::try_spawn_with`](simloop_core::Sim::try_spawn_with)).
     ///
     /// # Panics
     /// With [`Start::Eager`] or [`Start::Lazy`] before py314.
