@@ -18,6 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use simloop_scenario::{Block, Clause, Kind, Scenario, Step};
 
 use super::rng::Rand;
+use super::walk;
 use super::GenConfig;
 
 /// The name of the semaphore added when the tree has none.
@@ -30,8 +31,7 @@ pub(super) fn add_bounded(scenario: &mut Scenario, seed: u64, cfg: &GenConfig) {
     if !rng.chance(cfg.bounded_rate) {
         return;
     }
-    let mut bodies = 0;
-    count(&scenario.main, &mut bodies);
+    let bodies = walk::children(&scenario.main);
     let mut sem = String::from(FRESH);
     while scenario.semaphores.contains_key(&sem) {
         sem.push('_');
@@ -41,8 +41,8 @@ pub(super) fn add_bounded(scenario: &mut Scenario, seed: u64, cfg: &GenConfig) {
         .insert(sem.clone(), 1 + rng.below(2) as u64);
     scenario.bounded.insert(sem.clone());
     if bodies > 0 {
-        let mut target = rng.below(bodies);
-        in_child(&mut scenario.main, &mut target, &mut |body| {
+        let target = rng.below(bodies);
+        walk::in_child(&mut scenario.main, target, &mut |body| {
             let inner = std::mem::take(body);
             body.push(Step::Acquire {
                 sem: sem.clone(),
@@ -64,8 +64,8 @@ pub(super) fn add_bounded(scenario: &mut Scenario, seed: u64, cfg: &GenConfig) {
             };
         }
         if bodies > 0 && rng.chance(0.7) {
-            let mut target = rng.below(bodies);
-            in_child(&mut scenario.main, &mut target, &mut |b| {
+            let target = rng.below(bodies);
+            walk::in_child(&mut scenario.main, target, &mut |b| {
                 insert_somewhere(b, &sem, step.clone(), &mut rng);
             });
         } else {
@@ -86,26 +86,4 @@ fn insert_somewhere(body: &mut Block, sem: &str, step: Step, rng: &mut Rand) {
     };
     let last = body.len() - usize::from(matches!(body.last(), Some(Step::Return(_))));
     body.insert(rng.below(last + 1), step);
-}
-
-/// How many children the tree has.
-fn count(b: &Block, n: &mut usize) {
-    for step in b {
-        *n += step.children().len();
-        step.for_each_block(|inner| count(inner, n));
-    }
-}
-
-/// Call `f` on the body of the `target`-th child (in document order).
-fn in_child(b: &mut Block, target: &mut usize, f: &mut dyn FnMut(&mut Block)) {
-    for step in b.iter_mut() {
-        for child in step.children_mut() {
-            if *target == 0 {
-                f(&mut child.body);
-            }
-            *target = target.wrapping_sub(1);
-        }
-        // Then the blocks inside, as `count` walks them.
-        step.for_each_block_mut(|inner| in_child(inner, target, f));
-    }
 }

@@ -12,6 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use simloop_scenario::{Block, Scenario, Step};
 
 use super::rng::Rand;
+use super::walk;
 use super::GenConfig;
 
 /// The event's name.
@@ -24,8 +25,7 @@ pub(super) fn add_event(scenario: &mut Scenario, seed: u64, cfg: &GenConfig) {
     if !rng.chance(cfg.event_rate) {
         return;
     }
-    let mut bodies = 0;
-    count(&scenario.main, &mut bodies);
+    let bodies = walk::children(&scenario.main);
     if bodies == 0 {
         return;
     }
@@ -34,7 +34,7 @@ pub(super) fn add_event(scenario: &mut Scenario, seed: u64, cfg: &GenConfig) {
     for _ in 0..waiters {
         let w = rng.below(bodies);
         chosen.push(w);
-        at_child(&mut scenario.main, &mut w.clone(), &mut |b| {
+        walk::in_child(&mut scenario.main, w, &mut |b| {
             b.insert(0, Step::EventWait(EV.to_owned()));
         });
     }
@@ -52,29 +52,7 @@ pub(super) fn add_event(scenario: &mut Scenario, seed: u64, cfg: &GenConfig) {
     if setter == bodies || chosen.contains(&setter) {
         set(&mut scenario.main);
     } else {
-        at_child(&mut scenario.main, &mut setter.clone(), &mut set);
+        walk::in_child(&mut scenario.main, setter, &mut set);
     }
     scenario.events.insert(EV.to_owned());
-}
-
-/// How many children the tree has.
-fn count(b: &Block, n: &mut usize) {
-    for step in b {
-        *n += step.children().len();
-        step.for_each_block(|inner| count(inner, n));
-    }
-}
-
-/// Apply `f` to the body of the `target`-th child (in document order).
-fn at_child(b: &mut Block, target: &mut usize, f: &mut dyn FnMut(&mut Block)) {
-    for step in b.iter_mut() {
-        for child in step.children_mut() {
-            if *target == 0 {
-                f(&mut child.body);
-            }
-            *target = target.wrapping_sub(1);
-        }
-        // Then the blocks inside, as `count` walks them.
-        step.for_each_block_mut(|inner| at_child(inner, target, f));
-    }
 }

@@ -11,9 +11,10 @@
 
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use simloop_scenario::{Block, Clause, Kind, Scenario, Step};
+use simloop_scenario::{Clause, Kind, Scenario, Step};
 
 use super::rng::Rand;
+use super::walk;
 use super::{GenConfig, USER_KINDS};
 
 /// The future's name: no task of a generated tree has it.
@@ -26,15 +27,16 @@ pub(super) fn add_future(scenario: &mut Scenario, seed: u64, cfg: &GenConfig) {
     if !rng.chance(cfg.future_rate) {
         return;
     }
-    let mut bodies = 0;
-    count(&scenario.main, &mut bodies);
+    let bodies = walk::children(&scenario.main);
     let waiters = match bodies {
         0 => 0,
         _ => 1 + usize::from(bodies > 1 && rng.chance(0.3)),
     };
     for _ in 0..waiters {
-        let mut target = rng.below(bodies);
-        await_in(&mut scenario.main, &mut target);
+        // Start the child by awaiting the future.
+        walk::in_child(&mut scenario.main, rng.below(bodies), &mut |body| {
+            body.insert(0, Step::AwaitFuture(FUT.to_owned()));
+        });
     }
     let kinds = cfg.user_kinds.clamp(1, USER_KINDS.len());
     let resolve = |rng: &mut Rand| match rng.below(3) {
@@ -71,26 +73,4 @@ pub(super) fn add_future(scenario: &mut Scenario, seed: u64, cfg: &GenConfig) {
         main.insert(at + 1, Step::AwaitFuture(FUT.to_owned()));
     }
     scenario.futures.insert(FUT.to_owned());
-}
-
-/// How many children the tree has.
-fn count(b: &Block, n: &mut usize) {
-    for step in b {
-        *n += step.children().len();
-        step.for_each_block(|inner| count(inner, n));
-    }
-}
-
-/// Start the `target`-th child (in document order) by awaiting the future.
-fn await_in(b: &mut Block, target: &mut usize) {
-    for step in b.iter_mut() {
-        for child in step.children_mut() {
-            if *target == 0 {
-                child.body.insert(0, Step::AwaitFuture(FUT.to_owned()));
-            }
-            *target = target.wrapping_sub(1);
-        }
-        // Then the blocks inside, as `count` walks them.
-        step.for_each_block_mut(|inner| await_in(inner, target));
-    }
 }

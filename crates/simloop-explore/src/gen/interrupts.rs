@@ -15,6 +15,7 @@ use serde_json::Value;
 use simloop_scenario::{Block, Clause, Kind, Scenario, Step};
 
 use super::rng::Rand;
+use super::walk;
 use super::GenConfig;
 
 /// With chance `cfg.interrupt_rate`, make one task raise an interrupt.
@@ -30,21 +31,20 @@ pub(super) fn add_interrupt(scenario: &mut Scenario, seed: u64, cfg: &GenConfig)
     } else {
         Kind::SystemExit
     };
-    let mut raises = 0;
-    count_raises(&scenario.main, &mut raises);
+    let is_raise = |s: &Step| matches!(s, Step::Raise(_));
+    let raises = walk::steps(&scenario.main, &is_raise);
     if raises > 0 {
-        let mut target = rng.below(raises);
-        replace_raise(&mut scenario.main, &mut target, &kind);
+        let target = rng.below(raises);
+        walk::in_step(&mut scenario.main, target, &is_raise, &mut |s| {
+            *s = Step::Raise(kind.clone());
+        });
     } else {
-        let mut blocks = 0;
-        count_blocks(&scenario.main, &mut blocks);
-        let mut target = rng.below(blocks + 1);
+        let blocks = walk::blocks(&scenario.main);
+        let target = rng.below(blocks + 1);
         if target == blocks {
             raise_at_end(&mut scenario.main, &kind);
         } else {
-            in_block(&mut scenario.main, &mut target, &mut |b| {
-                raise_at_end(b, &kind)
-            });
+            walk::in_block(&mut scenario.main, target, &mut |b| raise_at_end(b, &kind));
         }
     }
     if rng.chance(0.25) {
@@ -69,48 +69,4 @@ pub(super) fn add_interrupt(scenario: &mut Scenario, seed: u64, cfg: &GenConfig)
 fn raise_at_end(b: &mut Block, kind: &Kind) {
     let last = b.len() - usize::from(matches!(b.last(), Some(Step::Return(_))));
     b.insert(last, Step::Raise(kind.clone()));
-}
-
-/// How many `raise` steps the tree has.
-fn count_raises(b: &Block, n: &mut usize) {
-    for step in b {
-        *n += usize::from(matches!(step, Step::Raise(_)));
-        step.for_each_block(|inner| count_raises(inner, n));
-    }
-}
-
-/// Make the `target`-th `raise` (in document order) raise `kind`.
-fn replace_raise(b: &mut Block, target: &mut usize, kind: &Kind) {
-    for step in b.iter_mut() {
-        if let Step::Raise(k) = step {
-            if *target == 0 {
-                *k = kind.clone();
-            }
-            *target = target.wrapping_sub(1);
-        }
-        step.for_each_block_mut(|inner| replace_raise(inner, target, kind));
-    }
-}
-
-/// How many blocks are nested in the tree (`main`'s not counted).
-fn count_blocks(b: &Block, n: &mut usize) {
-    for step in b {
-        step.for_each_block(|inner| {
-            *n += 1;
-            count_blocks(inner, n);
-        });
-    }
-}
-
-/// Call `f` on the `target`-th nested block (in document order).
-fn in_block(b: &mut Block, target: &mut usize, f: &mut dyn FnMut(&mut Block)) {
-    for step in b.iter_mut() {
-        step.for_each_block_mut(|inner| {
-            if *target == 0 {
-                f(inner);
-            }
-            *target = target.wrapping_sub(1);
-            in_block(inner, target, f);
-        });
-    }
 }

@@ -47,7 +47,7 @@
 //! `interrupts` the `KeyboardInterrupt` or `SystemExit` that leaves the
 //! loop; `rng`
 //! the integer sampling that keeps seeds stable; `step_kind` the kinds of
-//! free picks.
+//! free picks; `walk` the walks that find where an addition goes.
 
 mod bounded;
 mod by_name;
@@ -62,6 +62,7 @@ mod reraise;
 mod rng;
 mod sampler;
 mod step_kind;
+mod walk;
 
 pub use config::{mixed, GenConfig, StepWeights, USER_KINDS};
 pub use sampler::generate;
