@@ -12,8 +12,10 @@ under Pyodide: tools/pyodide/).
 
 import argparse
 import asyncio
+import contextlib
 import inspect
 import json
+import re
 import platform
 import sys
 import types
@@ -284,6 +286,8 @@ _KINDS = {
     "ValueError": ValueError,
     # What set_result or set_exception on a done future raises.
     "InvalidStateError": asyncio.InvalidStateError,
+    # What reschedule() on an expired timeout raises.
+    "RuntimeError": RuntimeError,
     # The two BaseExceptions a task raises out of the event loop.
     "KeyboardInterrupt": KeyboardInterrupt,
     "SystemExit": SystemExit,
@@ -585,10 +589,11 @@ class _Run:
             self._record_escapes("wait", _tasks_once(tasks))
         return [i for i, task in enumerate(tasks) if task in done]
 
-    async def _task_group(self, children, then):
+    async def _task_group(self, children, then, slot):
         tasks = []
         try:
             async with self.task_group() as group:
+                slot[0] = group
                 for child in children:
                     tasks.append(self._create_child(child, group.create_task))
                 await self.run_block(then)
@@ -631,9 +636,25 @@ class _Run:
             self._record_escapes("as_completed", tasks)
         return values
 
-    async def _timeout(self, ticks, body):
-        async with asyncio.timeout(ticks):
+    async def _timeout(self, ticks, body, slot):
+        async with asyncio.timeout(ticks) as cm:
+            slot[0] = cm
             return await self.run_block(body)
+
+    async def _repr(self, kind, of):
+        """of: a semaphore's or an event's name, or the slot of a timeout or task group."""
+        if kind == "semaphore":
+            obj = self.semaphores[of]
+        elif kind == "event":
+            obj = self.events[of]
+        else:
+            obj = of[0]
+        # Without the module and the address: <asyncio.locks.Event object at 0x7f.. [set]>
+        # is <Event [set]>.
+        return re.sub(r"^<asyncio\.locks\.(\w+) object at 0x[0-9a-f]+ ", r"<\1 ", repr(obj))
+
+    async def _reschedule(self, slot, ticks):
+        slot[0].reschedule(None if ticks is None else self.loop.time() + ticks)
 
     async def _shield(self, child):
         return await asyncio.shield(self._create_child(child))
@@ -811,6 +832,26 @@ class _Compiler:
         self.semaphores = semaphores
         self.events = events
         self.futures = futures
+        # The timeout and task_group steps around the step compiled, innermost
+        # last: (kind, slot). A slot is a one-item list the step fills with its
+        # context manager when it runs (each step runs at most once), read by
+        # the repr and reschedule steps inside it, children included, as a
+        # Python closure reads `cm` or `tg`.
+        self.open = []
+
+    @contextlib.contextmanager
+    def scope(self, kind):
+        slot = [None]
+        self.open.append((kind, slot))
+        try:
+            yield slot
+        finally:
+            self.open.pop()
+
+    def innermost(self, kind, where):
+        slot = next((s for k, s in reversed(self.open) if k == kind), None)
+        _check(slot is not None, where, f"not inside a {kind} step")
+        return slot
 
     def block(self, steps, where):
         _check(isinstance(steps, list), where, "expected a list of steps")
@@ -923,8 +964,9 @@ def _compile_wait_tasks(c, step, where):
 
 
 def _compile_task_group(c, step, where):
-    return _Run._task_group, (c.children(step["task_group"], where),
-                              c.block(step.get("then", []), f"{where}.then"))
+    with c.scope("task_group") as slot:
+        return _Run._task_group, (c.children(step["task_group"], where),
+                                  c.block(step.get("then", []), f"{where}.then"), slot)
 
 
 def _compile_wait(c, step, where):
@@ -947,7 +989,9 @@ def _compile_as_completed(c, step, where):
 
 def _compile_timeout(c, step, where):
     _check(_is_int(step["timeout"]), where, "expected an integer")
-    return _Run._timeout, (step["timeout"], c.block(step.get("body", []), f"{where}.body"))
+    with c.scope("timeout") as slot:
+        return _Run._timeout, (step["timeout"], c.block(step.get("body", []), f"{where}.body"),
+                               slot)
 
 
 def _compile_acquire(c, step, where):
@@ -986,6 +1030,25 @@ def _event_step(function, key):
         _check(isinstance(name, str) and name in c.events, where, f"no event {name!r}")
         return function, (name,)
     return compile_step
+
+
+def _compile_repr(c, step, where):
+    of = step["repr"]
+    if of in ("timeout", "task_group"):
+        return _Run._repr, (of, c.innermost(of, where))
+    _check(isinstance(of, dict) and len(of) == 1, where,
+           'expected "timeout", "task_group", {"semaphore": NAME} or {"event": NAME}')
+    (kind, name), = of.items()
+    declared = {"semaphore": c.semaphores, "event": c.events}.get(kind)
+    _check(declared is not None and name in declared, f"{where}.{kind}", f"no {kind} {name!r}")
+    return _Run._repr, (kind, name)
+
+
+def _compile_reschedule(c, step, where):
+    ticks = step["reschedule"]
+    _check(ticks is None or (_is_int(ticks) and ticks >= 0), where,
+           "expected a non-negative integer or null")
+    return _Run._reschedule, (c.innermost("timeout", where), ticks)
 
 
 def _compile_try(c, step, where):
@@ -1038,6 +1101,8 @@ _STEP_KINDS = {
         _Run._future_cancel, (_future_name(c, step, "future_cancel", where),)),
     "await_future": lambda c, step, where: (
         _Run._await_future, (_future_name(c, step, "await_future", where),)),
+    "repr": _compile_repr,
+    "reschedule": _compile_reschedule,
 }
 
 

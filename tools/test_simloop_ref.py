@@ -964,5 +964,36 @@ class InterruptTest(unittest.TestCase):
         self.assertNotIn("interrupts", outcome)
 
 
+class ReprTest(unittest.TestCase):
+    """repr without the module and the address; reschedule of the timeout around."""
+
+    def test_primitives_print_their_state(self):
+        outcome = run([{"acquire": "s", "body": [
+                           {"spawn": {"name": "w", "body": [{"acquire": "s", "body": []}]}},
+                           {"spawn": {"name": "e", "body": [{"event_wait": "go"}]}},
+                           {"sleep": 1},
+                           {"gather": [[{"repr": {"semaphore": "s"}}], [{"repr": {"event": "go"}}],
+                                       [{"repr": {"semaphore": "b"}}]]}]},
+                       ],
+                      semaphores={"s": 1, "b": {"value": 2, "bounded": True}}, events=["go"])
+        self.assertEqual(outcome["main"], {"ok": ["<Semaphore [locked, waiters:1]>",
+                                                  "<Event [unset, waiters:1]>",
+                                                  "<BoundedSemaphore [unlocked, value:2]>"]})
+
+    def test_a_child_sees_the_scopes_it_was_created_in(self):
+        outcome = run([{"timeout": 9, "body": [{"task_group": [
+            [{"repr": "task_group"}],
+            [{"reschedule": 4}, {"repr": "timeout"}]]}]}])
+        self.assertEqual(outcome["main"], {"ok": ["<TaskGroup tasks=2 entered>",
+                                                  "<Timeout [active] when=4>"]})
+
+    def test_rescheduling_an_expired_timeout_raises_runtime_error(self):
+        outcome = run([{"timeout": 1, "body": [{"try": [{"sleep": 5}], "except": [
+            {"kinds": ["CancelledError"], "do": [
+                {"try": [{"reschedule": 3}],
+                 "except": [{"kinds": ["RuntimeError"], "do": [{"repr": "timeout"}]}]}]}]}]}])
+        self.assertEqual(outcome["main"], {"ok": "<Timeout [expiring]>"})
+        self.assertEqual(outcome["end_time"], 1)
+
 if __name__ == "__main__":
     unittest.main()

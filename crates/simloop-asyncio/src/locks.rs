@@ -25,6 +25,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::fmt;
 use std::future::Future as StdFuture;
 use std::rc::Rc;
 
@@ -267,6 +268,32 @@ impl Semaphore {
     }
 }
 
+impl Semaphore {
+    /// What CPython's `__repr__` puts in brackets: `locked` or
+    /// `unlocked, value:N`, then `, waiters:N` if any.
+    fn repr_state(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.locked() {
+            f.write_str("locked")?;
+        } else {
+            write!(f, "unlocked, value:{}", self.value())?;
+        }
+        match self.waiters() {
+            0 => Ok(()),
+            n => write!(f, ", waiters:{n}"),
+        }
+    }
+}
+
+/// CPython's `repr()` without the module and the address:
+/// `<Semaphore [unlocked, value:1]>`, `<Semaphore [locked, waiters:2]>`.
+impl fmt::Display for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<Semaphore [")?;
+        self.repr_state(f)?;
+        f.write_str("]>")
+    }
+}
+
 /// `asyncio.BoundedSemaphore(value)`: a [`Semaphore`] whose `release()`
 /// refuses to go above the initial value.
 #[derive(Clone)]
@@ -324,6 +351,15 @@ impl BoundedSemaphore {
         }
         self.sem.release();
         Ok(())
+    }
+}
+
+/// As [`Semaphore`]'s: `<BoundedSemaphore [unlocked, value:2]>`.
+impl fmt::Display for BoundedSemaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<BoundedSemaphore [")?;
+        self.sem.repr_state(f)?;
+        f.write_str("]>")
     }
 }
 
@@ -456,6 +492,22 @@ impl Event {
                 .expect("a waiter removes itself once");
             waiters.remove(i);
             r.map(|_| ())
+        }
+    }
+}
+
+/// CPython's `repr()` without the module and the address: `<Event [set]>`,
+/// `<Event [unset, waiters:1]>` (a woken waiter counts until it resumes).
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.is_set() {
+            "<Event [set"
+        } else {
+            "<Event [unset"
+        })?;
+        match self.waiters() {
+            0 => f.write_str("]>"),
+            n => write!(f, ", waiters:{n}]>"),
         }
     }
 }

@@ -266,6 +266,29 @@ pub enum Step {
     FutureCancel(String),
     /// `await futures[name]`: its result, or its exception raised.
     AwaitFuture(String),
+    /// `repr(x)`, without the module and the address: the value is the
+    /// string CPython prints, e.g. `"<Semaphore [locked, waiters:1]>"`.
+    Repr(ReprOf),
+    /// `cm.reschedule(loop.time() + N)` (`None`: `cm.reschedule(None)`) on
+    /// the innermost `timeout` step the step is in (its body, or a child
+    /// created there, as a Python closure sees `cm`); `RuntimeError` once
+    /// that timeout has expired or exited. Value `null`.
+    Reschedule(Option<u64>),
+}
+
+/// What a [`Step::Repr`] prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReprOf {
+    /// A name of [`Scenario::semaphores`] (a bounded one too).
+    Semaphore(String),
+    /// A name of [`Scenario::events`].
+    Event(String),
+    /// The innermost `timeout` step the step is in (as
+    /// [`Step::Reschedule`]'s).
+    Timeout,
+    /// The innermost `task_group` step the step is in: its `then` block,
+    /// one of its children, or anything created there.
+    TaskGroup,
 }
 
 impl Step {
@@ -391,6 +414,8 @@ impl Step {
             Step::FutureFail { .. } => "future_fail",
             Step::FutureCancel(_) => "future_cancel",
             Step::AwaitFuture(_) => "await_future",
+            Step::Repr(_) => "repr",
+            Step::Reschedule(_) => "reschedule",
         }
     }
 }

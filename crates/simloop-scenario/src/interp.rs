@@ -18,7 +18,7 @@ use simloop_asyncio::gather::{gather, FutureLike};
 use simloop_asyncio::locks::{BoundedSemaphore, Event, Semaphore};
 use simloop_asyncio::shield::shield;
 use simloop_asyncio::taskgroup::TaskGroup;
-use simloop_asyncio::timeout::timeout;
+use simloop_asyncio::timeout::{timeout, Timeout};
 use simloop_asyncio::wait::wait;
 use simloop_core::scope::FutureRef;
 use simloop_core::{
@@ -28,7 +28,7 @@ use simloop_core::{
 
 use crate::format::{Kind, ReturnWhen};
 use crate::outcome::error_json;
-use crate::plan::{ChildOp, ClauseOp, Op, Plan, Span};
+use crate::plan::{ChildOp, ClauseOp, Op, Plan, ReprOp, Span};
 
 /// A task's result: shared, so that awaiting it copies a pointer, not the
 /// value.
@@ -60,11 +60,36 @@ pub(crate) struct Interp {
     /// [`Plan`]'s ops: where a cancelled await cycle or too deep a chain
     /// is reported.
     awaiting: RefCell<Vec<u32>>,
+    /// The timeouts and task groups entered, by slot ([`Plan::scopes`]);
+    /// kept only if a step names one ([`Plan::names_scopes`]).
+    scopes: RefCell<Vec<Option<OpenScope>>>,
     /// `null`, shared by every step that returns it.
     null: Val,
 }
 
+/// A scope a step can name: `repr` prints it, `reschedule` moves a
+/// timeout's deadline.
+#[derive(Clone)]
+enum OpenScope {
+    Timeout(Timeout),
+    TaskGroup(TaskGroup),
+}
+
 impl Interp {
+    /// Keeps the scope of `slot`, entered, if a step may name it.
+    fn entered(&self, slot: usize, scope: impl FnOnce() -> OpenScope) {
+        if self.plan.names_scopes {
+            self.scopes.borrow_mut()[slot] = Some(scope());
+        }
+    }
+
+    /// The scope of `slot` (validation put the step that names it inside,
+    /// so it was entered first).
+    fn scope(&self, slot: Option<usize>) -> OpenScope {
+        self.scopes.borrow()[slot.expect("validated")]
+            .clone()
+            .expect("a scope is entered before the steps inside it run")
+    }
     pub(crate) fn new(sim: Sim, plan: Rc<Plan>) -> Rc<Interp> {
         let semaphores = plan
             .semaphores
@@ -86,6 +111,11 @@ impl Interp {
         // Each step runs at most once, so each child at most once: `main`
         // and the children are all the tasks a run can have.
         let most = plan.children.len() + 1;
+        let scopes = if plan.names_scopes {
+            vec![None; plan.scopes]
+        } else {
+            Vec::new()
+        };
         Rc::new(Interp {
             sim,
             plan,
@@ -96,6 +126,7 @@ impl Interp {
             tasks: RefCell::new(Vec::with_capacity(most)),
             created_by: RefCell::new(Vec::with_capacity(most)),
             awaiting: RefCell::new(Vec::with_capacity(most)),
+            scopes: RefCell::new(scopes),
             null: Rc::new(Value::Null),
         })
     }
@@ -365,6 +396,15 @@ enum Sem {
     Bounded(BoundedSemaphore),
 }
 
+impl std::fmt::Display for Sem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Sem::Plain(s) => s.fmt(f),
+            Sem::Bounded(s) => s.fmt(f),
+        }
+    }
+}
+
 impl Sem {
     async fn acquire(&self) -> Result<(), Exc> {
         match self {
@@ -476,7 +516,11 @@ async fn run_step(ix: &Rc<Interp>, i: usize, op: &Op) -> Value_ {
             let r = gather(ts, *return_exceptions).await;
             Ok(Rc::new(Value::Array(r?.into_iter().map(item).collect())))
         }
-        Op::TaskGroup { children, then } => task_group(ix, *children, *then).await,
+        Op::TaskGroup {
+            children,
+            then,
+            slot,
+        } => task_group(ix, *children, *then, *slot).await,
         Op::Wait {
             children,
             return_when,
@@ -535,12 +579,31 @@ async fn run_step(ix: &Rc<Interp>, i: usize, op: &Op) -> Value_ {
             .await;
             r
         }
-        Op::Timeout { delay, body } => {
+        Op::Timeout { delay, body, slot } => {
             let cm = timeout(*delay);
             cm.enter().await?;
+            ix.entered(*slot, || OpenScope::Timeout(cm.clone()));
             let r = block(ix, *body).await;
             let exit = cm.exit(r.as_ref().err().cloned()).await;
             exit_with(exit, r)
+        }
+        Op::Repr(of) => {
+            let text = match *of {
+                ReprOp::Semaphore(sem) => ix.semaphores[sem.expect("validated")].to_string(),
+                ReprOp::Event(e) => ix.events[e.expect("validated")].to_string(),
+                ReprOp::Scope(slot) => match ix.scope(slot) {
+                    OpenScope::Timeout(cm) => cm.to_string(),
+                    OpenScope::TaskGroup(tg) => tg.to_string(),
+                },
+            };
+            Ok(Rc::new(Value::String(text)))
+        }
+        Op::Reschedule { slot, delay } => {
+            let OpenScope::Timeout(cm) = ix.scope(*slot) else {
+                unreachable!("a reschedule's slot is a timeout's")
+            };
+            cm.reschedule(delay.map(|d| ix.sim.time() + d))?;
+            Ok(ix.null.clone())
         }
         Op::Shield(child) => {
             let t = ix.create_child(&ix.plan.children[*child])?;
@@ -642,9 +705,10 @@ async fn finally_then(ix: &Rc<Interp>, finally: Span, r: Value_) -> Value_ {
     r
 }
 
-async fn task_group(ix: &Rc<Interp>, children: Span, then: Span) -> Value_ {
+async fn task_group(ix: &Rc<Interp>, children: Span, then: Span, slot: usize) -> Value_ {
     let tg = TaskGroup::new();
     tg.enter().await?;
+    ix.entered(slot, || OpenScope::TaskGroup(tg.clone()));
     let mut ts = Vec::new();
     let mut body = Ok(ix.null.clone());
     for c in ix.plan.children(children) {

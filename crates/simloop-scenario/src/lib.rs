@@ -55,7 +55,7 @@ mod to_json;
 mod validate;
 
 pub use error::{ErrorKind, ScenarioError};
-pub use format::{Allowance, Block, Child, Clause, Kind, ReturnWhen, Scenario, Step};
+pub use format::{Allowance, Block, Child, Clause, Kind, ReprOf, ReturnWhen, Scenario, Step};
 pub use limits::Limits;
 pub use outcome::{
     check_expect, error_json, normalize, MainOutcome, Outcome, TaskOutcome, TaskRecord,

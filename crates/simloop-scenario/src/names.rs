@@ -377,7 +377,9 @@ impl<'s> Walk<'s> {
             | Step::FutureSet { .. }
             | Step::FutureFail { .. }
             | Step::FutureCancel(_)
-            | Step::AwaitFuture(_) => at,
+            | Step::AwaitFuture(_)
+            | Step::Repr(_)
+            | Step::Reschedule(_) => at,
             Step::Await(target) | Step::Cancel(target) => {
                 let verb = if matches!(step, Step::Await(_)) {
                     "awaited"

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use simloop_core::{Profile, TaskFactory};
 
 use crate::error::{did_you_mean, quote, ErrorKind, ScenarioError};
-use crate::format::{Allowance, Block, Child, Clause, Kind, ReturnWhen, Scenario, Step};
+use crate::format::{Allowance, Block, Child, Clause, Kind, ReprOf, ReturnWhen, Scenario, Step};
 use crate::limits::Limits;
 use crate::path::{push_key, Path};
 use crate::validate::{check_expect, check_value, too_deep, validate};
@@ -78,7 +78,7 @@ impl std::str::FromStr for Scenario {
 
 /// The step kind keys, in the spec's table order: a step's kind is the first
 /// of these present in its object.
-pub(crate) const STEP_KINDS: [&str; 27] = [
+pub(crate) const STEP_KINDS: [&str; 29] = [
     "sleep",
     "return",
     "raise",
@@ -107,6 +107,8 @@ pub(crate) const STEP_KINDS: [&str; 27] = [
     "future_fail",
     "future_cancel",
     "await_future",
+    "repr",
+    "reschedule",
 ];
 
 /// Every key that is an option of some step kind (`timeout` is also a kind).
@@ -463,6 +465,11 @@ impl Parser<'_> {
             },
             "future_cancel" => Step::FutureCancel(string(x, &p, FUTURE_NAME)?),
             "await_future" => Step::AwaitFuture(string(x, &p, FUTURE_NAME)?),
+            "repr" => Step::Repr(repr_of(x, &p)?),
+            "reschedule" => Step::Reschedule(match x {
+                Value::Null => None,
+                _ => Some(ticks(x, &p)?),
+            }),
             "gather_tasks" => Step::GatherTasks {
                 names: task_names(x, &p)?,
                 return_exceptions: opt_flag("return_exceptions")?,
@@ -724,6 +731,33 @@ fn string(v: &Value, path: &Path<'_>, what: &str) -> Result<String, ScenarioErro
     match v {
         Value::String(s) => Ok(s.clone()),
         _ => Err(ScenarioError::expected(path, what, v)),
+    }
+}
+
+/// `"timeout"`, `"task_group"`, `{"semaphore": NAME}` or `{"event": NAME}`.
+fn repr_of(v: &Value, path: &Path<'_>) -> Result<ReprOf, ScenarioError> {
+    const WHAT: &str = "\"timeout\", \"task_group\", {\"semaphore\": NAME} or {\"event\": NAME}";
+    match v {
+        Value::String(s) if s == "timeout" => Ok(ReprOf::Timeout),
+        Value::String(s) if s == "task_group" => Ok(ReprOf::TaskGroup),
+        Value::Object(o) if o.len() == 1 => {
+            let (key, name) = o.iter().next().expect("one entry");
+            let at = path.key(key);
+            match key.as_str() {
+                "semaphore" => Ok(ReprOf::Semaphore(string(
+                    name,
+                    &at,
+                    "a semaphore name (a string)",
+                )?)),
+                "event" => Ok(ReprOf::Event(string(
+                    name,
+                    &at,
+                    "an event name (a string)",
+                )?)),
+                _ => Err(ScenarioError::expected(path, WHAT, v)),
+            }
+        }
+        _ => Err(ScenarioError::expected(path, WHAT, v)),
     }
 }
 

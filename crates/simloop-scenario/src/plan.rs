@@ -19,7 +19,7 @@ use serde_json::Value;
 use simloop_asyncio::errors::Matcher;
 use simloop_core::{Profile, Start, TaskFactory};
 
-use crate::format::{Block, Child, Clause, Kind, ReturnWhen, Scenario, Step};
+use crate::format::{Block, Child, Clause, Kind, ReprOf, ReturnWhen, Scenario, Step};
 use crate::validate::eager_start_at;
 
 /// A contiguous run of [`Plan::ops`] (a block), [`Plan::children`] (the
@@ -68,6 +68,8 @@ pub(crate) enum Op {
     TaskGroup {
         children: Span,
         then: Span,
+        /// Its index among the plan's scopes ([`Plan::scopes`]).
+        slot: usize,
     },
     Wait {
         children: Span,
@@ -85,6 +87,8 @@ pub(crate) enum Op {
     Timeout {
         delay: u64,
         body: Span,
+        /// As `TaskGroup`'s.
+        slot: usize,
     },
     /// Index into [`Plan::children`].
     Shield(usize),
@@ -113,6 +117,13 @@ pub(crate) enum Op {
     EventClear(Option<usize>),
     /// An index into [`Plan::semaphores`], as `Acquire`'s.
     Release(Option<usize>),
+    Repr(ReprOp),
+    /// The slot of the timeout it moves (`None`: outside one, only in a
+    /// scenario not validated).
+    Reschedule {
+        slot: Option<usize>,
+        delay: Option<u64>,
+    },
     /// Each `fut` an index into [`Plan::futures`] (`None`: undeclared).
     FutureSet {
         fut: Option<usize>,
@@ -137,6 +148,16 @@ pub(crate) enum Op {
         timeout: Option<u64>,
         cancel_pending: bool,
     },
+}
+
+/// What an [`Op::Repr`] prints: a semaphore or an event by index, or the
+/// timeout or task group in a slot ([`Plan::scopes`]). `None`: undeclared,
+/// or outside such a scope, only in a scenario not validated.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ReprOp {
+    Semaphore(Option<usize>),
+    Event(Option<usize>),
+    Scope(Option<usize>),
 }
 
 /// A [`Child`].
@@ -181,6 +202,12 @@ pub(crate) struct Plan {
     pub(crate) task_factory: TaskFactory,
     /// What a profile must have to run it: the oldest profile, and why.
     pub(crate) needs: Vec<(Profile, String)>,
+    /// How many `timeout` and `task_group` steps the scenario has: each
+    /// has a slot, its index in document order.
+    pub(crate) scopes: usize,
+    /// Some step names a timeout or task group it is in (`repr`,
+    /// `reschedule`): the interpreter keeps each one in its slot.
+    pub(crate) names_scopes: bool,
 }
 
 /// A scenario compiled for [`run_prepared`](crate::run_prepared): running
@@ -227,7 +254,10 @@ impl Plan {
                 futures: scenario.futures.iter().cloned().collect(),
                 task_factory: scenario.task_factory,
                 needs: Vec::new(),
+                scopes: 0,
+                names_scopes: false,
             },
+            open: Vec::new(),
         };
         c.plan.main = c.block(&scenario.main);
         if scenario.task_factory == TaskFactory::Eager {
@@ -318,7 +348,7 @@ impl Plan {
                 Op::AsCompleted { children, .. } => {
                     self.find_in_children(*children, &step, "as_completed", i)
                 }
-                Op::TaskGroup { children, then } => self
+                Op::TaskGroup { children, then, .. } => self
                     .find_in_children(*children, &step, "task_group", i)
                     .or_else(|| self.find_op(*then, format!("{step}.then"), i)),
                 Op::Timeout { body, .. } | Op::Acquire { body, .. } => {
@@ -416,6 +446,9 @@ impl Sizes {
 
 struct Compiler {
     plan: Plan,
+    /// The scopes around the step being compiled, innermost last: whether
+    /// it is a timeout, and its slot.
+    open: Vec<(bool, usize)>,
 }
 
 /// Each list is filled the same way: placeholders for the items of one
@@ -497,10 +530,16 @@ impl Compiler {
                 children: self.children(children),
                 return_exceptions: *return_exceptions,
             },
-            Step::TaskGroup { children, then } => Op::TaskGroup {
-                children: self.children(children),
-                then: self.block(then),
-            },
+            Step::TaskGroup { children, then } => {
+                let slot = self.enter(false);
+                let op = Op::TaskGroup {
+                    children: self.children(children),
+                    then: self.block(then),
+                    slot,
+                };
+                self.open.pop();
+                op
+            }
             Step::Wait {
                 children,
                 return_when,
@@ -525,10 +564,16 @@ impl Compiler {
                 skip_errors: *skip_errors,
                 cancel_rest: *cancel_rest,
             },
-            Step::Timeout { delay, body } => Op::Timeout {
-                delay: *delay,
-                body: self.block(body),
-            },
+            Step::Timeout { delay, body } => {
+                let slot = self.enter(true);
+                let op = Op::Timeout {
+                    delay: *delay,
+                    body: self.block(body),
+                    slot,
+                };
+                self.open.pop();
+                op
+            }
             Step::Shield(c) => Op::Shield(self.child(c)),
             Step::Acquire { sem, body } => Op::Acquire {
                 sem: self.semaphore(sem),
@@ -556,6 +601,16 @@ impl Compiler {
             Step::EventWait(name) => Op::EventWait(self.event(name)),
             Step::EventClear(name) => Op::EventClear(self.event(name)),
             Step::Release(sem) => Op::Release(self.semaphore(sem)),
+            Step::Repr(of) => Op::Repr(match of {
+                ReprOf::Semaphore(name) => ReprOp::Semaphore(self.semaphore(name)),
+                ReprOf::Event(name) => ReprOp::Event(self.event(name)),
+                ReprOf::Timeout => ReprOp::Scope(self.innermost(true)),
+                ReprOf::TaskGroup => ReprOp::Scope(self.innermost(false)),
+            }),
+            Step::Reschedule(delay) => Op::Reschedule {
+                slot: self.innermost(true),
+                delay: *delay,
+            },
             Step::FutureSet { name, value } => {
                 self.plan.values.push(Rc::new(value.clone()));
                 Op::FutureSet {
@@ -605,6 +660,26 @@ impl Compiler {
 
     fn event(&self, name: &str) -> Option<usize> {
         self.plan.events.iter().position(|e| e == name)
+    }
+
+    /// A new slot for a timeout (`true`) or task group, open until the
+    /// caller pops it.
+    fn enter(&mut self, timeout: bool) -> usize {
+        let slot = self.plan.scopes;
+        self.plan.scopes += 1;
+        self.open.push((timeout, slot));
+        slot
+    }
+
+    /// The slot of the innermost open timeout (`true`) or task group; the
+    /// interpreter then keeps every scope in its slot.
+    fn innermost(&mut self, timeout: bool) -> Option<usize> {
+        self.plan.names_scopes = true;
+        self.open
+            .iter()
+            .rev()
+            .find(|&&(t, _)| t == timeout)
+            .map(|&(_, slot)| slot)
     }
 }
 

@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 use simloop_core::TaskFactory;
 
-use crate::format::{Block, Child, Clause, ReturnWhen, Scenario, Step};
+use crate::format::{Block, Child, Clause, ReprOf, ReturnWhen, Scenario, Step};
 
 impl Scenario {
     /// The canonical JSON form of the scenario.
@@ -214,6 +214,20 @@ impl Step {
             | Step::AwaitFuture(name) => {
                 put(key, name.as_str().into());
             }
+            Step::Repr(of) => {
+                let of = match of {
+                    ReprOf::Semaphore(name) => {
+                        Value::Object(Map::from_iter([("semaphore".into(), name.as_str().into())]))
+                    }
+                    ReprOf::Event(name) => {
+                        Value::Object(Map::from_iter([("event".into(), name.as_str().into())]))
+                    }
+                    ReprOf::Timeout => "timeout".into(),
+                    ReprOf::TaskGroup => "task_group".into(),
+                };
+                put(key, of);
+            }
+            Step::Reschedule(delay) => put(key, (*delay).into()),
             Step::Try {
                 body,
                 excepts,

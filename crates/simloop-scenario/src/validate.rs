@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::error::{did_you_mean, quote, ScenarioError};
-use crate::format::{Child, Clause, Kind, Scenario, Step};
+use crate::format::{Child, Clause, Kind, ReprOf, Scenario, Step};
 use crate::limits::Limits;
 use crate::names::check_names;
 use crate::path::Path;
@@ -51,6 +51,7 @@ pub fn validate(scenario: &Scenario, limits: &Limits) -> Result<(), ScenarioErro
         ticks: 0,
         values: 0,
         eager_start_at: None,
+        open: Open::default(),
     };
     checker.block(&scenario.main, &Path::ROOT.key("main"), 1)?;
     if let Some(expect) = &scenario.expect {
@@ -74,6 +75,16 @@ struct Checker<'a> {
     values: usize,
     /// The path of the first child with `eager_start`.
     eager_start_at: Option<String>,
+    /// The scopes the walk is inside.
+    open: Open,
+}
+
+/// How many `timeout` and `task_group` steps enclose a step, children
+/// included (`repr` and `reschedule` need one).
+#[derive(Clone, Copy, Default)]
+struct Open {
+    timeouts: usize,
+    task_groups: usize,
 }
 
 /// The JSON path of the first child given `eager_start` (`$.main[0].spawn.
@@ -97,6 +108,7 @@ pub(crate) fn eager_start_at(scenario: &Scenario) -> Option<String> {
         ticks: 0,
         values: 0,
         eager_start_at: None,
+        open: Open::default(),
     };
     // A scenario that does not validate has no run to refuse.
     let _ = checker.block(&scenario.main, &Path::ROOT.key("main"), 1);
@@ -188,8 +200,14 @@ impl Checker<'_> {
             Step::Spawn(child) | Step::Shield(child) => self.child(child, &p, depth),
             Step::Gather { children, .. } => self.children(children, &p, depth),
             Step::TaskGroup { children, then } => {
-                self.children(children, &p, depth)?;
-                self.block(then, &path.key("then"), depth + 1)
+                let inner = Open {
+                    task_groups: self.open.task_groups + 1,
+                    ..self.open
+                };
+                self.scoped(inner, |c| {
+                    c.children(children, &p, depth)?;
+                    c.block(then, &path.key("then"), depth + 1)
+                })
             }
             Step::Wait {
                 children, timeout, ..
@@ -211,8 +229,33 @@ impl Checker<'_> {
             }
             Step::Timeout { delay, body } => {
                 self.ticks(*delay, &p)?;
-                self.block(body, &path.key("body"), depth + 1)
+                let inner = Open {
+                    timeouts: self.open.timeouts + 1,
+                    ..self.open
+                };
+                self.scoped(inner, |c| c.block(body, &path.key("body"), depth + 1))
             }
+            Step::Reschedule(delay) => {
+                if self.open.timeouts == 0 {
+                    return Err(outside(&p, "reschedule", "timeout"));
+                }
+                delay.map_or(Ok(()), |d| self.ticks(d, &p))
+            }
+            Step::Repr(of) => match of {
+                ReprOf::Semaphore(sem) if !self.semaphores.contains_key(sem) => {
+                    Err(unknown_semaphore(sem, self.semaphores, &p.key("semaphore")))
+                }
+                ReprOf::Event(name) if !self.events.contains(name) => {
+                    Err(unknown_event(name, self.events, &p.key("event")))
+                }
+                ReprOf::Timeout if self.open.timeouts == 0 => {
+                    Err(outside(&p, "repr of \"timeout\"", "timeout"))
+                }
+                ReprOf::TaskGroup if self.open.task_groups == 0 => {
+                    Err(outside(&p, "repr of \"task_group\"", "task_group"))
+                }
+                _ => Ok(()),
+            },
             Step::Acquire { sem, body } => {
                 if !self.semaphores.contains_key(sem) {
                     return Err(unknown_semaphore(sem, self.semaphores, &p));
@@ -249,24 +292,7 @@ impl Checker<'_> {
                 if self.events.contains(name) {
                     return Ok(());
                 }
-                let declared: Vec<String> = self.events.iter().map(|k| quote(k)).collect();
-                Err(ScenarioError::invalid(
-                    &p,
-                    if declared.is_empty() {
-                        format!(
-                            "unknown event {}: the scenario declares none (add \"events\": [{}])",
-                            quote(name),
-                            quote(name)
-                        )
-                    } else {
-                        format!(
-                            "unknown event {}; declared: {}{}",
-                            quote(name),
-                            declared.join(", "),
-                            did_you_mean(name, self.events.iter().map(String::as_str))
-                        )
-                    },
-                ))
+                Err(unknown_event(name, self.events, &p))
             }
             Step::Try {
                 body,
@@ -326,6 +352,18 @@ impl Checker<'_> {
         } else {
             self.block(&child.body, &path.key("body"), depth + 1)
         }
+    }
+
+    /// `check` inside one more scope.
+    fn scoped(
+        &mut self,
+        inner: Open,
+        check: impl FnOnce(&mut Self) -> Result<(), ScenarioError>,
+    ) -> Result<(), ScenarioError> {
+        let outer = std::mem::replace(&mut self.open, inner);
+        let r = check(self);
+        self.open = outer;
+        r
     }
 
     fn clauses(
@@ -536,6 +574,35 @@ fn unknown_semaphore(
         )
     };
     ScenarioError::invalid(path, message)
+}
+
+fn unknown_event(name: &str, declared: &BTreeSet<String>, path: &Path<'_>) -> ScenarioError {
+    let names: Vec<String> = declared.iter().map(|k| quote(k)).collect();
+    ScenarioError::invalid(
+        path,
+        if names.is_empty() {
+            format!(
+                "unknown event {}: the scenario declares none (add \"events\": [{}])",
+                quote(name),
+                quote(name)
+            )
+        } else {
+            format!(
+                "unknown event {}; declared: {}{}",
+                quote(name),
+                names.join(", "),
+                did_you_mean(name, declared.iter().map(String::as_str))
+            )
+        },
+    )
+}
+
+/// A step that needs an enclosing `scope` step, outside one.
+fn outside(path: &Path<'_>, what: &str, scope: &str) -> ScenarioError {
+    ScenarioError::invalid(
+        path,
+        format!("{what} needs to be inside a {scope} step (in one of its blocks or children)"),
+    )
 }
 
 #[cfg(test)]

@@ -213,6 +213,13 @@ fn pretty_text_parses_too() {
 }
 
 #[test]
+fn repr_and_reschedule_round_trip() {
+    let text = r#"{"semaphores":{"s":1},"events":["go"],"main":[{"timeout":5,"body":[{"reschedule":3},{"reschedule":null},{"repr":"timeout"},{"task_group":[[{"repr":"task_group"},{"repr":"timeout"}]],"then":[{"repr":{"semaphore":"s"}},{"repr":{"event":"go"}}]}]}]}"#;
+    let s = parse_scenario(text).expect("valid");
+    assert_eq!(s.to_json_string(), text);
+}
+
+#[test]
 fn events_round_trip_in_canonical_order() {
     let text = r#"{"semaphores":{"s":1},"events":["go","ready"],"main":[{"event_set":"go"},{"event_wait":"ready"},{"event_clear":"go"}]}"#;
     let s = parse_scenario(text).expect("valid");

@@ -111,7 +111,18 @@ fn step_edits(step: &Step) -> Vec<(Tier, Step)> {
         | Step::FutureCancel(_)
         | Step::AwaitFuture(_)
         | Step::GatherTasks { .. }
-        | Step::WaitTasks { .. } => {}
+        | Step::WaitTasks { .. }
+        | Step::Repr(_) => {}
+        Step::Reschedule(delay) => {
+            if let Some(n) = *delay {
+                out.push((Tier::Simplify, Step::Reschedule(None)));
+                out.extend(
+                    smaller(n)
+                        .into_iter()
+                        .map(|m| (Tier::Number, Step::Reschedule(Some(m)))),
+                );
+            }
+        }
         Step::Spawn(c) => out.extend(child_edits(c).into_iter().map(|(t, c)| (t, Step::Spawn(c)))),
         Step::Shield(c) => {
             out.extend(

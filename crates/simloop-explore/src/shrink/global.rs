@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use simloop_core::TaskFactory;
-use simloop_scenario::{Kind, Scenario, Step};
+use simloop_scenario::{Kind, ReprOf, Scenario, Step};
 
 use super::edits::{smaller, Tier};
 use super::traverse::{map_steps, walk};
@@ -28,7 +28,7 @@ pub(super) fn global_edits(s: &Scenario, out: &mut Vec<(Tier, Scenario)>) {
             }
         };
         match step {
-            Step::Acquire { sem, .. } | Step::Release(sem) => {
+            Step::Acquire { sem, .. } | Step::Release(sem) | Step::Repr(ReprOf::Semaphore(sem)) => {
                 used.insert(sem.clone());
             }
             Step::Raise(k) => note(k),
@@ -56,7 +56,10 @@ pub(super) fn global_edits(s: &Scenario, out: &mut Vec<(Tier, Scenario)>) {
         } else if let Some(first) = first.as_ref().filter(|f| *f != name) {
             let mut merged = with_sems(s, sems);
             map_steps(&mut merged.main, &mut |step| {
-                if let Step::Acquire { sem, .. } | Step::Release(sem) = step {
+                if let Step::Acquire { sem, .. }
+                | Step::Release(sem)
+                | Step::Repr(ReprOf::Semaphore(sem)) = step
+                {
                     if sem == name {
                         sem.clone_from(first);
                     }

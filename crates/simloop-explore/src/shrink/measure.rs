@@ -94,7 +94,9 @@ fn step_size(step: &Step) -> usize {
         | Step::Release(_)
         | Step::FutureFail { .. }
         | Step::FutureCancel(_)
-        | Step::AwaitFuture(_) => 0,
+        | Step::AwaitFuture(_)
+        | Step::Repr(_) => 0,
+        Step::Reschedule(delay) => opt(*delay),
         Step::FutureSet { value, .. } => value_size(value),
         Step::GatherTasks {
             names,
