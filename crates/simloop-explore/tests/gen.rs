@@ -130,6 +130,61 @@ fn profile_trees_are_valid_with_events_hand_offs_bounded_semaphores_and_handlers
     );
 }
 
+/// `reschedule` and `repr` in about 10% of the profile trees, valid, and
+/// where the outcome shows what they did: a `repr` string in a task's
+/// value, a `RuntimeError` from a reschedule after the deadline.
+#[test]
+fn profile_trees_reschedule_timeouts_and_print_scopes_and_primitives() {
+    use simloop_core::{Config, Profile};
+    use simloop_scenario::ReprOf;
+    let cfg = GenConfig::default().for_profile(Profile::Py313);
+    let (mut trees, mut reschedules, mut shown, mut runtime_errors) = (0, 0, 0, 0);
+    let mut printed: BTreeMap<&str, usize> = BTreeMap::new();
+    for seed in 0..3_000 {
+        let s = generate(seed, &cfg);
+        let steps = s.steps();
+        let reprs: Vec<&ReprOf> = steps
+            .iter()
+            .filter_map(|st| match st {
+                Step::Repr(of) => Some(of),
+                _ => None,
+            })
+            .collect();
+        let moved = steps.iter().any(|st| matches!(st, Step::Reschedule(_)));
+        if reprs.is_empty() && !moved {
+            continue;
+        }
+        trees += 1;
+        reschedules += usize::from(moved);
+        for of in reprs {
+            let what = match of {
+                ReprOf::Semaphore(_) => "semaphore",
+                ReprOf::Event(_) => "event",
+                ReprOf::Timeout => "timeout",
+                ReprOf::TaskGroup => "task_group",
+            };
+            *printed.entry(what).or_default() += 1;
+        }
+        let run = simloop_scenario::run(&s, Config::new(Profile::Py313)).expect("no run limit");
+        let text = run.outcome.to_json().to_string();
+        shown += usize::from(text.contains("\"<"));
+        runtime_errors += usize::from(text.contains("RuntimeError"));
+    }
+    assert!(
+        (200..400).contains(&trees),
+        "{trees} trees reschedule or print"
+    );
+    assert!(reschedules > 50, "{reschedules} trees reschedule a timeout");
+    assert!(shown > 80, "{shown} outcomes show a printed object");
+    assert!(
+        runtime_errors > 5,
+        "{runtime_errors} outcomes show a late reschedule"
+    );
+    for what in ["semaphore", "event", "timeout", "task_group"] {
+        assert!(printed.get(what).copied().unwrap_or(0) > 20, "{printed:?}");
+    }
+}
+
 #[test]
 fn bigger_and_smaller_configs_stay_valid() {
     let big = GenConfig::default()

@@ -106,6 +106,11 @@ pub struct GenConfig {
     /// caught around `main`'s block. Default 0;
     /// [`GenConfig::for_profile`] sets it.
     pub interrupt_rate: f64,
+    /// Chance that the tree moves a timeout's deadline (`reschedule`,
+    /// sometimes after it expired) and prints a timeout, a task group, a
+    /// semaphore or an event (`repr`). Default 0;
+    /// [`GenConfig::for_profile`] sets it.
+    pub repr_rate: f64,
 }
 
 impl GenConfig {
@@ -115,7 +120,8 @@ impl GenConfig {
     /// re-raising its group from a handler; an `asyncio.Event`
     /// in 15% of the trees; a semaphore hand-off race in 5%; a bounded
     /// semaphore released without an acquire in 8%; a gather or wait of
-    /// tasks by name in 10%; a bare future in 10%; an interrupt in 5%.
+    /// tasks by name in 10%; a bare future in 10%; an interrupt in 5%;
+    /// `reschedule` and `repr` steps in 10%.
     /// They are drawn from
     /// streams of their own, after the tree: a seed's tree is the same
     /// under every profile but for them.
@@ -130,6 +136,7 @@ impl GenConfig {
         self.by_name_rate = 0.1;
         self.future_rate = 0.1;
         self.interrupt_rate = 0.05;
+        self.repr_rate = 0.1;
         self
     }
 }
@@ -173,6 +180,7 @@ impl Default for GenConfig {
             by_name_rate: 0.0,
             future_rate: 0.0,
             interrupt_rate: 0.0,
+            repr_rate: 0.0,
         }
     }
 }
@@ -216,6 +224,7 @@ setters! {
     by_name_rate: f64,
     future_rate: f64,
     interrupt_rate: f64,
+    repr_rate: f64,
 }
 
 /// Relative weights of each step kind when the generator picks a step

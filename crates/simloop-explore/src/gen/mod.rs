@@ -58,6 +58,7 @@ mod handlers;
 mod handoff;
 mod interrupts;
 mod leaves;
+mod reprs;
 mod reraise;
 mod rng;
 mod sampler;

@@ -68,6 +68,9 @@ pub fn generate(seed: u64, cfg: &GenConfig) -> Scenario {
     if cfg.interrupt_rate > 0.0 {
         super::interrupts::add_interrupt(&mut scenario, seed, cfg);
     }
+    if cfg.repr_rate > 0.0 {
+        super::reprs::add_reprs(&mut scenario, seed, cfg);
+    }
     scenario
 }
 
