@@ -75,9 +75,6 @@ struct State {
     errors: RefCell<Vec<Exc>>,
     base_error: RefCell<Option<Exc>>,
     on_completed_fut: RefCell<Option<Future<bool>>>,
-    /// The group's own `parent.cancel()` calls that returned true (not a
-    /// CPython field: see [`TaskGroup::parent_cancels`]).
-    parent_cancels: Cell<u32>,
 }
 
 fn runtime_error(msg: String) -> Exc {
@@ -344,7 +341,7 @@ impl TaskGroup {
             // cancelled again, which keeps the count and re-arms the cancel.
             if profile >= Profile::Py313 && parent.cancelling() > 0 {
                 parent.uncancel_by(self.scope());
-                self.count_parent_cancel(parent.cancel_by(self.scope()));
+                parent.cancel_by(self.scope());
             }
             let errors = std::mem::take(&mut *s.errors.borrow_mut());
             return Err(Exc::group("unhandled errors in a TaskGroup", errors));
@@ -356,21 +353,6 @@ impl TaskGroup {
     /// not run yet).
     pub fn pending(&self) -> usize {
         self.0.tasks.borrow().len()
-    }
-
-    /// How many of the group's own `parent.cancel()` calls returned true:
-    /// the one `_on_task_done` makes to interrupt the body when a child
-    /// fails, and 3.13's re-cancel in `__aexit__`. Not a CPython attribute:
-    /// it lets a checker tell the group's own cancel requests on its parent
-    /// (which `__aexit__` should withdraw with `uncancel()`) from requests
-    /// made by anyone else. Reading it changes nothing.
-    pub fn parent_cancels(&self) -> u32 {
-        self.0.parent_cancels.get()
-    }
-
-    fn count_parent_cancel(&self, requested: bool) {
-        let n = &self.0.parent_cancels;
-        n.set(n.get() + u32::from(requested));
     }
 
     /// Its scope id, once entered.
@@ -476,7 +458,7 @@ impl TaskGroup {
             // uncancel it.
             self.abort();
             s.parent_cancel_requested.set(true);
-            self.count_parent_cancel(parent.cancel_by(self.scope()));
+            parent.cancel_by(self.scope());
         }
     }
 }
