@@ -83,6 +83,12 @@ class _CancelCycle(RecursionError):
     """cancel() of a task reached the same task again."""
 
 
+class _Reraise(BaseException):
+    """A reraise step ran: the except or except* block of its clause does the
+    bare `raise`, so that the exception keeps its traceback (raised from a
+    step's own frame, it would gain entries, and except* would count it new)."""
+
+
 class _CountingTask(asyncio.Task):
     """A task that counts the cancel() calls that took effect and the uncancel() calls.
 
@@ -653,6 +659,16 @@ class _Run:
         # is <Event [set]>.
         return re.sub(r"^<asyncio\.locks\.(\w+) object at 0x[0-9a-f]+ ", r"<\1 ", repr(obj))
 
+    async def _reraise(self):
+        raise _Reraise
+
+    async def run_handler(self, block):
+        """run_block(block) for a clause's handler -> (ended at a reraise step, value)."""
+        try:
+            return False, await self.run_block(block)
+        except _Reraise:
+            return True, None
+
     async def _reschedule(self, slot, ticks):
         slot[0].reschedule(None if ticks is None else self.loop.time() + ticks)
 
@@ -693,7 +709,9 @@ class _Run:
         except BaseException as exc:
             for kinds, handler in clauses:
                 if isinstance(exc, kinds):
-                    value = await self.run_block(handler)
+                    reraise, value = await self.run_handler(handler)
+                    if reraise:
+                        raise
                     break
             else:
                 raise
@@ -710,7 +728,9 @@ async def _try_star_1(run, body, final, kinds1, do1):
     try:
         value = await run.run_block(body)
     except* kinds1:
-        value = await run.run_block(do1)
+        reraise, value = await run.run_handler(do1)
+        if reraise:
+            raise
     finally:
         await run.run_block(final)
     return value
@@ -720,9 +740,13 @@ async def _try_star_2(run, body, final, kinds1, do1, kinds2, do2):
     try:
         value = await run.run_block(body)
     except* kinds1:
-        value = await run.run_block(do1)
+        reraise, value = await run.run_handler(do1)
+        if reraise:
+            raise
     except* kinds2:
-        value = await run.run_block(do2)
+        reraise, value = await run.run_handler(do2)
+        if reraise:
+            raise
     finally:
         await run.run_block(final)
     return value
@@ -732,11 +756,17 @@ async def _try_star_3(run, body, final, kinds1, do1, kinds2, do2, kinds3, do3):
     try:
         value = await run.run_block(body)
     except* kinds1:
-        value = await run.run_block(do1)
+        reraise, value = await run.run_handler(do1)
+        if reraise:
+            raise
     except* kinds2:
-        value = await run.run_block(do2)
+        reraise, value = await run.run_handler(do2)
+        if reraise:
+            raise
     except* kinds3:
-        value = await run.run_block(do3)
+        reraise, value = await run.run_handler(do3)
+        if reraise:
+            raise
     finally:
         await run.run_block(final)
     return value
@@ -1103,6 +1133,7 @@ _STEP_KINDS = {
         _Run._await_future, (_future_name(c, step, "await_future", where),)),
     "repr": _compile_repr,
     "reschedule": _compile_reschedule,
+    "reraise": lambda c, step, where: (_Run._reraise, ()),
 }
 
 

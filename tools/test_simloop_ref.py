@@ -995,5 +995,23 @@ class ReprTest(unittest.TestCase):
         self.assertEqual(outcome["main"], {"ok": "<Timeout [expiring]>"})
         self.assertEqual(outcome["end_time"], 1)
 
+class ReraiseTest(unittest.TestCase):
+    """reraise is a bare raise in the except or except* block itself."""
+
+    def test_except_star_puts_a_re_raised_part_back_in_the_original_shape(self):
+        tree = [{"task_group": [[{"raise": "Boom"}], [{"raise": "Oops"}]]}]
+        reraised = run([{"try_star": tree, "except_star": [
+            {"kinds": ["Boom"], "do": [{"reraise": None}]}]}])
+        self.assertEqual(reraised["main"], {"error": group(kind("Boom"), kind("Oops"))})
+        raised_new = run([{"try_star": tree, "except_star": [
+            {"kinds": ["Boom"], "do": [{"raise": "Boom"}]}]}])
+        self.assertEqual(raised_new["main"],
+                         {"error": group(kind("Boom"), group(kind("Oops")), message="")})
+
+    def test_except_raises_the_handled_exception_after_the_handler_steps(self):
+        outcome = run([{"try": [{"raise": "A"}], "except": [
+            {"kinds": ["A"], "do": [{"sleep": 2}, {"reraise": None}, {"return": 1}]}]}])
+        self.assertEqual((outcome["main"], outcome["end_time"]), ({"error": kind("A")}, 2))
+
 if __name__ == "__main__":
     unittest.main()

@@ -269,6 +269,10 @@ pub enum Step {
     /// `repr(x)`, without the module and the address: the value is the
     /// string CPython prints, e.g. `"<Semaphore [locked, waiters:1]>"`.
     Repr(ReprOf),
+    /// A bare `raise`, directly in the block of an `except` or `except*`
+    /// clause: raises again the exception the handler handles (for
+    /// `except*`, the part it matched), with its traceback unchanged.
+    Reraise,
     /// `cm.reschedule(loop.time() + N)` (`None`: `cm.reschedule(None)`) on
     /// the innermost `timeout` step the step is in (its body, or a child
     /// created there, as a Python closure sees `cm`); `RuntimeError` once
@@ -415,6 +419,7 @@ impl Step {
             Step::FutureCancel(_) => "future_cancel",
             Step::AwaitFuture(_) => "await_future",
             Step::Repr(_) => "repr",
+            Step::Reraise => "reraise",
             Step::Reschedule(_) => "reschedule",
         }
     }

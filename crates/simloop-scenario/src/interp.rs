@@ -63,6 +63,9 @@ pub(crate) struct Interp {
     /// The timeouts and task groups entered, by slot ([`Plan::scopes`]);
     /// kept only if a step names one ([`Plan::names_scopes`]).
     scopes: RefCell<Vec<Option<OpenScope>>>,
+    /// What each handler that ran handles, by slot ([`ClauseOp::slot`]);
+    /// kept only if a step raises it again ([`Plan::reraises`]).
+    handled: RefCell<Vec<Option<Exc>>>,
     /// `null`, shared by every step that returns it.
     null: Val,
 }
@@ -76,6 +79,15 @@ enum OpenScope {
 }
 
 impl Interp {
+    /// Runs the handler of `clause` on `exc`, which a `reraise` in it
+    /// raises again.
+    async fn handle(self: &Rc<Self>, clause: &ClauseOp, exc: &Exc) -> Value_ {
+        if self.plan.reraises {
+            self.handled.borrow_mut()[clause.slot] = Some(exc.clone());
+        }
+        block(self, clause.body).await
+    }
+
     /// Keeps the scope of `slot`, entered, if a step may name it.
     fn entered(&self, slot: usize, scope: impl FnOnce() -> OpenScope) {
         if self.plan.names_scopes {
@@ -116,6 +128,11 @@ impl Interp {
         } else {
             Vec::new()
         };
+        let handled = if plan.reraises {
+            vec![None; plan.handlers]
+        } else {
+            Vec::new()
+        };
         Rc::new(Interp {
             sim,
             plan,
@@ -127,6 +144,7 @@ impl Interp {
             created_by: RefCell::new(Vec::with_capacity(most)),
             awaiting: RefCell::new(Vec::with_capacity(most)),
             scopes: RefCell::new(scopes),
+            handled: RefCell::new(handled),
             null: Rc::new(Value::Null),
         })
     }
@@ -598,6 +616,9 @@ async fn run_step(ix: &Rc<Interp>, i: usize, op: &Op) -> Value_ {
             };
             Ok(Rc::new(Value::String(text)))
         }
+        Op::Reraise(slot) => Err(ix.handled.borrow()[slot.expect("validated")]
+            .clone()
+            .expect("a handler keeps its exception before its steps run")),
         Op::Reschedule { slot, delay } => {
             let OpenScope::Timeout(cm) = ix.scope(*slot) else {
                 unreachable!("a reschedule's slot is a timeout's")
@@ -631,7 +652,7 @@ async fn run_step(ix: &Rc<Interp>, i: usize, op: &Op) -> Value_ {
                     .iter()
                     .find(|c| ix.plan.matcher(c).matches(&e))
                 {
-                    Some(c) => block(ix, c.body).await,
+                    Some(c) => ix.handle(c, &e).await,
                     None => Err(e),
                 },
                 ok => ok,
@@ -765,8 +786,8 @@ async fn except_star(ix: &Rc<Interp>, exc: Exc, clauses: &[ClauseOp]) -> Value_ 
     let mut plan = ExceptStar::new(exc);
     let mut value = ix.null.clone();
     for c in clauses {
-        if plan.next_clause(&ix.plan.matcher(c)).is_some() {
-            match block(ix, c.body).await {
+        if let Some(part) = plan.next_clause(&ix.plan.matcher(c)) {
+            match ix.handle(c, &part).await {
                 Ok(v) => value = v,
                 Err(raised) => plan.handler_raised(raised),
             }

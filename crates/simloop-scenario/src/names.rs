@@ -379,6 +379,7 @@ impl<'s> Walk<'s> {
             | Step::FutureCancel(_)
             | Step::AwaitFuture(_)
             | Step::Repr(_)
+            | Step::Reraise
             | Step::Reschedule(_) => at,
             Step::Await(target) | Step::Cancel(target) => {
                 let verb = if matches!(step, Step::Await(_)) {

@@ -78,7 +78,7 @@ impl std::str::FromStr for Scenario {
 
 /// The step kind keys, in the spec's table order: a step's kind is the first
 /// of these present in its object.
-pub(crate) const STEP_KINDS: [&str; 29] = [
+pub(crate) const STEP_KINDS: [&str; 30] = [
     "sleep",
     "return",
     "raise",
@@ -109,6 +109,7 @@ pub(crate) const STEP_KINDS: [&str; 29] = [
     "await_future",
     "repr",
     "reschedule",
+    "reraise",
 ];
 
 /// Every key that is an option of some step kind (`timeout` is also a kind).
@@ -466,6 +467,7 @@ impl Parser<'_> {
             "future_cancel" => Step::FutureCancel(string(x, &p, FUTURE_NAME)?),
             "await_future" => Step::AwaitFuture(string(x, &p, FUTURE_NAME)?),
             "repr" => Step::Repr(repr_of(x, &p)?),
+            "reraise" => null(x, &p).map(|()| Step::Reraise)?,
             "reschedule" => Step::Reschedule(match x {
                 Value::Null => None,
                 _ => Some(ticks(x, &p)?),

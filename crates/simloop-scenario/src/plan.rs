@@ -118,6 +118,9 @@ pub(crate) enum Op {
     /// An index into [`Plan::semaphores`], as `Acquire`'s.
     Release(Option<usize>),
     Repr(ReprOp),
+    /// The handler slot of the exception it raises again (`None`: outside
+    /// a handler, only in a scenario not validated).
+    Reraise(Option<usize>),
     /// The slot of the timeout it moves (`None`: outside one, only in a
     /// scenario not validated).
     Reschedule {
@@ -175,6 +178,8 @@ pub(crate) struct ClauseOp {
     /// Its kinds, in [`Plan::kinds`].
     pub(crate) kinds: Span,
     pub(crate) body: Span,
+    /// Where the interpreter keeps what its handler handles, for `reraise`.
+    pub(crate) slot: usize,
 }
 
 /// A whole scenario's steps, compiled.
@@ -208,6 +213,12 @@ pub(crate) struct Plan {
     /// Some step names a timeout or task group it is in (`repr`,
     /// `reschedule`): the interpreter keeps each one in its slot.
     pub(crate) names_scopes: bool,
+    /// How many `except` and `except*` clauses the scenario has: each has
+    /// a handler slot ([`ClauseOp::slot`]).
+    pub(crate) handlers: usize,
+    /// Some `reraise` step: the interpreter keeps what each handler
+    /// handles in its slot.
+    pub(crate) reraises: bool,
 }
 
 /// A scenario compiled for [`run_prepared`](crate::run_prepared): running
@@ -256,8 +267,11 @@ impl Plan {
                 needs: Vec::new(),
                 scopes: 0,
                 names_scopes: false,
+                handlers: 0,
+                reraises: false,
             },
             open: Vec::new(),
+            handling: Vec::new(),
         };
         c.plan.main = c.block(&scenario.main);
         if scenario.task_factory == TaskFactory::Eager {
@@ -449,6 +463,9 @@ struct Compiler {
     /// The scopes around the step being compiled, innermost last: whether
     /// it is a timeout, and its slot.
     open: Vec<(bool, usize)>,
+    /// The handler slots around the step being compiled, innermost last
+    /// (a valid `reraise` is directly in the innermost's block).
+    handling: Vec<usize>,
 }
 
 /// Each list is filled the same way: placeholders for the items of one
@@ -491,15 +508,20 @@ impl Compiler {
         let empty = ClauseOp {
             kinds: Span::new(0..0),
             body: Span::new(0..0),
+            slot: 0,
         };
         self.plan.clauses.extend(cs.iter().map(|_| empty));
         for (i, c) in cs.iter().enumerate() {
             let k = self.plan.kinds.len();
             self.plan.kinds.extend(c.kinds.iter().cloned());
-            self.plan.clauses[start + i] = ClauseOp {
-                kinds: Span::new(k..self.plan.kinds.len()),
-                body: self.block(&c.body),
-            };
+            // Before the body, whose own clauses add kinds after these.
+            let kinds = Span::new(k..self.plan.kinds.len());
+            let slot = self.plan.handlers;
+            self.plan.handlers += 1;
+            self.handling.push(slot);
+            let body = self.block(&c.body);
+            self.handling.pop();
+            self.plan.clauses[start + i] = ClauseOp { kinds, body, slot };
         }
         Span::new(start..start + cs.len())
     }
@@ -607,6 +629,10 @@ impl Compiler {
                 ReprOf::Timeout => ReprOp::Scope(self.innermost(true)),
                 ReprOf::TaskGroup => ReprOp::Scope(self.innermost(false)),
             }),
+            Step::Reraise => {
+                self.plan.reraises = true;
+                Op::Reraise(self.handling.last().copied())
+            }
             Step::Reschedule(delay) => Op::Reschedule {
                 slot: self.innermost(true),
                 delay: *delay,

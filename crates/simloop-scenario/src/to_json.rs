@@ -122,7 +122,7 @@ impl Step {
             Step::Sleep(n) => put(key, (*n).into()),
             Step::Return(v) => put(key, v.clone()),
             Step::Raise(kind) => put(key, kind.name().into()),
-            Step::Hang | Step::Uncancel => put(key, Value::Null),
+            Step::Hang | Step::Uncancel | Step::Reraise => put(key, Value::Null),
             Step::Spawn(child) | Step::Shield(child) => put(key, child.to_json()),
             Step::Await(name) | Step::Cancel(name) => put(key, name.as_str().into()),
             Step::FutureSet { name, value } => {

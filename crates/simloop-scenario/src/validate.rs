@@ -52,6 +52,7 @@ pub fn validate(scenario: &Scenario, limits: &Limits) -> Result<(), ScenarioErro
         values: 0,
         eager_start_at: None,
         open: Open::default(),
+        handler_next: false,
     };
     checker.block(&scenario.main, &Path::ROOT.key("main"), 1)?;
     if let Some(expect) = &scenario.expect {
@@ -77,6 +78,8 @@ struct Checker<'a> {
     eager_start_at: Option<String>,
     /// The scopes the walk is inside.
     open: Open,
+    /// The next block is an `except` or `except*` clause's `do` block.
+    handler_next: bool,
 }
 
 /// How many `timeout` and `task_group` steps enclose a step, children
@@ -109,6 +112,7 @@ pub(crate) fn eager_start_at(scenario: &Scenario) -> Option<String> {
         values: 0,
         eager_start_at: None,
         open: Open::default(),
+        handler_next: false,
     };
     // A scenario that does not validate has no run to refuse.
     let _ = checker.block(&scenario.main, &Path::ROOT.key("main"), 1);
@@ -123,6 +127,7 @@ impl Checker<'_> {
         path: &Path<'_>,
         depth: usize,
     ) -> Result<(), ScenarioError> {
+        let handler = std::mem::take(&mut self.handler_next);
         if depth > self.limits.max_depth {
             return Err(too_deep(path, self.limits));
         }
@@ -144,6 +149,14 @@ impl Checker<'_> {
                     format!(
                         "a return must be the last step of its block, but {after} more step{s}"
                     ),
+                ));
+            }
+            if matches!(step, Step::Reraise) && !handler {
+                return Err(ScenarioError::invalid(
+                    &p.key("reraise"),
+                    "reraise goes directly in the do block of an except or except* clause \
+                     (a bare raise there; elsewhere Python raises RuntimeError: No active \
+                     exception to reraise, or re-raises with a different traceback)",
                 ));
             }
             self.step(step, &p, depth)?;
@@ -235,6 +248,8 @@ impl Checker<'_> {
                 };
                 self.scoped(inner, |c| c.block(body, &path.key("body"), depth + 1))
             }
+            // Checked by `block`, which knows whether it is a handler's.
+            Step::Reraise => Ok(()),
             Step::Reschedule(delay) => {
                 if self.open.timeouts == 0 {
                     return Err(outside(&p, "reschedule", "timeout"));
@@ -392,6 +407,7 @@ impl Checker<'_> {
                     ));
                 }
             }
+            self.handler_next = true;
             self.block(&clause.body, &cp.key("do"), depth + 1)?;
         }
         Ok(())

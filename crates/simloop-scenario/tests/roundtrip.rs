@@ -213,6 +213,13 @@ fn pretty_text_parses_too() {
 }
 
 #[test]
+fn reraise_round_trips() {
+    let text = r#"{"main":[{"try_star":[{"raise":"A"}],"except_star":[{"kinds":["A"],"do":[{"sleep":1},{"reraise":null}]}]}]}"#;
+    let s = parse_scenario(text).expect("valid");
+    assert_eq!(s.to_json_string(), text);
+}
+
+#[test]
 fn repr_and_reschedule_round_trip() {
     let text = r#"{"semaphores":{"s":1},"events":["go"],"main":[{"timeout":5,"body":[{"reschedule":3},{"reschedule":null},{"repr":"timeout"},{"task_group":[[{"repr":"task_group"},{"repr":"timeout"}]],"then":[{"repr":{"semaphore":"s"}},{"repr":{"event":"go"}}]}]}]}"#;
     let s = parse_scenario(text).expect("valid");

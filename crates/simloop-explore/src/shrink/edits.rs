@@ -112,7 +112,8 @@ fn step_edits(step: &Step) -> Vec<(Tier, Step)> {
         | Step::AwaitFuture(_)
         | Step::GatherTasks { .. }
         | Step::WaitTasks { .. }
-        | Step::Repr(_) => {}
+        | Step::Repr(_)
+        | Step::Reraise => {}
         Step::Reschedule(delay) => {
             if let Some(n) = *delay {
                 out.push((Tier::Simplify, Step::Reschedule(None)));

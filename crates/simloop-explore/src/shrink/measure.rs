@@ -95,7 +95,8 @@ fn step_size(step: &Step) -> usize {
         | Step::FutureFail { .. }
         | Step::FutureCancel(_)
         | Step::AwaitFuture(_)
-        | Step::Repr(_) => 0,
+        | Step::Repr(_)
+        | Step::Reraise => 0,
         Step::Reschedule(delay) => opt(*delay),
         Step::FutureSet { value, .. } => value_size(value),
         Step::GatherTasks {
