@@ -185,6 +185,39 @@ fn profile_trees_reschedule_timeouts_and_print_scopes_and_primitives() {
     }
 }
 
+/// A bare `raise` ends a handler in some profile trees, directly in the
+/// handler's block (validation refuses it anywhere else).
+#[test]
+fn profile_trees_re_raise_what_their_handlers_handle() {
+    use simloop_core::Profile;
+    let cfg = GenConfig::default().for_profile(Profile::Py313);
+    let (mut trees, mut star) = (0, 0);
+    for seed in 0..3_000 {
+        let s = generate(seed, &cfg);
+        let steps = s.steps();
+        let ends_with_reraise = |excepts: &[simloop_scenario::Clause]| {
+            excepts
+                .iter()
+                .any(|c| matches!(c.body.last(), Some(Step::Reraise)))
+        };
+        if steps.iter().any(|st| matches!(st, Step::Reraise)) {
+            trees += 1;
+        }
+        star +=
+            usize::from(steps.iter().any(
+                |st| matches!(st, Step::TryStar { excepts, .. } if ends_with_reraise(excepts)),
+            ));
+    }
+    assert!(
+        (100..300).contains(&trees),
+        "{trees} trees re-raise in a handler"
+    );
+    assert!(
+        star > 20,
+        "{star} trees re-raise a part in an except* handler"
+    );
+}
+
 #[test]
 fn bigger_and_smaller_configs_stay_valid() {
     let big = GenConfig::default()

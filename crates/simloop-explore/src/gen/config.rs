@@ -111,6 +111,10 @@ pub struct GenConfig {
     /// semaphore or an event (`repr`). Default 0;
     /// [`GenConfig::for_profile`] sets it.
     pub repr_rate: f64,
+    /// Chance that one or two `except` or `except*` handlers end with a
+    /// bare `raise` (`reraise`). Default 0; [`GenConfig::for_profile`]
+    /// sets it.
+    pub bare_raise_rate: f64,
 }
 
 impl GenConfig {
@@ -121,7 +125,7 @@ impl GenConfig {
     /// in 15% of the trees; a semaphore hand-off race in 5%; a bounded
     /// semaphore released without an acquire in 8%; a gather or wait of
     /// tasks by name in 10%; a bare future in 10%; an interrupt in 5%;
-    /// `reschedule` and `repr` steps in 10%.
+    /// `reschedule` and `repr` steps in 10%; a bare `raise` in 10%.
     /// They are drawn from
     /// streams of their own, after the tree: a seed's tree is the same
     /// under every profile but for them.
@@ -137,6 +141,7 @@ impl GenConfig {
         self.future_rate = 0.1;
         self.interrupt_rate = 0.05;
         self.repr_rate = 0.1;
+        self.bare_raise_rate = 0.1;
         self
     }
 }
@@ -181,6 +186,7 @@ impl Default for GenConfig {
             future_rate: 0.0,
             interrupt_rate: 0.0,
             repr_rate: 0.0,
+            bare_raise_rate: 0.0,
         }
     }
 }
@@ -225,6 +231,7 @@ setters! {
     future_rate: f64,
     interrupt_rate: f64,
     repr_rate: f64,
+    bare_raise_rate: f64,
 }
 
 /// Relative weights of each step kind when the generator picks a step

@@ -49,6 +49,7 @@
 //! the integer sampling that keeps seeds stable; `step_kind` the kinds of
 //! free picks; `walk` the walks that find where an addition goes.
 
+mod bare_raise;
 mod bounded;
 mod by_name;
 mod config;

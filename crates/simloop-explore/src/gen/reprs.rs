@@ -157,7 +157,7 @@ enum How {
 fn ends(b: &Block) -> bool {
     matches!(
         b.last(),
-        Some(Step::Return(_) | Step::Raise(_) | Step::Hang)
+        Some(Step::Return(_) | Step::Raise(_) | Step::Reraise | Step::Hang)
     )
 }
 

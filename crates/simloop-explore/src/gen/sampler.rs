@@ -71,6 +71,9 @@ pub fn generate(seed: u64, cfg: &GenConfig) -> Scenario {
     if cfg.repr_rate > 0.0 {
         super::reprs::add_reprs(&mut scenario, seed, cfg);
     }
+    if cfg.bare_raise_rate > 0.0 {
+        super::bare_raise::add_bare_raises(&mut scenario, seed, cfg);
+    }
     scenario
 }
 
