@@ -229,7 +229,7 @@ impl Picture<'_> {
         }
     }
 
-    /// Uncancels, timeouts firing and other marks, on the bar.
+    /// Uncancels, timeouts firing, interrupts, on the bar.
     fn marks(&self, out: &mut String, i: usize) {
         let lane = &self.model.lanes[i];
         let cy = self.bar_y(i) + BAR_H / 2;
@@ -244,6 +244,23 @@ impl Picture<'_> {
                         colour::UNCANCEL,
                         esc(&format!(
                             "{t}: {}.uncancel() leaves cancelling()={remaining}",
+                            lane.name
+                        ))
+                    );
+                }
+                MarkKind::Interrupt { system_exit } => {
+                    let kind = if system_exit {
+                        "SystemExit"
+                    } else {
+                        "KeyboardInterrupt"
+                    };
+                    let _ = writeln!(
+                        out,
+                        "<path class=\"mark interrupt\" d=\"M{x} {}l7 13h-14z\" fill=\"{}\" stroke=\"#ffffff\"><title>{}</title></path>",
+                        cy - 7,
+                        colour::INTERRUPT,
+                        esc(&format!(
+                            "{t}: {} finished with {kind}, which left the loop: asyncio.run stops the run",
                             lane.name
                         ))
                     );

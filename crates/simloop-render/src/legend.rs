@@ -19,6 +19,7 @@ enum Sample {
     Arrow,
     Uncancel,
     Timeout,
+    Interrupt,
     SemWait,
     SemHold,
     Bracket(&'static str),
@@ -43,6 +44,10 @@ const ITEMS: &[&[(Sample, &str)]] = &[
         ),
         (Sample::Uncancel, "uncancel()"),
         (Sample::Timeout, "timeout fired"),
+        (
+            Sample::Interrupt,
+            "KeyboardInterrupt or SystemExit left the loop",
+        ),
     ],
     &[
         (Sample::SemWait, "waiting for a semaphore"),
@@ -144,6 +149,13 @@ fn sample_svg(out: &mut String, s: &Sample, x: i64, y: i64) {
             x + SAMPLE / 2,
             y - 7,
             colour::TIMEOUT
+        ),
+        Sample::Interrupt => writeln!(
+            out,
+            "<path d=\"M{} {}l7 13h-14z\" fill=\"{}\"/>",
+            x + SAMPLE / 2,
+            y - 7,
+            colour::INTERRUPT
         ),
         Sample::SemWait => writeln!(
             out,

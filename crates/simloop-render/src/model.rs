@@ -116,6 +116,9 @@ pub(crate) enum MarkKind {
     Uncancel { remaining: u32 },
     /// `Timeout._on_timeout` ran for this task.
     TimeoutFired,
+    /// The `KeyboardInterrupt` (or `SystemExit`) this task finished with
+    /// left the loop: the run stops there.
+    Interrupt { system_exit: bool },
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -337,6 +340,16 @@ impl Model {
                             remaining: *remaining,
                         },
                         at,
+                    });
+                }
+                Event::Interrupted { task } if in_range(task.0) => {
+                    let system_exit = report
+                        .interrupts
+                        .iter()
+                        .any(|i| i.task == *task && i.at == tick && i.kind == "SystemExit");
+                    marks[task.0 as usize].push(Mark {
+                        kind: MarkKind::Interrupt { system_exit },
+                        at: slots.next(tick),
                     });
                 }
                 Event::Scope(e) => {

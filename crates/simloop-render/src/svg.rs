@@ -53,6 +53,7 @@ pub(crate) mod colour {
     pub(crate) const CANCEL: &str = "#b0281d";
     pub(crate) const UNCANCEL: &str = "#1f6fb2";
     pub(crate) const TIMEOUT: &str = "#d9822b";
+    pub(crate) const INTERRUPT: &str = "#7a1010";
     pub(crate) const SEMAPHORE: &str = "#3b6ea8";
     pub(crate) const TASKGROUP: &str = "#5b4a9e";
     pub(crate) const INK: &str = "#222222";
@@ -427,6 +428,20 @@ mod tests {
         assert_eq!(svg.matches("<g class=\"lane\"").count(), 3);
         assert!(svg.contains("only the trace hash was kept"));
         assert_eq!(column_ticks(&r), [0]);
+    }
+
+    #[test]
+    fn an_interrupt_is_marked_on_the_task_it_left_from() {
+        let r = go(r#"{"main": [{"task_group": [
+            {"name": "a", "body": [{"sleep": 2}, {"raise": "SystemExit"}]},
+            {"name": "b", "body": [{"sleep": 5}]}]}]}"#);
+        let svg = render(&r, "x");
+        // `a`'s SystemExit, then the group's raising it again from `main`.
+        assert_eq!(svg.matches("<path class=\"mark interrupt\"").count(), 2);
+        assert!(svg.contains(
+            "2: a finished with SystemExit, which left the loop: asyncio.run stops the run"
+        ));
+        assert!(svg.contains("2: main finished with SystemExit"));
     }
 
     #[test]
