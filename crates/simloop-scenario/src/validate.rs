@@ -261,7 +261,7 @@ impl Checker<'_> {
                     Err(unknown_semaphore(sem, self.semaphores, &p.key("semaphore")))
                 }
                 ReprOf::Event(name) if !self.events.contains(name) => {
-                    Err(unknown_event(name, self.events, &p.key("event")))
+                    Err(unknown_name("event", name, self.events, &p.key("event")))
                 }
                 ReprOf::Timeout if self.open.timeouts == 0 => {
                     Err(outside(&p, "repr of \"timeout\"", "timeout"))
@@ -307,7 +307,7 @@ impl Checker<'_> {
                 if self.events.contains(name) {
                     return Ok(());
                 }
-                Err(unknown_event(name, self.events, &p))
+                Err(unknown_name("event", name, self.events, &p))
             }
             Step::Try {
                 body,
@@ -418,24 +418,7 @@ impl Checker<'_> {
         if self.futures.contains(name) {
             return Ok(());
         }
-        let declared: Vec<String> = self.futures.iter().map(|k| quote(k)).collect();
-        Err(ScenarioError::invalid(
-            path,
-            if declared.is_empty() {
-                format!(
-                    "unknown future {}: the scenario declares none (add \"futures\": [{}])",
-                    quote(name),
-                    quote(name)
-                )
-            } else {
-                format!(
-                    "unknown future {}; declared: {}{}",
-                    quote(name),
-                    declared.join(", "),
-                    did_you_mean(name, self.futures.iter().map(String::as_str))
-                )
-            },
-        ))
+        Err(unknown_name("future", name, self.futures, path))
     }
 
     fn ticks(&mut self, n: u64, path: &Path<'_>) -> Result<(), ScenarioError> {
@@ -592,19 +575,25 @@ fn unknown_semaphore(
     ScenarioError::invalid(path, message)
 }
 
-fn unknown_event(name: &str, declared: &BTreeSet<String>, path: &Path<'_>) -> ScenarioError {
+/// `name` is not among the scenario's `{what}s`, a list of names.
+fn unknown_name(
+    what: &str,
+    name: &str,
+    declared: &BTreeSet<String>,
+    path: &Path<'_>,
+) -> ScenarioError {
     let names: Vec<String> = declared.iter().map(|k| quote(k)).collect();
     ScenarioError::invalid(
         path,
         if names.is_empty() {
             format!(
-                "unknown event {}: the scenario declares none (add \"events\": [{}])",
+                "unknown {what} {}: the scenario declares none (add \"{what}s\": [{}])",
                 quote(name),
                 quote(name)
             )
         } else {
             format!(
-                "unknown event {}; declared: {}{}",
+                "unknown {what} {}; declared: {}{}",
                 quote(name),
                 names.join(", "),
                 did_you_mean(name, declared.iter().map(String::as_str))
