@@ -38,6 +38,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -59,14 +60,23 @@ def log(*args):
 
 
 def run(cmd, cwd=None, env=None, stdin=None, timeout=None):
-    """(returncode or 'timeout', stdout, seconds)."""
+    """(returncode or 'timeout', stdout, seconds, stderr).
+
+    The command runs in a session of its own, killed whole on a timeout:
+    `cargo test` leaves a test binary that a mutant sent into a loop
+    running otherwise, and it takes a core from every later mutant.
+    """
     t0 = time.monotonic()
-    try:
-        p = subprocess.run(cmd, cwd=cwd, env=env, input=stdin, capture_output=True,
-                           text=True, timeout=timeout)
-        return p.returncode, p.stdout, time.monotonic() - t0, p.stderr
-    except subprocess.TimeoutExpired:
-        return "timeout", "", time.monotonic() - t0, ""
+    with subprocess.Popen(cmd, cwd=cwd, env=env, text=True, start_new_session=True,
+                          stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as p:
+        try:
+            out, err = p.communicate(stdin, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+            return "timeout", "", time.monotonic() - t0, ""
+        return p.returncode, out, time.monotonic() - t0, err
 
 
 # ---------------------------------------------------------------- mutants
