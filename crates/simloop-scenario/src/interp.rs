@@ -102,6 +102,7 @@ impl Interp {
             .clone()
             .expect("a scope is entered before the steps inside it run")
     }
+
     pub(crate) fn new(sim: Sim, plan: Rc<Plan>) -> Rc<Interp> {
         let semaphores = plan
             .semaphores

@@ -47,32 +47,24 @@ pub fn generate(seed: u64, cfg: &GenConfig) -> Scenario {
     if cfg.eager_factory_rate > 0.0 || cfg.eager_start_rate > 0.0 {
         make_eager(&mut scenario, seed, cfg);
     }
-    if cfg.reraise_rate > 0.0 {
-        super::reraise::await_failed_children(&mut scenario, seed, cfg);
-    }
-    if cfg.event_rate > 0.0 {
-        super::events::add_event(&mut scenario, seed, cfg);
-    }
-    if cfg.bounded_rate > 0.0 {
-        super::bounded::add_bounded(&mut scenario, seed, cfg);
-    }
-    if cfg.future_rate > 0.0 {
-        super::futures::add_future(&mut scenario, seed, cfg);
-    }
-    if cfg.by_name_rate > 0.0 {
-        super::by_name::add_by_name(&mut scenario, seed, cfg);
-    }
-    if cfg.handoff_rate > 0.0 {
-        super::handoff::add_handoff(&mut scenario, seed, cfg);
-    }
-    if cfg.interrupt_rate > 0.0 {
-        super::interrupts::add_interrupt(&mut scenario, seed, cfg);
-    }
-    if cfg.repr_rate > 0.0 {
-        super::reprs::add_reprs(&mut scenario, seed, cfg);
-    }
-    if cfg.bare_raise_rate > 0.0 {
-        super::bare_raise::add_bare_raises(&mut scenario, seed, cfg);
+    // The additions drawn after the tree, each from a stream of its own,
+    // in this order; one whose rate is 0 does not even seed its stream.
+    type Addition = fn(&mut Scenario, u64, &GenConfig);
+    let additions: [(f64, Addition); 9] = [
+        (cfg.reraise_rate, super::reraise::await_failed_children),
+        (cfg.event_rate, super::events::add_event),
+        (cfg.bounded_rate, super::bounded::add_bounded),
+        (cfg.future_rate, super::futures::add_future),
+        (cfg.by_name_rate, super::by_name::add_by_name),
+        (cfg.handoff_rate, super::handoff::add_handoff),
+        (cfg.interrupt_rate, super::interrupts::add_interrupt),
+        (cfg.repr_rate, super::reprs::add_reprs),
+        (cfg.bare_raise_rate, super::bare_raise::add_bare_raises),
+    ];
+    for (rate, add) in additions {
+        if rate > 0.0 {
+            add(&mut scenario, seed, cfg);
+        }
     }
     scenario
 }
