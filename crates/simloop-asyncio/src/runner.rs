@@ -319,7 +319,7 @@ fn drive(sim: &Sim, main: &TaskRef, pause_at: Option<Tick>) -> Result<Phases, Ru
         });
     }
     let end_time = sim.time();
-    let orphans: Vec<TaskRef> = sim.all_tasks().into_iter().filter(|t| !t.done()).collect();
+    let orphans: Vec<TaskRef> = sim.tasks().iter().filter(|t| !t.done()).cloned().collect();
     for t in &orphans {
         t.cancel(None);
     }

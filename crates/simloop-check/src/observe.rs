@@ -292,7 +292,7 @@ impl Observations {
                 scopes: Vec::with_capacity(4),
                 ..Observations::default()
             },
-            open: Vec::with_capacity(n),
+            open: Vec::with_capacity(8),
             slots: Vec::with_capacity(16),
             cancelling: Vec::with_capacity(n),
             ..Walk::default()
@@ -307,7 +307,6 @@ impl Observations {
         if let Some(stall) = &report.stall {
             w.idle(stall.at);
         }
-        w.obs.semaphores = w.sems.into_iter().map(|s| s.obs).collect();
         w.obs.events = w.evs.len();
         w.obs
     }
@@ -326,9 +325,8 @@ impl Observations {
     }
 }
 
-/// A semaphore being walked.
+/// What the walk keeps of a semaphore beside its [`SemaphoreObs`].
 struct Sem {
-    obs: SemaphoreObs,
     /// The call each task is waiting on (a few at a time: a list).
     waiting: Vec<(Option<TaskId>, usize)>,
     /// A lost wakeup was recorded (one is enough).
@@ -354,6 +352,7 @@ enum Slot {
     Scope(usize),
     Gather(usize),
     AsCompleted(usize),
+    /// A semaphore: its index in `obs.semaphores` and `sems`.
     Sem(usize),
     Event(usize),
 }
@@ -363,9 +362,9 @@ enum Slot {
 #[derive(Default)]
 struct Walk {
     obs: Observations,
-    /// Open scopes of each task, by task id, innermost last (indexes in
-    /// `obs.scopes`).
-    open: Vec<Vec<usize>>,
+    /// Open scopes, innermost last, with their owners (indexes in
+    /// `obs.scopes`): one list for every task, since few are open at once.
+    open: Vec<(TaskId, usize)>,
     /// What each scope id is.
     slots: Vec<Slot>,
     sems: Vec<Sem>,
@@ -418,15 +417,13 @@ impl Walk {
         s.cancelling_at_entry = cancelling;
         self.obs.scopes.push(s);
         *grown(&mut self.slots, id.0 as usize) = Slot::Scope(index);
-        grown(&mut self.open, owner.0 as usize).push(index);
+        self.open.push((owner, index));
     }
 
     fn exit(&mut self, x: &ScopeExit, at_tick: Tick) -> Option<usize> {
         let index = self.scope_index(x.scope)?;
-        if let Some(stack) = self.open.get_mut(x.owner.0 as usize) {
-            if let Some(k) = stack.iter().rposition(|&o| o == index) {
-                stack.remove(k);
-            }
+        if let Some(k) = self.open.iter().rposition(|&(_, o)| o == index) {
+            self.open.remove(k);
         }
         let s = &mut self.obs.scopes[index];
         s.exited_at = Some(at_tick);
@@ -440,20 +437,13 @@ impl Walk {
             && s.exit_error.as_ref().is_some_and(Exc::is_interrupt)
         {
             let kept = self.own_requests.get(index).copied().unwrap_or(0);
-            let around = self
-                .open
-                .get(x.owner.0 as usize)
-                .map_or(&[][..], Vec::as_slice);
-            for &o in around.iter().chain([&index]) {
+            let around = self.open.iter().filter(|&&(t, _)| t == x.owner);
+            for o in around.map(|&(_, o)| o).chain([index]) {
                 let m = &mut self.obs.scopes[o].machinery_requests;
                 *m = m.saturating_sub(kept);
             }
         }
         Some(index)
-    }
-
-    fn open_scopes(&self, task: TaskId) -> &[usize] {
-        self.open.get(task.0 as usize).map_or(&[], Vec::as_slice)
     }
 
     fn event(&mut self, at_tick: Tick, e: &Event) {
@@ -470,8 +460,10 @@ impl Walk {
                 if let Some(m) = machinery {
                     *grown(&mut self.own_requests, m) += 1;
                 }
-                for k in 0..self.open_scopes(*task).len() {
-                    let o = self.open[task.0 as usize][k];
+                for &(t, o) in &self.open {
+                    if t != *task {
+                        continue;
+                    }
                     let s = &mut self.obs.scopes[o];
                     s.requests += 1;
                     if machinery.is_some_and(|m| m >= o) {
@@ -487,8 +479,10 @@ impl Walk {
                 let c = grown(&mut self.cancelling, task.0 as usize);
                 let before = std::mem::replace(c, *remaining);
                 if scope.is_none() {
-                    for k in 0..self.open_scopes(*task).len() {
-                        let o = self.open[task.0 as usize][k];
+                    for &(t, o) in &self.open {
+                        if t != *task {
+                            continue;
+                        }
                         let s = &mut self.obs.scopes[o];
                         s.user_uncancels.push(UserUncancel {
                             at: at_tick,
@@ -551,20 +545,20 @@ impl Walk {
     /// The loop is idle at `at`: a semaphore with a free unit must have no
     /// waiter left, since `release()` hands a unit to the first waiter.
     fn idle(&mut self, at: Tick) {
-        for s in &mut self.sems {
+        for (s, obs) in self.sems.iter_mut().zip(&self.obs.semaphores) {
             if s.lost || s.waiting.is_empty() {
                 continue;
             }
-            let held = s.obs.holders.last().map_or(0, |&(_, n)| n);
-            let free = s.obs.limit.saturating_sub(held);
+            let held = obs.holders.last().map_or(0, |&(_, n)| n);
+            let free = obs.limit.saturating_sub(held);
             if free > 0 {
                 s.lost = true;
                 let (task, call) = s.waiting[0];
                 self.obs.lost_wakeups.push(LostWakeup {
-                    primitive: format!("semaphore {}", s.obs.name),
+                    primitive: format!("semaphore {}", obs.name),
                     open: format!("had {free} free unit{}", if free == 1 { "" } else { "s" }),
                     at,
-                    waiter: (task, s.obs.calls[call].at),
+                    waiter: (task, obs.calls[call].at),
                 });
             }
         }
@@ -581,9 +575,9 @@ impl Walk {
         }
     }
 
-    fn sem(&mut self, id: ScopeId) -> Option<&mut Sem> {
+    fn sem(&mut self, id: ScopeId) -> Option<(&mut SemaphoreObs, &mut Sem)> {
         match self.slot(id) {
-            Slot::Sem(i) => self.sems.get_mut(i),
+            Slot::Sem(i) => Some((&mut self.obs.semaphores[i], &mut self.sems[i])),
             _ => None,
         }
     }
@@ -751,7 +745,7 @@ impl Walk {
                 }
             }
             ScopeEvent::SemaphoreGaveUp { sem, task } => {
-                if let Some(s) = self.sem(*sem) {
+                if let Some((_, s)) = self.sem(*sem) {
                     if let Some(k) = s.waiting.iter().position(|(t, _)| t == task) {
                         s.waiting.swap_remove(k);
                     }
@@ -762,49 +756,44 @@ impl Walk {
                     .as_deref()
                     .map_or_else(|| sem.to_string(), str::to_owned);
                 *grown(&mut self.slots, sem.0 as usize) = Slot::Sem(self.sems.len());
+                self.obs.semaphores.push(SemaphoreObs {
+                    name,
+                    limit: *value,
+                    calls: Vec::with_capacity(8),
+                    acquired: Vec::with_capacity(8),
+                    releases: 0,
+                    holders: Vec::with_capacity(16),
+                });
                 self.sems.push(Sem {
-                    obs: SemaphoreObs {
-                        name,
-                        limit: *value,
-                        calls: Vec::with_capacity(8),
-                        acquired: Vec::with_capacity(8),
-                        releases: 0,
-                        holders: Vec::with_capacity(16),
-                    },
                     waiting: Vec::with_capacity(4),
                     lost: false,
                 });
             }
             ScopeEvent::SemaphoreCall { sem, task, .. } => {
-                if let Some(s) = self.sem(*sem) {
-                    let call = s.obs.calls.len();
+                if let Some((obs, s)) = self.sem(*sem) {
+                    let call = obs.calls.len();
                     match s.waiting.iter_mut().find(|(t, _)| t == task) {
                         Some(w) => w.1 = call,
                         None => s.waiting.push((*task, call)),
                     }
-                    s.obs.calls.push(SemCall { task: *task, at });
+                    obs.calls.push(SemCall { task: *task, at });
                 }
             }
             ScopeEvent::SemaphoreAcquired { sem, task } => {
-                if let Some(s) = self.sem(*sem) {
+                if let Some((obs, s)) = self.sem(*sem) {
                     if let Some(k) = s.waiting.iter().position(|(t, _)| t == task) {
                         let (_, call) = s.waiting.swap_remove(k);
-                        s.obs.acquired.push(call);
+                        obs.acquired.push(call);
                     }
-                    let held = s.obs.holders.last().map_or(0, |&(_, n)| n) + 1;
-                    s.obs.holders.push((at, held));
+                    let held = obs.holders.last().map_or(0, |&(_, n)| n) + 1;
+                    obs.holders.push((at, held));
                 }
             }
             ScopeEvent::SemaphoreReleased { sem, .. } => {
-                if let Some(s) = self.sem(*sem) {
-                    s.obs.releases += 1;
-                    let held = s
-                        .obs
-                        .holders
-                        .last()
-                        .map_or(0, |&(_, n)| n)
-                        .saturating_sub(1);
-                    s.obs.holders.push((at, held));
+                if let Some((obs, _)) = self.sem(*sem) {
+                    obs.releases += 1;
+                    let held = obs.holders.last().map_or(0, |&(_, n)| n).saturating_sub(1);
+                    obs.holders.push((at, held));
                 }
             }
             _ => {}

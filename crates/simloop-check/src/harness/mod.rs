@@ -59,7 +59,7 @@ mod failure;
 mod shrink;
 pub use shrink::shrink_schedule;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::future::Future as StdFuture;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -316,12 +316,14 @@ impl<T: Clone + 'static> Check<T> {
         }
         let show = env.seed.is_some() || env.schedule.is_some();
         let mut summary = Summary::default();
-        let mut hashes = BTreeSet::new();
+        // Counted once at the end: a sort of a few thousand words costs
+        // less than a tree insert per run.
+        let mut hashes = Vec::new();
         for &profile in &profiles {
             for (seed, policy) in &policies {
                 let a = self.attempt(&body, profile, policy, TraceMode::Structure);
                 summary.runs += 1;
-                hashes.insert(a.sim.trace_ref().hash());
+                hashes.push(a.sim.trace_ref().hash());
                 summary.choice_points += a.sim.choice_points();
                 summary.max_choice_points = summary.max_choice_points.max(a.sim.choice_points());
                 summary.findings += a.findings;
@@ -342,6 +344,8 @@ impl<T: Clone + 'static> Check<T> {
                 }
             }
         }
+        hashes.sort_unstable();
+        hashes.dedup();
         summary.schedules = hashes.len();
         Ok(summary)
     }
