@@ -111,7 +111,6 @@ impl SemaphoreState {
         let sim = get_running_loop();
         let sem = self.scope(&sim);
         let task = current_task().map(|t| t.id());
-        let acquired = || sim.trace_scope(|| ScopeEvent::SemaphoreAcquired { sem, task });
         if !self.locked() {
             // Maintain FIFO: only take a unit if nobody is queued.
             self.value.set(self.value.get() - 1);
@@ -120,9 +119,9 @@ impl SemaphoreState {
                 task,
                 waits: false,
             });
-            acquired();
             return Ok(());
         }
+        let acquired = || sim.trace_scope(|| ScopeEvent::SemaphoreAcquired { sem, task });
         let fut = sim.create_future::<bool>("Semaphore.acquire");
         self.waiters.borrow_mut().push_back(fut.clone());
         sim.trace_scope(|| ScopeEvent::SemaphoreCall {

@@ -125,7 +125,12 @@ fn scope_line(e: &ScopeEvent) -> Option<(TaskId, &'static str)> {
             waits: true,
             ..
         } => (*t, "semaphore.wait"),
-        ScopeEvent::SemaphoreAcquired { task: Some(t), .. } => (*t, "semaphore.acquire"),
+        ScopeEvent::SemaphoreAcquired { task: Some(t), .. }
+        | ScopeEvent::SemaphoreCall {
+            task: Some(t),
+            waits: false,
+            ..
+        } => (*t, "semaphore.acquire"),
         ScopeEvent::SemaphoreReleased { task: Some(t), .. } => (*t, "semaphore.release"),
         _ => return None,
     })

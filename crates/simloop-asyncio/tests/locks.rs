@@ -716,8 +716,7 @@ fn semaphore_scope_events() {
             scope_events(&sim),
             [
                 "0 semaphore #0 of 1",
-                "0 semaphore #0 acquire() by a",
-                "0 semaphore #0 acquired by a",
+                "0 semaphore #0 acquire() by a, acquired",
                 "0 semaphore #0 acquire() by b, waits",
                 "3 semaphore #0 released by a",
                 "3 semaphore #0 acquired by b",

@@ -769,14 +769,25 @@ impl Walk {
                     lost: false,
                 });
             }
-            ScopeEvent::SemaphoreCall { sem, task, .. } => {
+            ScopeEvent::SemaphoreCall { sem, task, waits } => {
                 if let Some((obs, s)) = self.sem(*sem) {
                     let call = obs.calls.len();
-                    match s.waiting.iter_mut().find(|(t, _)| t == task) {
-                        Some(w) => w.1 = call,
-                        None => s.waiting.push((*task, call)),
-                    }
                     obs.calls.push(SemCall { task: *task, at });
+                    let queued = s.waiting.iter().position(|(t, _)| t == task);
+                    if *waits {
+                        match queued {
+                            Some(k) => s.waiting[k].1 = call,
+                            None => s.waiting.push((*task, call)),
+                        }
+                    } else {
+                        // Acquired at once: no `SemaphoreAcquired` follows.
+                        if let Some(k) = queued {
+                            s.waiting.swap_remove(k);
+                        }
+                        obs.acquired.push(call);
+                        let held = obs.holders.last().map_or(0, |&(_, n)| n) + 1;
+                        obs.holders.push((at, held));
+                    }
                 }
             }
             ScopeEvent::SemaphoreAcquired { sem, task } => {

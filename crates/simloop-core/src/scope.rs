@@ -288,16 +288,20 @@ pub enum ScopeEvent {
         /// Its name, if it has one.
         name: Option<std::rc::Rc<str>>,
     },
-    /// `acquire()` was called; `waits` if the caller queues.
+    /// `acquire()` was called. If the caller queues (`waits`), a
+    /// [`SemaphoreAcquired`](ScopeEvent::SemaphoreAcquired) or
+    /// [`SemaphoreGaveUp`](ScopeEvent::SemaphoreGaveUp) follows; if not, it
+    /// took a unit at once and this one event says so (the common case
+    /// costs one event, not two).
     SemaphoreCall {
         /// The semaphore.
         sem: ScopeId,
         /// The caller.
         task: Option<TaskId>,
-        /// It had to wait (the semaphore was locked).
+        /// It had to wait (the semaphore was locked); `false`: it acquired.
         waits: bool,
     },
-    /// An `acquire()` succeeded.
+    /// An `acquire()` that waited succeeded.
     SemaphoreAcquired {
         /// The semaphore.
         sem: ScopeId,

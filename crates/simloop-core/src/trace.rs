@@ -504,9 +504,9 @@ impl Trace {
                 None => format!("semaphore {sem} of {value}"),
             },
             ScopeEvent::SemaphoreCall { sem, task, waits } => format!(
-                "semaphore {sem} acquire() by {}{}",
+                "semaphore {sem} acquire() by {}, {}",
                 who(*task),
-                if *waits { ", waits" } else { "" }
+                if *waits { "waits" } else { "acquired" }
             ),
             ScopeEvent::SemaphoreAcquired { sem, task } => {
                 format!("semaphore {sem} acquired by {}", who(*task))

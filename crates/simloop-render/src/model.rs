@@ -454,7 +454,12 @@ fn shown(e: &ScopeEvent) -> Option<(TaskId, Shown)> {
             waits: true,
             ..
         } => (*t, Shown::SemWait),
-        ScopeEvent::SemaphoreAcquired { task: Some(t), .. } => (*t, Shown::SemAcquire),
+        ScopeEvent::SemaphoreAcquired { task: Some(t), .. }
+        | ScopeEvent::SemaphoreCall {
+            task: Some(t),
+            waits: false,
+            ..
+        } => (*t, Shown::SemAcquire),
         ScopeEvent::SemaphoreReleased { task: Some(t), .. } => (*t, Shown::SemRelease),
         _ => return None,
     })
