@@ -32,8 +32,8 @@ use std::task::{Context, Poll};
 
 use simloop_core::scope::{Combinator, End, FutureRef, Item, ScopeEvent, ScopeId, Start};
 use simloop_core::{
-    current_task, get_running_loop, Await, CallbackId, Exc, Future, Outcome, Profile, Task, TaskId,
-    TaskRef,
+    current_task_id, get_running_loop, Await, CallbackId, Exc, Future, Outcome, Profile, Task,
+    TaskId, TaskRef,
 };
 
 use crate::planted::{self, Bug};
@@ -200,7 +200,7 @@ impl Scope {
             ScopeEvent::Start(Box::new(Start {
                 scope: id,
                 combinator,
-                owner: current_task().map(|t| t.id()),
+                owner: current_task_id(),
                 children: children.iter().map(FutureLike::future_ref).collect(),
             }))
         });
@@ -244,7 +244,7 @@ impl Scope {
         get_running_loop().trace_scope(|| {
             ScopeEvent::End(Box::new(End {
                 scope: open.id,
-                owner: current_task().map(|t| t.id()),
+                owner: current_task_id(),
                 items,
                 done,
                 raised,
@@ -393,7 +393,7 @@ pub fn gather<F: FutureLike>(children: Vec<F>, return_exceptions: bool) -> Gathe
         completed: RefCell::new(Vec::new()),
         items: items.clone(),
         record_items: scope.recorded(),
-        caller: current_task().map(|t| t.id()),
+        caller: current_task_id(),
     });
     let eager = sim.profile() >= Profile::Py312;
     let mut done_futs = Vec::new();

@@ -30,7 +30,7 @@ use std::future::Future as StdFuture;
 use std::rc::Rc;
 
 use simloop_core::scope::{ScopeEvent, ScopeId};
-use simloop_core::{current_task, get_running_loop, Exc, Future, Profile, Sim};
+use simloop_core::{current_task_id, get_running_loop, Exc, Future, Profile, Sim};
 
 use crate::planted::{self, Bug};
 
@@ -73,7 +73,7 @@ impl SemaphoreState {
         let sim = get_running_loop();
         sim.trace_scope(|| ScopeEvent::SemaphoreReleased {
             sem: self.scope(&sim),
-            task: current_task().map(|t| t.id()),
+            task: current_task_id(),
         });
         let units = if planted::on(Bug::SemaphoreReleaseTwice) {
             2
@@ -110,7 +110,7 @@ impl SemaphoreState {
     async fn acquire(self: Rc<Self>) -> Result<(), Exc> {
         let sim = get_running_loop();
         let sem = self.scope(&sim);
-        let task = current_task().map(|t| t.id());
+        let task = current_task_id();
         if !self.locked() {
             // Maintain FIFO: only take a unit if nobody is queued.
             self.value.set(self.value.get() - 1);
@@ -471,7 +471,7 @@ impl Event {
             }
             let fut = get_running_loop().create_future::<bool>("Event.wait");
             ev.waiters.borrow_mut().push_back(fut.clone());
-            let task = current_task().map(|t| t.id());
+            let task = current_task_id();
             ev.trace(|event| ScopeEvent::EventWait {
                 event,
                 task,

@@ -31,7 +31,9 @@ use std::future::IntoFuture;
 use std::cell::Cell;
 use std::rc::Rc;
 
-use simloop_core::{current_task, get_running_loop, Await, CallbackId, Exc, Future, Profile, Task};
+use simloop_core::{
+    current_task_id, get_running_loop, Await, CallbackId, Exc, Future, Profile, Task,
+};
 
 /// What [`shield`] returns: the outer future, or the inner task or future
 /// itself when it was already done (CPython's shortcut). Await it (by value
@@ -172,7 +174,7 @@ fn shield_pending<T: Clone + 'static>(inner: Inner<T>) -> Shielded<T> {
     // `future_add_to_awaited_by(inner, cur_task)`, kept on every profile
     // for the call graph; 3.14 discards it in a callback of its own, older
     // profiles (which have no such callback) in `_inner_done_callback`.
-    let cur = current_task().map(|t| t.id());
+    let cur = current_task_id();
     let awaited = match (&inner, cur) {
         (Inner::Task(t), Some(cur)) => {
             t.add_awaited_by(cur);

@@ -18,7 +18,7 @@ use std::rc::Rc;
 
 pub use simloop_core::scope::ReturnWhen;
 use simloop_core::scope::{Combinator, ScopeEvent, ScopeId, TimerState};
-use simloop_core::{current_task, get_running_loop, Exc, Handle, Tick};
+use simloop_core::{current_task_id, get_running_loop, Exc, Handle, Tick};
 
 use crate::gather::{FutureLike, Scope};
 
@@ -109,7 +109,7 @@ async fn wait_inner<F: FutureLike>(
         h
     });
     let counter = Rc::new(Cell::new(fs.len()));
-    let cur_task = current_task().map(|t| t.id());
+    let cur_task = current_task_id();
     let ids: Vec<_> = fs
         .iter()
         .map(|f| {

@@ -242,7 +242,7 @@ pub struct SemCall {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SemaphoreObs {
     /// Its name, or `#N` (its scope id).
-    pub name: String,
+    pub name: Rc<str>,
     /// Its initial value: the most holders.
     pub limit: u64,
     /// Every `acquire()` call, in call order.
@@ -335,7 +335,7 @@ struct Sem {
 
 /// An event being walked.
 struct Ev {
-    name: String,
+    name: Rc<str>,
     set: bool,
     /// The tasks in a suspended `wait()`, with the tick each called it.
     waiting: Vec<(Option<TaskId>, Tick)>,
@@ -721,9 +721,7 @@ impl Walk {
             ScopeEvent::EventNew { event, name } => {
                 *grown(&mut self.slots, event.0 as usize) = Slot::Event(self.evs.len());
                 self.evs.push(Ev {
-                    name: name
-                        .as_deref()
-                        .map_or_else(|| event.to_string(), str::to_owned),
+                    name: name.clone().unwrap_or_else(|| event.to_string().into()),
                     set: false,
                     waiting: Vec::new(),
                     lost: false,
@@ -752,9 +750,7 @@ impl Walk {
                 }
             }
             ScopeEvent::SemaphoreNew { sem, value, name } => {
-                let name = name
-                    .as_deref()
-                    .map_or_else(|| sem.to_string(), str::to_owned);
+                let name = name.clone().unwrap_or_else(|| sem.to_string().into());
                 *grown(&mut self.slots, sem.0 as usize) = Slot::Sem(self.sems.len());
                 self.obs.semaphores.push(SemaphoreObs {
                     name,

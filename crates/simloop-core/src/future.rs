@@ -86,7 +86,10 @@ pub(crate) struct FutureCore<T> {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Status {
     Pending,
+    /// Done with a result.
     Done,
+    /// Done with an exception.
+    Failed,
     Cancelled,
 }
 
@@ -147,12 +150,15 @@ impl<T: Clone> FutureCore<T> {
     }
 
     pub(crate) fn outcome(&self) -> Option<Outcome> {
-        self.peek(|s| match s {
-            State::Pending => None,
-            State::Done(Ok(_)) => Some(Outcome::Ok),
-            State::Done(Err(e)) => Some(Outcome::Error(e.clone())),
-            State::Cancelled(_) => Some(Outcome::Cancelled),
-        })
+        match self.status.get() {
+            Status::Pending => None,
+            Status::Done => Some(Outcome::Ok),
+            Status::Cancelled => Some(Outcome::Cancelled),
+            Status::Failed => self.peek(|s| match s {
+                State::Done(Err(e)) => Some(Outcome::Error(e.clone())),
+                _ => unreachable!("the status says it failed"),
+            }),
+        }
     }
 
     pub(crate) fn sim(&self) -> Sim {
@@ -203,7 +209,8 @@ impl<T: Clone> FutureCore<T> {
     pub(crate) fn finish(&self, state: State<T>) {
         self.status.set(match state {
             State::Pending => unreachable!("finish sets a final state"),
-            State::Done(_) => Status::Done,
+            State::Done(Ok(_)) => Status::Done,
+            State::Done(Err(_)) => Status::Failed,
             State::Cancelled(_) => Status::Cancelled,
         });
         self.state.set(state);

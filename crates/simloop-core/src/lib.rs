@@ -54,6 +54,6 @@ pub use runloop::{get_running_loop, spawn, spawn_with, Sim};
 pub use scheduler::{Choice, ChoicePoint, Schedule, Scheduler};
 pub use scope::{FutureRef, ScopeEvent, ScopeId};
 pub use sleep::{sleep, Sleep};
-pub use task::{current_task, yield_now, Task, TaskRef, YieldNow};
+pub use task::{current_task, current_task_id, yield_now, Task, TaskRef, YieldNow};
 pub use trace::{Event, Outcome, Record, TaskId, Trace};
 pub use waiting::Waiting;

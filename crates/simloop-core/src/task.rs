@@ -83,7 +83,9 @@ pub fn current_task() -> Option<TaskRef> {
     STEP.with(|s| s.current.borrow().clone().map(TaskRef))
 }
 
-pub(crate) fn current_task_id() -> Option<TaskId> {
+/// The id of the task running now: [`current_task`]'s, without sharing
+/// the task itself.
+pub fn current_task_id() -> Option<TaskId> {
     STEP.with(|s| s.current.borrow().as_ref().map(|t| t.header().id))
 }
 
