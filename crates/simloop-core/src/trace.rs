@@ -172,6 +172,25 @@ pub struct Trace {
     hash: u64,
 }
 
+thread_local! {
+    /// The record buffer of the last trace dropped on this thread, emptied:
+    /// a check runs thousands of small runs, and each would otherwise
+    /// allocate and free the same few kilobytes.
+    static SPARE: std::cell::Cell<Vec<Record>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+impl Drop for Trace {
+    fn drop(&mut self) {
+        // A hash-only trace has no buffer, and a long run's big one is not
+        // worth keeping.
+        if (1..=256).contains(&self.records.capacity()) {
+            let mut records = std::mem::take(&mut self.records);
+            records.clear();
+            SPARE.set(records);
+        }
+    }
+}
+
 impl Trace {
     pub(crate) fn new(mode: TraceMode) -> Trace {
         // A small run keeps a few dozen events: room for them up front
@@ -181,9 +200,15 @@ impl Trace {
             TraceMode::Structure => 64,
             TraceMode::HashOnly => 0,
         };
+        let mut records = if capacity == 0 {
+            Vec::new()
+        } else {
+            SPARE.take()
+        };
+        records.reserve(capacity);
         Trace {
             mode,
-            records: Vec::with_capacity(capacity),
+            records,
             names: Vec::new(),
             seq: 0,
             hash: fold::SEED,
