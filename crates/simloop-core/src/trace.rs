@@ -180,6 +180,7 @@ thread_local! {
 }
 
 impl Drop for Trace {
+    #[inline]
     fn drop(&mut self) {
         // A hash-only trace has no buffer, and a long run's big one is not
         // worth keeping.
@@ -192,6 +193,7 @@ impl Drop for Trace {
 }
 
 impl Trace {
+    #[inline]
     pub(crate) fn new(mode: TraceMode) -> Trace {
         // A small run keeps a few dozen events: room for them up front
         // saves the doublings (a check of a user's body runs thousands).
@@ -200,12 +202,13 @@ impl Trace {
             TraceMode::Structure => 64,
             TraceMode::HashOnly => 0,
         };
-        let mut records = if capacity == 0 {
+        let records = if capacity == 0 {
             Vec::new()
         } else {
-            SPARE.take()
+            let mut spare = SPARE.take();
+            spare.reserve(capacity);
+            spare
         };
-        records.reserve(capacity);
         Trace {
             mode,
             records,
