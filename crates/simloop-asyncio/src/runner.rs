@@ -250,12 +250,7 @@ pub fn run_task<T: Clone + 'static>(sim: &Sim, main: &Task<T>) -> Result<RunRepo
         end_time: p.end_time,
         quiescent_time: p.quiescent_time,
         orphans: p.orphans,
-        stuck: sim
-            .tasks()
-            .iter()
-            .filter(|t| !t.done())
-            .map(TaskRef::id)
-            .collect(),
+        stuck: pending(sim).iter().map(TaskRef::id).collect(),
         stall: p.stall,
         interrupts: p.interrupts,
         escapes: escapes(sim),
@@ -277,6 +272,15 @@ pub fn run_until_tick<T: Clone + 'static>(
     at: Tick,
 ) -> Result<(), RunError> {
     drive(sim, main.any(), Some(at)).map(drop)
+}
+
+/// The tasks not done, in creation order (none, without a look at each,
+/// when the loop counts none pending).
+fn pending(sim: &Sim) -> Vec<TaskRef> {
+    if sim.pending_tasks() == 0 {
+        return Vec::new();
+    }
+    sim.tasks().iter().filter(|t| !t.done()).cloned().collect()
 }
 
 /// What the phases found.
@@ -319,7 +323,7 @@ fn drive(sim: &Sim, main: &TaskRef, pause_at: Option<Tick>) -> Result<Phases, Ru
         });
     }
     let end_time = sim.time();
-    let orphans: Vec<TaskRef> = sim.tasks().iter().filter(|t| !t.done()).cloned().collect();
+    let orphans = pending(sim);
     for t in &orphans {
         t.cancel(None);
     }
