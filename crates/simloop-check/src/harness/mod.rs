@@ -390,58 +390,60 @@ impl<T: Clone + 'static> Check<T> {
     {
         let sim = Sim::new(self.config(profile, policy.clone(), trace));
         let ran = panic::catch_unwind(AssertUnwindSafe(|| run(&sim, "main", body())));
-        let mut a = Attempt {
+        let failed = |problem| Attempt {
             sim: sim.clone(),
             report: None,
-            problems: Vec::new(),
+            problems: vec![problem],
             findings: 0,
             allowed: Vec::new(),
         };
         let report = match ran {
             Err(payload) => {
                 sim.close();
-                a.problems.push(Problem::Panic {
+                return failed(Problem::Panic {
                     task: None,
                     message: failure::panic_message(payload.as_ref()),
                 });
-                return a;
             }
             Ok(Err(RunError::TaskPanicked { task, message })) => {
-                a.problems.push(Problem::Panic {
+                return failed(Problem::Panic {
                     task: Some(task),
                     message,
                 });
-                return a;
             }
-            Ok(Err(e)) => {
-                a.problems.push(Problem::RunError(e));
-                return a;
-            }
+            Ok(Err(e)) => return failed(Problem::RunError(e)),
             Ok(Ok(report)) => report,
         };
         let checks = Checks::new()
             .no_deadlock(true)
             .deny_findings(self.deny_findings);
         let verdict = check(&report, &checks);
-        a.findings = verdict.findings.len() as u64;
+        let mut problems = Vec::new();
+        let mut allowed = Vec::new();
         for v in verdict.violations {
-            let allowed = self
+            let allow = self
                 .allowed
                 .iter()
                 .any(|&(i, p)| i == v.invariant && p.is_none_or(|p| p == profile));
-            if allowed {
-                a.allowed.push(v.invariant);
+            if allow {
+                allowed.push(v.invariant);
             } else {
-                a.problems.push(Problem::Violation(v));
+                problems.push(Problem::Violation(v));
             }
         }
         for (index, property) in self.properties.iter().enumerate() {
             if let Err(message) = property(&report) {
-                a.problems.push(Problem::Property { index, message });
+                problems.push(Problem::Property { index, message });
             }
         }
-        a.report = Some(report);
-        a
+        // Built last, around the report, so that the report moves once.
+        Attempt {
+            sim,
+            report: Some(report),
+            problems,
+            findings: verdict.findings.len() as u64,
+            allowed,
+        }
     }
 
     /// The failure of `failed`: its schedule shrunk while the same kind of
