@@ -9,6 +9,7 @@
 //! scenarios. The fields are public so that checks can be tested on
 //! hand-altered values.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use simloop_asyncio::runner::{Escape, RunReport};
@@ -272,30 +273,28 @@ impl Observations {
             "checking invariants needs the trace's scope events: run with \
              TraceMode::Structure or TraceMode::Full, not {mode:?}"
         );
-        let tasks: Vec<TaskObs> = report
-            .sim
-            .tasks()
-            .iter()
-            .map(|t| TaskObs {
-                name: t.name_rc(),
-                done_index: t.done_index(),
-                outcome: t.outcome(),
-            })
-            .collect();
-        let n = tasks.len();
+        let mut l = Lists::take();
+        let mut tasks = std::mem::take(&mut l.tasks);
+        tasks.extend(report.sim.tasks().iter().map(|t| TaskObs {
+            name: t.name_rc(),
+            done_index: t.done_index(),
+            outcome: t.outcome(),
+        }));
+        let mut obs = Observations {
+            tasks,
+            escapes: report.escapes.clone(),
+            stall: report.stall.clone().map(|s| (s, report.main.is_stalled())),
+            stuck: report.stuck.clone(),
+            scopes: std::mem::take(&mut l.scopes),
+            semaphores: std::mem::take(&mut l.semaphores),
+            ..Observations::default()
+        };
+        // The walk borrows the observations: they are built where they
+        // are returned, not moved there.
         let mut w = Walk {
-            obs: Observations {
-                tasks,
-                escapes: report.escapes.clone(),
-                stall: report.stall.clone().map(|s| (s, report.main.is_stalled())),
-                stuck: report.stuck.clone(),
-                scopes: Vec::with_capacity(4),
-                ..Observations::default()
-            },
-            open: Vec::with_capacity(8),
-            slots: Vec::with_capacity(16),
-            cancelling: Vec::with_capacity(n),
-            ..Walk::default()
+            obs: &mut obs,
+            l,
+            last_tick: 0,
         };
         for r in report.sim.trace_ref().records() {
             if r.tick > w.last_tick {
@@ -307,8 +306,34 @@ impl Observations {
         if let Some(stall) = &report.stall {
             w.idle(stall.at);
         }
-        w.obs.events = w.evs.len();
-        w.obs
+        w.obs.events = w.l.evs.len();
+        w.l.give_back();
+        obs
+    }
+
+    /// Keep the emptied lists of observations that are done with as room
+    /// for the next ones on this thread.
+    pub(crate) fn recycle(mut self) {
+        let Some(mut l) = SPARE.take() else {
+            return;
+        };
+        if self.tasks.capacity() <= SPARE_MAX && self.scopes.capacity() <= SPARE_MAX {
+            self.tasks.clear();
+            self.scopes.clear();
+            for s in self.semaphores.drain(..) {
+                if l.sem_lists.len() < SPARE_SEMAPHORES {
+                    let (mut calls, mut acquired, mut holders) = (s.calls, s.acquired, s.holders);
+                    calls.clear();
+                    acquired.clear();
+                    holders.clear();
+                    l.sem_lists.push((calls, acquired, holders));
+                }
+            }
+            l.tasks = std::mem::take(&mut self.tasks);
+            l.scopes = std::mem::take(&mut self.scopes);
+            l.semaphores = std::mem::take(&mut self.semaphores);
+        }
+        SPARE.set(Some(l));
     }
 
     /// A task's name (`?` if unknown).
@@ -359,9 +384,17 @@ enum Slot {
 
 /// One pass over the trace. Scope ids and task ids are dense counters, so
 /// plain vectors index them (a run checks in a few microseconds).
+struct Walk<'a> {
+    obs: &'a mut Observations,
+    l: Box<Lists>,
+    /// The tick of the last event walked: a later one means the loop was
+    /// idle in between (the clock moves only when nothing is ready).
+    last_tick: Tick,
+}
+
+/// The walk's working lists.
 #[derive(Default)]
-struct Walk {
-    obs: Observations,
+struct Lists {
     /// Open scopes, innermost last, with their owners (indexes in
     /// `obs.scopes`): one list for every task, since few are open at once.
     open: Vec<(TaskId, usize)>,
@@ -380,9 +413,53 @@ struct Walk {
     waits: Vec<bool>,
     /// The task that called each `wait`, by scope id.
     call_owner: Vec<Option<TaskId>>,
-    /// The tick of the last event walked: a later one means the loop was
-    /// idle in between (the clock moves only when nothing is ready).
-    last_tick: Tick,
+    /// Room for the next observations' lists, from the last ones checked
+    /// ([`Observations::recycle`]).
+    tasks: Vec<TaskObs>,
+    scopes: Vec<ScopeObs>,
+    semaphores: Vec<SemaphoreObs>,
+    /// Emptied lists of semaphores checked before, for the next ones.
+    sem_lists: Vec<SemLists>,
+}
+
+/// A [`SemaphoreObs`]'s calls, acquisitions and holders.
+type SemLists = (Vec<SemCall>, Vec<usize>, Vec<(Tick, u64)>);
+
+thread_local! {
+    /// The lists of the last walk on this thread, emptied: a check of
+    /// thousands of small runs allocates them once, not once a run.
+    static SPARE: Cell<Option<Box<Lists>>> = const { Cell::new(None) };
+}
+
+/// The most entries a spare list keeps room for.
+const SPARE_MAX: usize = 4096;
+
+/// The most semaphores' lists kept spare.
+const SPARE_SEMAPHORES: usize = 16;
+
+impl Lists {
+    /// The thread's spare lists, or new ones.
+    fn take() -> Box<Lists> {
+        SPARE.take().unwrap_or_default()
+    }
+
+    /// Empty them and keep them as the thread's spare (unless a long run
+    /// made them big).
+    fn give_back(mut self: Box<Lists>) {
+        if self.slots.capacity() > SPARE_MAX || self.cancelling.capacity() > SPARE_MAX {
+            return;
+        }
+        self.open.clear();
+        self.slots.clear();
+        self.sems.clear();
+        self.evs.clear();
+        self.cancelling.clear();
+        self.own_requests.clear();
+        self.timer_of.clear();
+        self.waits.clear();
+        self.call_owner.clear();
+        SPARE.set(Some(self));
+    }
 }
 
 fn grown<T: Default>(v: &mut Vec<T>, i: usize) -> &mut T {
@@ -392,9 +469,13 @@ fn grown<T: Default>(v: &mut Vec<T>, i: usize) -> &mut T {
     &mut v[i]
 }
 
-impl Walk {
+impl Walk<'_> {
     fn slot(&self, id: ScopeId) -> Slot {
-        self.slots.get(id.0 as usize).copied().unwrap_or(Slot::None)
+        self.l
+            .slots
+            .get(id.0 as usize)
+            .copied()
+            .unwrap_or(Slot::None)
     }
 
     fn scope_index(&self, id: ScopeId) -> Option<usize> {
@@ -416,14 +497,14 @@ impl Walk {
         let mut s = ScopeObs::new(id, kind, owner, at_tick);
         s.cancelling_at_entry = cancelling;
         self.obs.scopes.push(s);
-        *grown(&mut self.slots, id.0 as usize) = Slot::Scope(index);
-        self.open.push((owner, index));
+        *grown(&mut self.l.slots, id.0 as usize) = Slot::Scope(index);
+        self.l.open.push((owner, index));
     }
 
     fn exit(&mut self, x: &ScopeExit, at_tick: Tick) -> Option<usize> {
         let index = self.scope_index(x.scope)?;
-        if let Some(k) = self.open.iter().rposition(|&(_, o)| o == index) {
-            self.open.remove(k);
+        if let Some(k) = self.l.open.iter().rposition(|&(_, o)| o == index) {
+            self.l.open.remove(k);
         }
         let s = &mut self.obs.scopes[index];
         s.exited_at = Some(at_tick);
@@ -436,8 +517,8 @@ impl Walk {
         if matches!(s.kind, ScopeKind::TaskGroup { .. })
             && s.exit_error.as_ref().is_some_and(Exc::is_interrupt)
         {
-            let kept = self.own_requests.get(index).copied().unwrap_or(0);
-            let around = self.open.iter().filter(|&&(t, _)| t == x.owner);
+            let kept = self.l.own_requests.get(index).copied().unwrap_or(0);
+            let around = self.l.open.iter().filter(|&&(t, _)| t == x.owner);
             for o in around.map(|&(_, o)| o).chain([index]) {
                 let m = &mut self.obs.scopes[o].machinery_requests;
                 *m = m.saturating_sub(kept);
@@ -454,16 +535,16 @@ impl Walk {
             Event::CancelRequested {
                 task, count, scope, ..
             } => {
-                *grown(&mut self.cancelling, task.0 as usize) = *count;
+                *grown(&mut self.l.cancelling, task.0 as usize) = *count;
                 // The requesting scope, if one of `task`'s: every scope of
                 // the task open since it was entered counts it as its own.
                 let machinery = scope
                     .and_then(|s| self.scope_index(s))
                     .filter(|&i| self.obs.scopes[i].owner == *task);
                 if let Some(m) = machinery {
-                    *grown(&mut self.own_requests, m) += 1;
+                    *grown(&mut self.l.own_requests, m) += 1;
                 }
-                for &(t, o) in &self.open {
+                for &(t, o) in &self.l.open {
                     if t != *task {
                         continue;
                     }
@@ -479,10 +560,10 @@ impl Walk {
                 remaining,
                 scope,
             } => {
-                let c = grown(&mut self.cancelling, task.0 as usize);
+                let c = grown(&mut self.l.cancelling, task.0 as usize);
                 let before = std::mem::replace(c, *remaining);
                 if scope.is_none() {
-                    for &(t, o) in &self.open {
+                    for &(t, o) in &self.l.open {
                         if t != *task {
                             continue;
                         }
@@ -502,18 +583,18 @@ impl Walk {
 
     /// A combinator's timer was set, cancelled or ran.
     fn timer(&mut self, scope: ScopeId, state: TimerState) {
-        let call = if self.waits.get(scope.0 as usize) == Some(&true) {
+        let call = if self.l.waits.get(scope.0 as usize) == Some(&true) {
             "wait"
         } else {
             "as_completed"
         };
         match (
             state,
-            self.timer_of.get(scope.0 as usize).copied().flatten(),
+            self.l.timer_of.get(scope.0 as usize).copied().flatten(),
         ) {
             (TimerState::Set(due), _) => {
                 let owner = self.owner_of(scope);
-                *grown(&mut self.timer_of, scope.0 as usize) = Some(self.obs.timers.len());
+                *grown(&mut self.l.timer_of, scope.0 as usize) = Some(self.obs.timers.len());
                 self.obs.timers.push(TimerObs {
                     call,
                     owner,
@@ -531,13 +612,13 @@ impl Walk {
     fn owner_of(&self, scope: ScopeId) -> Option<TaskId> {
         match self.slot(scope) {
             Slot::AsCompleted(i) => self.obs.as_completed[i].owner,
-            _ => self.call_owner.get(scope.0 as usize).copied().flatten(),
+            _ => self.l.call_owner.get(scope.0 as usize).copied().flatten(),
         }
     }
 
     /// The call `scope` is over at `at`: its timer, if still live, outlived it.
     fn outlived(&mut self, scope: ScopeId, at: Tick, how: &'static str) {
-        if let Some(i) = self.timer_of.get(scope.0 as usize).copied().flatten() {
+        if let Some(i) = self.l.timer_of.get(scope.0 as usize).copied().flatten() {
             let t = &mut self.obs.timers[i];
             if t.live && t.outlived.is_none() {
                 t.outlived = Some((at, how));
@@ -548,39 +629,57 @@ impl Walk {
     /// The loop is idle at `at`: a semaphore with a free unit must have no
     /// waiter left, since `release()` hands a unit to the first waiter.
     fn idle(&mut self, at: Tick) {
-        for (s, obs) in self.sems.iter_mut().zip(&self.obs.semaphores) {
+        for i in 0..self.l.sems.len() {
+            let s = &self.l.sems[i];
             if s.lost || s.waiting.is_empty() {
                 continue;
             }
+            let obs = &self.obs.semaphores[i];
             let held = obs.holders.last().map_or(0, |&(_, n)| n);
             let free = obs.limit.saturating_sub(held);
             if free > 0 {
-                s.lost = true;
-                let (task, call) = s.waiting[0];
-                self.obs.lost_wakeups.push(LostWakeup {
-                    primitive: format!("semaphore {}", obs.name),
-                    open: format!("had {free} free unit{}", if free == 1 { "" } else { "s" }),
-                    at,
-                    waiter: (task, obs.calls[call].at),
-                });
+                self.lost_semaphore(i, free, at);
             }
         }
-        for e in &mut self.evs {
+        for i in 0..self.l.evs.len() {
+            let e = &self.l.evs[i];
             if e.set && !e.lost && !e.waiting.is_empty() {
-                e.lost = true;
-                self.obs.lost_wakeups.push(LostWakeup {
-                    primitive: format!("event {}", e.name),
-                    open: "was set".to_owned(),
-                    at,
-                    waiter: e.waiting[0],
-                });
+                self.lost_event(i, at);
             }
         }
     }
 
+    /// Semaphore `i` had `free` units and a waiter at `at` (out of line:
+    /// `idle` runs every time the clock moves, this almost never).
+    #[cold]
+    fn lost_semaphore(&mut self, i: usize, free: u64, at: Tick) {
+        let (s, obs) = (&mut self.l.sems[i], &self.obs.semaphores[i]);
+        s.lost = true;
+        let (task, call) = s.waiting[0];
+        self.obs.lost_wakeups.push(LostWakeup {
+            primitive: format!("semaphore {}", obs.name),
+            open: format!("had {free} free unit{}", if free == 1 { "" } else { "s" }),
+            at,
+            waiter: (task, obs.calls[call].at),
+        });
+    }
+
+    /// Event `i` was set with a waiter at `at`.
+    #[cold]
+    fn lost_event(&mut self, i: usize, at: Tick) {
+        let e = &mut self.l.evs[i];
+        e.lost = true;
+        self.obs.lost_wakeups.push(LostWakeup {
+            primitive: format!("event {}", e.name),
+            open: "was set".to_owned(),
+            at,
+            waiter: e.waiting[0],
+        });
+    }
+
     fn sem(&mut self, id: ScopeId) -> Option<(&mut SemaphoreObs, &mut Sem)> {
         match self.slot(id) {
-            Slot::Sem(i) => Some((&mut self.obs.semaphores[i], &mut self.sems[i])),
+            Slot::Sem(i) => Some((&mut self.obs.semaphores[i], &mut self.l.sems[i])),
             _ => None,
         }
     }
@@ -665,7 +764,7 @@ impl Walk {
             }
             ScopeEvent::Start(s) => match s.combinator {
                 Combinator::Gather { return_exceptions } => {
-                    *grown(&mut self.slots, s.scope.0 as usize) =
+                    *grown(&mut self.l.slots, s.scope.0 as usize) =
                         Slot::Gather(self.obs.gathers.len());
                     self.obs.gathers.push(GatherObs {
                         owner: s.owner,
@@ -675,7 +774,7 @@ impl Walk {
                     });
                 }
                 Combinator::AsCompleted { .. } => {
-                    *grown(&mut self.slots, s.scope.0 as usize) =
+                    *grown(&mut self.l.slots, s.scope.0 as usize) =
                         Slot::AsCompleted(self.obs.as_completed.len());
                     self.obs.as_completed.push(AsCompletedObs {
                         owner: s.owner,
@@ -685,15 +784,15 @@ impl Walk {
                     });
                 }
                 Combinator::Wait { .. } => {
-                    *grown(&mut self.waits, s.scope.0 as usize) = true;
-                    *grown(&mut self.call_owner, s.scope.0 as usize) = s.owner;
+                    *grown(&mut self.l.waits, s.scope.0 as usize) = true;
+                    *grown(&mut self.l.call_owner, s.scope.0 as usize) = s.owner;
                 }
             },
             ScopeEvent::End(end) => {
                 if let Slot::Gather(i) = self.slot(end.scope) {
                     self.obs.gathers[i].items.clone_from(&end.items);
                 }
-                if self.waits.get(end.scope.0 as usize) == Some(&true) {
+                if self.l.waits.get(end.scope.0 as usize) == Some(&true) {
                     self.outlived(end.scope, at, "the wait returned");
                 }
             }
@@ -722,8 +821,8 @@ impl Walk {
                 }
             }
             ScopeEvent::EventNew { event, name } => {
-                *grown(&mut self.slots, event.0 as usize) = Slot::Event(self.evs.len());
-                self.evs.push(Ev {
+                *grown(&mut self.l.slots, event.0 as usize) = Slot::Event(self.l.evs.len());
+                self.l.evs.push(Ev {
                     name: name.clone().unwrap_or_else(|| event.to_string().into()),
                     set: false,
                     waiting: Vec::new(),
@@ -732,12 +831,12 @@ impl Walk {
             }
             ScopeEvent::EventFlag { event, set } => {
                 if let Slot::Event(i) = self.slot(*event) {
-                    self.evs[i].set = *set;
+                    self.l.evs[i].set = *set;
                 }
             }
             ScopeEvent::EventWait { event, task, waits } => {
                 if let Slot::Event(i) = self.slot(*event) {
-                    let e = &mut self.evs[i];
+                    let e = &mut self.l.evs[i];
                     if *waits {
                         e.waiting.push((*task, at));
                     } else if let Some(k) = e.waiting.iter().position(|(t, _)| t == task) {
@@ -754,16 +853,23 @@ impl Walk {
             }
             ScopeEvent::SemaphoreNew { sem, value, name } => {
                 let name = name.clone().unwrap_or_else(|| sem.to_string().into());
-                *grown(&mut self.slots, sem.0 as usize) = Slot::Sem(self.sems.len());
+                *grown(&mut self.l.slots, sem.0 as usize) = Slot::Sem(self.l.sems.len());
+                let (calls, acquired, holders) = self.l.sem_lists.pop().unwrap_or_else(|| {
+                    (
+                        Vec::with_capacity(8),
+                        Vec::with_capacity(8),
+                        Vec::with_capacity(16),
+                    )
+                });
                 self.obs.semaphores.push(SemaphoreObs {
                     name,
                     limit: *value,
-                    calls: Vec::with_capacity(8),
-                    acquired: Vec::with_capacity(8),
+                    calls,
+                    acquired,
                     releases: 0,
-                    holders: Vec::with_capacity(16),
+                    holders,
                 });
-                self.sems.push(Sem {
+                self.l.sems.push(Sem {
                     waiting: Vec::with_capacity(4),
                     lost: false,
                 });
