@@ -457,3 +457,24 @@ fn determinism_breaks_when_a_second_run_differs() {
     assert_eq!(r.violations.len(), 1);
     assert_eq!(r.violations[0].invariant, Invariant::Determinism);
 }
+
+/// The walk keeps its lists on the thread between runs (a check of many
+/// runs allocates them once): what one run leaves there must not show in
+/// the next one's observations or report.
+#[test]
+fn observations_do_not_depend_on_the_runs_checked_before_on_the_thread() {
+    std::thread::spawn(|| {
+        let first = run_json(SEM, Profile::Py313);
+        let fresh = format!("{:?}", Observations::of(&first.report));
+        let fresh_report = check(&first.report, &Checks::new());
+        for other in [TWO_ERRORS, LEAK, FIRES, SEM] {
+            for p in [Profile::Py311, Profile::Py313] {
+                check(&run_json(other, p).report, &Checks::new());
+            }
+        }
+        assert_eq!(format!("{:?}", Observations::of(&first.report)), fresh);
+        assert_eq!(check(&first.report, &Checks::new()), fresh_report);
+    })
+    .join()
+    .expect("the same observations");
+}
