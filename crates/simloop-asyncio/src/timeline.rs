@@ -114,6 +114,9 @@ pub fn timeline(trace: &Trace, words: &dyn Words) -> String {
 
 /// A scope event as the timeline shows it: on whose line, and what.
 fn scope_line(e: &ScopeEvent) -> Option<(TaskId, &'static str)> {
+    if let Some(t) = e.acquirer() {
+        return Some((t, "semaphore.acquire"));
+    }
     Some(match e {
         ScopeEvent::TaskGroupEnter { owner, .. } => (*owner, "taskgroup.enter"),
         ScopeEvent::TaskGroupExit(x) => (x.owner, "taskgroup.exit"),
@@ -125,12 +128,6 @@ fn scope_line(e: &ScopeEvent) -> Option<(TaskId, &'static str)> {
             waits: true,
             ..
         } => (*t, "semaphore.wait"),
-        ScopeEvent::SemaphoreAcquired { task: Some(t), .. }
-        | ScopeEvent::SemaphoreCall {
-            task: Some(t),
-            waits: false,
-            ..
-        } => (*t, "semaphore.acquire"),
         ScopeEvent::SemaphoreReleased { task: Some(t), .. } => (*t, "semaphore.release"),
         _ => return None,
     })

@@ -358,6 +358,19 @@ pub enum ScopeEvent {
 }
 
 impl ScopeEvent {
+    /// The task that took a semaphore's unit with this event, if it is an
+    /// acquisition by a task: a [`SemaphoreAcquired`](ScopeEvent::SemaphoreAcquired),
+    /// or a [`SemaphoreCall`](ScopeEvent::SemaphoreCall) that did not wait.
+    pub fn acquirer(&self) -> Option<TaskId> {
+        match self {
+            ScopeEvent::SemaphoreAcquired { task, .. }
+            | ScopeEvent::SemaphoreCall {
+                task, waits: false, ..
+            } => *task,
+            _ => None,
+        }
+    }
+
     /// The task whose lane the event belongs to, if any.
     pub fn task(&self) -> Option<TaskId> {
         match self {

@@ -179,12 +179,16 @@ thread_local! {
     static SPARE: std::cell::Cell<Vec<Record>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
+/// The most records a spare buffer keeps room for (twice a full trace's
+/// starting room).
+const SPARE_RECORDS: usize = 256;
+
 impl Drop for Trace {
     #[inline]
     fn drop(&mut self) {
         // A hash-only trace has no buffer, and a long run's big one is not
         // worth keeping.
-        if (1..=256).contains(&self.records.capacity()) {
+        if (1..=SPARE_RECORDS).contains(&self.records.capacity()) {
             let mut records = std::mem::take(&mut self.records);
             records.clear();
             SPARE.set(records);

@@ -439,6 +439,9 @@ enum Shown {
 
 /// The lane a scope event is drawn on and what it shows there, if anything.
 fn shown(e: &ScopeEvent) -> Option<(TaskId, Shown)> {
+    if let Some(t) = e.acquirer() {
+        return Some((t, Shown::SemAcquire));
+    }
     Some(match e {
         ScopeEvent::TaskGroupEnter { group, owner, .. } => {
             (*owner, Shown::Enter(SpanKind::TaskGroup, *group))
@@ -454,12 +457,6 @@ fn shown(e: &ScopeEvent) -> Option<(TaskId, Shown)> {
             waits: true,
             ..
         } => (*t, Shown::SemWait),
-        ScopeEvent::SemaphoreAcquired { task: Some(t), .. }
-        | ScopeEvent::SemaphoreCall {
-            task: Some(t),
-            waits: false,
-            ..
-        } => (*t, Shown::SemAcquire),
         ScopeEvent::SemaphoreReleased { task: Some(t), .. } => (*t, Shown::SemRelease),
         _ => return None,
     })
