@@ -10,6 +10,7 @@
 pub(crate) const SEED: u64 = 0xcbf2_9ce4_8422_2325;
 
 /// Fold one word into `h`.
+#[inline(always)]
 pub(crate) fn word(h: u64, x: u64) -> u64 {
     let m = (h ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     m ^ (m >> 32)
@@ -17,6 +18,7 @@ pub(crate) fn word(h: u64, x: u64) -> u64 {
 
 /// Fold a text: its length, then its bytes eight at a time (little-endian,
 /// the last word zero-padded).
+#[inline]
 pub(crate) fn text(mut h: u64, s: &str) -> u64 {
     h = word(h, s.len() as u64);
     let mut words = s.as_bytes().chunks_exact(8);

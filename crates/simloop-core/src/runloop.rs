@@ -169,6 +169,7 @@ impl Sim {
     }
 
     /// Record an event.
+    #[inline(always)]
     pub fn trace(&self, event: Event) {
         let mut trace = self.0.trace.borrow_mut();
         trace.push(self.time(), event);

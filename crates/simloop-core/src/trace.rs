@@ -231,6 +231,11 @@ impl Trace {
     }
 
     /// Record a scheduling event: hash it, and keep it if the mode says so.
+    ///
+    /// Inlined into every call site, where the event's variant is known: the
+    /// hash then folds that variant's fields without a match, and a
+    /// hash-only trace never builds the event.
+    #[inline(always)]
     pub(crate) fn push(&mut self, tick: Tick, event: Event) {
         self.fold(tick);
         self.fold_event(&event);
@@ -261,22 +266,27 @@ impl Trace {
         });
     }
 
+    #[inline(always)]
     fn fold(&mut self, x: u64) {
         self.hash = fold::word(self.hash, x);
     }
 
+    #[inline(always)]
     fn fold_str(&mut self, s: &str) {
         self.hash = fold::text(self.hash, s);
     }
 
+    #[inline(always)]
     fn fold_task(&mut self, t: Option<TaskId>) {
         self.fold(t.map_or(u64::MAX, |t| u64::from(t.0)));
     }
 
+    #[inline(always)]
     fn fold_scope_id(&mut self, s: Option<ScopeId>) {
         self.fold(s.map_or(u64::MAX, |s| u64::from(s.0)));
     }
 
+    #[inline(always)]
     fn fold_outcome(&mut self, o: &Outcome) {
         match o {
             Outcome::Ok => self.fold(0),
@@ -288,6 +298,7 @@ impl Trace {
         }
     }
 
+    #[inline(always)]
     fn fold_event(&mut self, e: &Event) {
         match e {
             Event::TaskCreated { task, parent } => {
