@@ -136,6 +136,7 @@ impl Event {
 /// [`Event`] is a call per event on the loop's hottest path; most events
 /// own nothing, and saying so per variant lets them cost nothing. Every
 /// variant is listed: a new one must say what it owns.
+#[inline(always)]
 fn discard(event: Event) {
     match event {
         Event::TaskDone { outcome, .. } | Event::FutureDone { outcome, .. } => drop(outcome),
