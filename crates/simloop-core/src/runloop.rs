@@ -144,6 +144,7 @@ impl Sim {
     }
 
     /// The run's configuration.
+    #[inline]
     pub fn config(&self) -> &Config {
         &self.0.config
     }
@@ -154,6 +155,7 @@ impl Sim {
     }
 
     /// `loop.time()`: the virtual clock.
+    #[inline]
     pub fn time(&self) -> Tick {
         self.0.now.get()
     }
@@ -164,6 +166,7 @@ impl Sim {
     }
 
     /// The trace so far.
+    #[inline]
     pub fn trace_ref(&self) -> Ref<'_, Trace> {
         self.0.trace.borrow()
     }
@@ -230,6 +233,7 @@ impl Sim {
 
     /// Every task created so far, in creation order, without copying the
     /// list; no task can be created while it is held.
+    #[inline]
     pub fn tasks(&self) -> Ref<'_, [TaskRef]> {
         Ref::map(self.0.tasks.borrow(), Vec::as_slice)
     }

@@ -554,21 +554,25 @@ impl TaskRef {
     }
 
     /// Its id (creation order).
+    #[inline]
     pub fn id(&self) -> TaskId {
         self.0.header().id
     }
 
     /// Its name, shared.
+    #[inline]
     pub fn name_rc(&self) -> Rc<str> {
         self.0.header().name.clone()
     }
 
     /// Its name.
+    #[inline]
     pub fn name(&self) -> &str {
         &self.0.header().name
     }
 
     /// The task that created it.
+    #[inline]
     pub fn parent(&self) -> Option<TaskId> {
         self.0.header().parent
     }
@@ -585,11 +589,13 @@ impl TaskRef {
 
     /// Its position in the order tasks finished (0 for the first), which
     /// also orders tasks that finished in the same tick.
+    #[inline]
     pub fn done_index(&self) -> Option<u32> {
         Some(self.0.header().done_index.get()).filter(|&i| i != NO_INDEX)
     }
 
     /// Is it done?
+    #[inline]
     pub fn done(&self) -> bool {
         self.0.done()
     }
@@ -600,6 +606,7 @@ impl TaskRef {
     }
 
     /// How it ended, `None` while pending.
+    #[inline]
     pub fn outcome(&self) -> Option<Outcome> {
         self.0.outcome()
     }

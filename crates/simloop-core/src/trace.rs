@@ -393,6 +393,7 @@ impl Trace {
     }
 
     /// The events kept (empty in [`TraceMode::HashOnly`]).
+    #[inline]
     pub fn records(&self) -> &[Record] {
         &self.records
     }
