@@ -323,23 +323,26 @@ impl<T: Clone + 'static> Stepper for TaskCell<T> {
             }
         }
         let mut body = self.body.take().expect("a pending task has its body");
-        let (prev, prev_throw, prev_yielded) = STEP.with(|s| {
+        // One look-up of the thread's slot for the whole poll: the
+        // previous step's state (an eager task's first step runs inside
+        // its creator's) is saved, then put back.
+        let (poll, left, yielded) = STEP.with(|s| {
             let me = Some(self.clone() as Rc<dyn AnyTask>);
-            (
-                s.current.replace(me),
-                s.throw.replace(throw),
-                s.yielded.take(),
-            )
-        });
-        // A panic in the body ends the run with an error naming the task
-        // (not an unwind through the loop, whose state it would leave
-        // half-changed); the task never finishes.
-        let poll = panic::catch_unwind(AssertUnwindSafe(|| {
-            body.as_mut().poll(&mut Context::from_waker(Waker::noop()))
-        }));
-        let (left, yielded) = STEP.with(|s| {
+            let prev = s.current.replace(me);
+            let prev_throw = s.throw.replace(throw);
+            let prev_yielded = s.yielded.take();
+            // A panic in the body ends the run with an error naming the
+            // task (not an unwind through the loop, whose state it would
+            // leave half-changed); the task never finishes.
+            let poll = panic::catch_unwind(AssertUnwindSafe(|| {
+                body.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+            }));
             *s.current.borrow_mut() = prev;
-            (s.throw.replace(prev_throw), s.yielded.replace(prev_yielded))
+            (
+                poll,
+                s.throw.replace(prev_throw),
+                s.yielded.replace(prev_yielded),
+            )
         });
         let poll = match poll {
             Ok(poll) => poll,
