@@ -15,6 +15,7 @@ pub mod planted;
 mod queue;
 pub mod runner;
 pub mod shield;
+mod task_set;
 pub mod taskgroup;
 pub mod timeline;
 pub mod timeout;

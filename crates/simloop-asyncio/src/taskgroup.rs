@@ -34,7 +34,6 @@
 //! [`ScopeId`]; recording schedules nothing.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future as StdFuture;
 use std::rc::Rc;
@@ -45,6 +44,7 @@ use simloop_core::{
 };
 
 use crate::planted::{self, Bug};
+use crate::task_set::TaskSet;
 
 /// `asyncio.TaskGroup`. Cloning gives another handle to the same group (a
 /// child that creates siblings holds one).
@@ -67,11 +67,8 @@ struct State {
     scope: Cell<Option<ScopeId>>,
     parent_task: RefCell<Option<TaskRef>>,
     parent_cancel_requested: Cell<bool>,
-    /// `_tasks`, keyed by task id so a finished child leaves in `O(log n)`
-    /// (a wide group would otherwise be quadratic). Ids grow with creation
-    /// and every member is created just before it is added, so id order is
-    /// insertion order.
-    tasks: RefCell<BTreeMap<TaskId, TaskRef>>,
+    /// `_tasks`.
+    tasks: RefCell<TaskSet>,
     errors: RefCell<Vec<Exc>>,
     base_error: RefCell<Option<Exc>>,
     on_completed_fut: RefCell<Option<Future<bool>>>,
@@ -203,19 +200,12 @@ impl TaskGroup {
                 TaskGroup(s).on_task_done(id);
             }
         };
-        // The key must sort after every member for the map's order to stay
-        // insertion order.
-        debug_assert!(s
-            .tasks
-            .borrow()
-            .last_key_value()
-            .is_none_or(|(&k, _)| k < id));
         if profile >= Profile::Py312 {
-            s.tasks.borrow_mut().insert(id, task.any().clone());
+            s.tasks.borrow_mut().insert(task.any().clone());
             task.add_done_callback("TaskGroup._on_task_done", on_done);
         } else {
             task.add_done_callback("TaskGroup._on_task_done", on_done);
-            s.tasks.borrow_mut().insert(id, task.any().clone());
+            s.tasks.borrow_mut().insert(task.any().clone());
         }
         Ok(task)
     }
@@ -238,7 +228,7 @@ impl TaskGroup {
             .0
             .tasks
             .borrow()
-            .values()
+            .iter()
             .filter(|t| !t.done())
             .map(TaskRef::id)
             .collect();
@@ -392,7 +382,7 @@ impl TaskGroup {
     fn abort(&self) {
         let s = &self.0;
         s.aborting.set(true);
-        let mut tasks: Vec<TaskRef> = s.tasks.borrow().values().cloned().collect();
+        let mut tasks: Vec<TaskRef> = s.tasks.borrow().iter().cloned().collect();
         self.sim().set_order(&mut tasks);
         if planted::on(Bug::TaskGroupAbortOrderLeak) {
             tasks.retain(|t| !t.done());
@@ -416,7 +406,7 @@ impl TaskGroup {
             .0
             .tasks
             .borrow_mut()
-            .remove(&id)
+            .remove(id)
             .expect("a child is in the set until its callback runs");
         self.task_done(&task);
     }
