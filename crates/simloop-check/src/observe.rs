@@ -313,15 +313,22 @@ impl Observations {
 
     /// Keep the emptied lists of observations that are done with as room
     /// for the next ones on this thread.
-    pub(crate) fn recycle(mut self) {
+    pub(crate) fn recycle(&mut self) {
         let Some(mut l) = SPARE.take() else {
             return;
         };
         if self.tasks.capacity() <= SPARE_MAX && self.scopes.capacity() <= SPARE_MAX {
             self.tasks.clear();
-            self.scopes.clear();
+            for scope in self.scopes.drain(..) {
+                if let ScopeKind::TaskGroup { mut children, .. } = scope.kind {
+                    if l.child_lists.len() < SPARE_LISTS && children.capacity() <= SPARE_MAX {
+                        children.clear();
+                        l.child_lists.push(children);
+                    }
+                }
+            }
             for s in self.semaphores.drain(..) {
-                if l.sem_lists.len() < SPARE_SEMAPHORES {
+                if l.sem_lists.len() < SPARE_LISTS {
                     let (mut calls, mut acquired, mut holders) = (s.calls, s.acquired, s.holders);
                     calls.clear();
                     acquired.clear();
@@ -420,6 +427,8 @@ struct Lists {
     semaphores: Vec<SemaphoreObs>,
     /// Emptied lists of semaphores checked before, for the next ones.
     sem_lists: Vec<SemLists>,
+    /// Emptied child lists of task groups checked before.
+    child_lists: Vec<Vec<TaskId>>,
 }
 
 /// A [`SemaphoreObs`]'s calls, acquisitions and holders.
@@ -434,8 +443,8 @@ thread_local! {
 /// The most entries a spare list keeps room for.
 const SPARE_MAX: usize = 4096;
 
-/// The most semaphores' lists kept spare.
-const SPARE_SEMAPHORES: usize = 16;
+/// The most semaphores' lists, and task groups' child lists, kept spare.
+const SPARE_LISTS: usize = 16;
 
 impl Lists {
     /// The thread's spare lists, or new ones.
@@ -691,8 +700,13 @@ impl Walk<'_> {
                 owner,
                 cancelling,
             } => {
+                let children = self
+                    .l
+                    .child_lists
+                    .pop()
+                    .unwrap_or_else(|| Vec::with_capacity(4));
                 let kind = ScopeKind::TaskGroup {
-                    children: Vec::with_capacity(4),
+                    children,
                     pending_at_exit: Vec::new(),
                 };
                 self.enter(*group, kind, *owner, at, *cancelling);

@@ -84,7 +84,7 @@ impl Checks {
 /// # Panics
 /// If the run kept only its trace hash (see [`Observations::of`]).
 pub fn check<T>(report: &RunReport<T>, checks: &Checks) -> Report {
-    let obs = Observations::of(report);
+    let mut obs = Observations::of(report);
     let mut r = check_observations(&obs, checks);
     obs.recycle();
     if let Some(h2) = checks.rerun_hash {
