@@ -368,3 +368,57 @@ fn shards_merged_are_one_run_but_for_the_times() {
     };
     assert_eq!(cases("merged.xml"), cases("whole.xml"));
 }
+
+#[test]
+fn expect_and_expect_by_profile_are_compared_in_cpythons_order() {
+    let dir = workdir("check-expect");
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).expect(name);
+    write(
+        "wrong.json",
+        r#"{"main": [{"return": 1}], "expect": {"main": {"ok": 2}}}"#,
+    );
+    write(
+        "wrong313.json",
+        r#"{"main": [{"return": 1}], "expect": {"main": {"ok": 1}},
+            "expect_by_profile": {"py313": {"main": {"ok": 3}}}}"#,
+    );
+    write(
+        "right.json",
+        r#"{"main": [{"return": 1}], "expect": {"main": {"ok": 1}}}"#,
+    );
+    let o = simloop(
+        &dir,
+        &[
+            "check",
+            "--seeds",
+            "5",
+            "wrong.json",
+            "wrong313.json",
+            "right.json",
+        ],
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    for p in Profile::ALL.map(Profile::name) {
+        assert!(
+            out.contains(&format!(
+                "        {p}: expect not met: $.main.ok: expected 2, got 1 (run 1)\n"
+            )),
+            "{out}"
+        );
+    }
+    let by_profile = out
+        .lines()
+        .filter(|l| l.starts_with("        ") && l.contains("expect_by_profile not met"))
+        .collect::<Vec<_>>();
+    assert_eq!(
+        by_profile,
+        ["        py313: expect_by_profile not met: $.main.ok: expected 3, got 1 (run 1)"],
+        "{out}"
+    );
+    assert!(out.contains("\nPASS  right "), "{out}");
+    assert!(
+        out.contains("3 scenarios: 1 passed, 2 failed, 0 invalid"),
+        "{out}"
+    );
+}
