@@ -3,6 +3,8 @@
 //! Both simloop and the CPython reference runner print this, so the
 //! differential test can compare them. Keys come in the spec's order.
 
+use std::fmt::Write as _;
+
 use serde_json::{json, Map, Value};
 use simloop_asyncio::runner::Escape;
 use simloop_core::{Exc, Interrupt, Tick};
@@ -178,61 +180,173 @@ impl Outcome {
 /// compare equal (the spec compares group members as a multiset).
 pub fn normalize(outcome: &Value) -> Value {
     match outcome {
-        Value::Object(m) => {
-            let mut out = Map::new();
-            for (k, v) in m {
-                let mut v = normalize(v);
-                if k == "errors" && m.contains_key("group") {
-                    if let Value::Array(items) = &mut v {
-                        items.sort_by_cached_key(|i| i.to_string());
-                    }
-                }
-                out.insert(k.clone(), v);
-            }
-            Value::Object(out)
-        }
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), normalize_field(m, k, v)))
+                .collect(),
+        ),
         Value::Array(items) => Value::Array(items.iter().map(normalize).collect()),
         other => other.clone(),
     }
 }
 
+/// The field `k` of the object `m`, normalized: a group's `errors` sorted.
+fn normalize_field(m: &Map<String, Value>, k: &str, v: &Value) -> Value {
+    let mut v = normalize(v);
+    if k == "errors" && m.contains_key("group") {
+        if let Value::Array(items) = &mut v {
+            items.sort_by_cached_key(|i| i.to_string());
+        }
+    }
+    v
+}
+
 /// Where `expected` (any subset of an outcome) disagrees with `actual`:
 /// objects must have every expected key, arrays the same length, and
-/// scalars be equal. Returns the JSON path and both values of the first
-/// difference.
+/// scalars be equal, both [`normalize`]d. Returns the JSON path and both
+/// values of the first difference.
+///
+/// Only a group's `errors` are normalized on the way, and the path is
+/// spelled out only for a difference: `simloop check` compares every run
+/// in CPython's order, and copying both outcomes and formatting each key's
+/// path cost more than the run.
 pub fn check_expect(expected: &Value, actual: &Value) -> Result<(), String> {
-    fn walk(path: &str, e: &Value, a: &Value) -> Result<(), String> {
+    fn walk(path: &mut String, e: &Value, a: &Value) -> Result<(), String> {
         match (e, a) {
             (Value::Object(em), Value::Object(am)) => {
                 for (k, ev) in em {
-                    let p = format!("{path}.{k}");
+                    let len = path.len();
+                    path.push('.');
+                    path.push_str(k);
                     match am.get(k) {
-                        Some(av) => walk(&p, ev, av)?,
                         None => {
                             return Err(format!(
-                                "{p}: expected {ev}, but the outcome has no such field"
+                                "{path}: expected {}, but the outcome has no such field",
+                                normalize_field(em, k, ev)
                             ))
                         }
+                        Some(av)
+                            if k == "errors"
+                                && (em.contains_key("group") || am.contains_key("group")) =>
+                        {
+                            walk(
+                                path,
+                                &normalize_field(em, k, ev),
+                                &normalize_field(am, k, av),
+                            )?;
+                        }
+                        Some(av) => walk(path, ev, av)?,
                     }
+                    path.truncate(len);
                 }
                 Ok(())
             }
             (Value::Array(ev), Value::Array(av)) if ev.len() == av.len() => {
                 for (i, (e, a)) in ev.iter().zip(av).enumerate() {
-                    walk(&format!("{path}[{i}]"), e, a)?;
+                    let len = path.len();
+                    write!(path, "[{i}]").expect("writing to a String");
+                    walk(path, e, a)?;
+                    path.truncate(len);
                 }
                 Ok(())
             }
+            // Normalizing sorts arrays: it changes no scalar, no length and
+            // no type, so it cannot change this comparison.
             _ if e == a => Ok(()),
-            _ => Err(format!("{path}: expected {e}, got {a}")),
+            _ => Err(format!(
+                "{path}: expected {}, got {}",
+                normalize(e),
+                normalize(a)
+            )),
         }
     }
-    walk("$", &normalize(expected), &normalize(actual))
+    walk(&mut String::from("$"), expected, actual)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// `check_expect` as the spec states it: normalize both whole
+    /// outcomes, then walk them, formatting every path on the way.
+    fn check_expect_by_the_spec(expected: &Value, actual: &Value) -> Result<(), String> {
+        fn walk(path: &str, e: &Value, a: &Value) -> Result<(), String> {
+            match (e, a) {
+                (Value::Object(em), Value::Object(am)) => {
+                    for (k, ev) in em {
+                        let p = format!("{path}.{k}");
+                        match am.get(k) {
+                            Some(av) => walk(&p, ev, av)?,
+                            None => {
+                                return Err(format!(
+                                    "{p}: expected {ev}, but the outcome has no such field"
+                                ))
+                            }
+                        }
+                    }
+                    Ok(())
+                }
+                (Value::Array(ev), Value::Array(av)) if ev.len() == av.len() => {
+                    for (i, (e, a)) in ev.iter().zip(av).enumerate() {
+                        walk(&format!("{path}[{i}]"), e, a)?;
+                    }
+                    Ok(())
+                }
+                _ if e == a => Ok(()),
+                _ => Err(format!("{path}: expected {e}, got {a}")),
+            }
+        }
+        walk("$", &normalize(expected), &normalize(actual))
+    }
+
+    /// Small outcomes, with the keys that matter to normalizing (`group`,
+    /// `errors`) often.
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            (0..3i64).prop_map(Value::from),
+            prop::sample::select(vec!["A", "B", "g"]).prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 40, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec(
+                    (
+                        prop::sample::select(vec!["group", "errors", "kind", "ok"]),
+                        inner.clone()
+                    ),
+                    0..4
+                )
+                .prop_map(|kv| Value::Object(
+                    kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+                )),
+                prop::collection::vec(inner, 0..4)
+                    .prop_map(|errors| json!({"group": "g", "errors": errors})),
+            ]
+        })
+    }
+
+    /// `v` with every array reversed: a group's errors in another order.
+    fn reversed(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                Value::Object(m.iter().map(|(k, v)| (k.clone(), reversed(v))).collect())
+            }
+            Value::Array(items) => Value::Array(items.iter().rev().map(reversed).collect()),
+            other => other.clone(),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn check_expect_says_what_the_spec_says(e in value(), a in value()) {
+            prop_assert_eq!(check_expect(&e, &a), check_expect_by_the_spec(&e, &a));
+            prop_assert_eq!(check_expect(&a, &a), Ok(()));
+            let r = reversed(&a);
+            prop_assert_eq!(check_expect(&r, &a), check_expect_by_the_spec(&r, &a));
+        }
+    }
 
     #[test]
     fn expect_is_a_recursive_subset() {
