@@ -1,8 +1,9 @@
 //! `TaskGroup._tasks`: a group's children not yet done, in creation order.
 //!
-//! Children join in increasing id order and leave in any order. A vector
-//! with holes keeps both cheap: a join is a push, a leave a binary search
-//! and a hole, and the holes are swept out once they outnumber the members.
+//! Children join in increasing id order (almost always: see
+//! [`TaskSet::insert`]) and leave in any order. A vector with holes keeps
+//! both cheap: a join is a push, a leave a binary search and a hole, and
+//! the holes are swept out once they outnumber the members.
 //! A small group makes one allocation, where a `BTreeMap` node cost a
 //! nested group about 300 instructions a level.
 
@@ -24,18 +25,21 @@ impl TaskSet {
         self.len == 0
     }
 
-    /// Add a task created after every member.
-    ///
-    /// # Panics
-    /// If its id does not sort after every id added before: the order would
-    /// no longer be creation order.
+    /// Add a task. It usually joins last, created after every member; a
+    /// task whose eager first step added a sibling joins after it, and goes
+    /// to its place in creation order.
     pub(crate) fn insert(&mut self, task: TaskRef) {
         let id = task.id();
-        assert!(
-            self.slots.last().is_none_or(|&(last, _)| last < id),
-            "a TaskGroup's members join in creation order"
-        );
-        self.slots.push((id, Some(task)));
+        if self.slots.last().is_none_or(|&(last, _)| last < id) {
+            self.slots.push((id, Some(task)));
+        } else {
+            match self.slots.binary_search_by_key(&id, |&(k, _)| k) {
+                // A member already (a set adds once), or back in its hole.
+                Ok(i) if self.slots[i].1.is_some() => return,
+                Ok(i) => self.slots[i].1 = Some(task),
+                Err(i) => self.slots.insert(i, (id, Some(task))),
+            }
+        }
         self.len += 1;
     }
 
@@ -94,5 +98,35 @@ mod tests {
             .unwrap();
         let expected: Vec<u32> = (0..100).filter(|n| n % 7 == 0).map(|n| n + 1).collect();
         assert_eq!(ids.iter().map(|t| t.0).collect::<Vec<_>>(), expected);
+    }
+
+    #[test]
+    fn a_task_that_joins_after_a_younger_sibling_goes_to_its_place() {
+        let sim = Sim::new(Config::new(Profile::Py313));
+        let ids = sim
+            .run_main("main", async {
+                let tasks: Vec<TaskRef> = (0..4)
+                    .map(|i| spawn(format!("t{i}"), async { Ok(()) }).any().clone())
+                    .collect();
+                let mut set = TaskSet::default();
+                for i in [0, 2, 3, 1] {
+                    set.insert(tasks[i].clone());
+                }
+                assert_eq!(
+                    set.remove(tasks[1].id()).map(|t| t.id()),
+                    Some(tasks[1].id())
+                );
+                set.insert(tasks[1].clone());
+                set.insert(tasks[1].clone());
+                assert_eq!(set.len(), 4, "a set adds a member once");
+                let one = |t: Option<TaskRef>| t.map(|t| t.id());
+                assert_eq!(one(set.remove(tasks[1].id())), Some(tasks[1].id()));
+                assert_eq!(one(set.remove(tasks[1].id())), None);
+                set.insert(tasks[1].clone());
+                Ok(set.iter().map(TaskRef::id).collect::<Vec<_>>())
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(ids.iter().map(|t| t.0).collect::<Vec<_>>(), [1, 2, 3, 4]);
     }
 }

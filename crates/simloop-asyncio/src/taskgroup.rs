@@ -497,3 +497,44 @@ where
     g.exit(r.as_ref().err().cloned()).await?;
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use simloop_core::{Config, Sim};
+
+    /// 3.14's eager first step runs inside `create_task`, before the group
+    /// adds the task: a sibling it creates in that step joins first.
+    #[test]
+    fn a_sibling_made_in_an_eager_first_step_joins_before_its_maker() {
+        let sim = Sim::new(Config::new(Profile::Py314));
+        let done = sim
+            .run_main("main", async {
+                task_group(|g| async move {
+                    let g2 = g.clone();
+                    g.create_task_with("maker", Start::Eager, async move {
+                        g2.create_task("sibling", async { Ok(1) })?;
+                        Ok(0)
+                    })?;
+                    assert_eq!(g.pending(), 2);
+                    Ok(())
+                })
+                .await?;
+                Ok(get_running_loop()
+                    .all_tasks()
+                    .iter()
+                    .map(|t| (t.name().to_owned(), t.done()))
+                    .collect::<Vec<_>>())
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            done,
+            [
+                ("main".to_owned(), false),
+                ("maker".to_owned(), true),
+                ("sibling".to_owned(), true)
+            ]
+        );
+    }
+}
