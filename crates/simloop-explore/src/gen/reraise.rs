@@ -25,27 +25,23 @@ use super::GenConfig;
 pub(super) fn await_failed_children(scenario: &mut Scenario, seed: u64, cfg: &GenConfig) {
     // Most trees have no such step: they skip the names and the stream,
     // which would draw nothing.
-    if !walk::any_step(&scenario.main, &candidate) {
+    if walk::steps(&scenario.main, &candidate) == 0 {
         return;
     }
-    // Only a name `r<n>` can clash with a fresh one: its `n` is enough.
-    let mut taken: BTreeSet<u64> = scenario
-        .steps()
-        .into_iter()
-        .flat_map(|step| {
-            step.children()
-                .iter()
-                .filter_map(|c| r_number(c.name.as_deref()?))
-        })
-        .collect();
+    let mut taken = BTreeSet::new();
+    for step in scenario.steps() {
+        for c in step.children() {
+            taken.extend(c.name.clone());
+        }
+    }
     // "reraise" in ASCII, to part this stream from the tree's.
     let mut rng = Rand(ChaCha8Rng::seed_from_u64(seed ^ 0x72_6572_6169_7365));
     let mut next = 0;
-    let mut fresh = |taken: &mut BTreeSet<u64>| loop {
-        let n = next;
+    let mut fresh = |taken: &mut BTreeSet<String>| loop {
+        let name = format!("r{next}");
         next += 1;
-        if taken.insert(n) {
-            return format!("r{n}");
+        if taken.insert(name.clone()) {
+            return name;
         }
     };
     block(&mut scenario.main, &mut |step| {
@@ -64,15 +60,6 @@ pub(super) fn await_failed_children(scenario: &mut Scenario, seed: u64, cfg: &Ge
     });
 }
 
-/// `n` if `name` is `format!("r{n}")`.
-fn r_number(name: &str) -> Option<u64> {
-    let digits = name.strip_prefix('r')?;
-    let canonical = digits == "0" || !digits.starts_with('0');
-    let n: u64 = digits.parse().ok().filter(|_| canonical)?;
-    // `parse` takes a leading `+`, which `format!` never writes.
-    digits.bytes().all(|b| b.is_ascii_digit()).then_some(n)
-}
-
 /// A `try_star` with handlers whose body starts with a task group.
 fn candidate(step: &Step) -> bool {
     matches!(step, Step::TryStar { body, excepts, .. }
@@ -84,31 +71,5 @@ fn block(b: &mut Block, f: &mut dyn FnMut(&mut Step)) {
     for step in b.iter_mut() {
         step.for_each_block_mut(|inner| block(inner, f));
         f(step);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::r_number;
-
-    #[test]
-    fn r_number_reads_only_what_format_writes() {
-        for n in [0, 1, 9, 10, 42, u64::MAX] {
-            assert_eq!(r_number(&format!("r{n}")), Some(n));
-        }
-        for name in [
-            "r",
-            "r01",
-            "r00",
-            "r+1",
-            "r-1",
-            "rx",
-            "R1",
-            "r1x",
-            "x1",
-            "r18446744073709551616",
-        ] {
-            assert_eq!(r_number(name), None, "{name}");
-        }
     }
 }

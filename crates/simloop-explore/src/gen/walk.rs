@@ -34,17 +34,6 @@ pub(super) fn in_child(b: &mut Block, target: usize, f: &mut dyn FnMut(&mut Bloc
     walk(b, &mut { target }, f);
 }
 
-/// Does a step of the tree (at any depth) satisfy `p`? Stops at the first.
-pub(super) fn any_step(b: &Block, p: &impl Fn(&Step) -> bool) -> bool {
-    b.iter().any(|step| {
-        p(step) || {
-            let mut found = false;
-            step.for_each_block(|inner| found = found || any_step(inner, p));
-            found
-        }
-    })
-}
-
 /// How many blocks are nested in the tree (`b` itself not counted).
 pub(super) fn blocks(b: &Block) -> usize {
     let mut n = 0;
