@@ -116,11 +116,13 @@ impl Sim {
             config,
             me: me.clone(),
             now: Cell::new(0),
-            ready: RefCell::new(VecDeque::new()),
-            timers: RefCell::new(Vec::new()),
+            // Sized for a small program's run, which a sweep makes
+            // thousands of: growing from empty reallocates three times.
+            ready: RefCell::new(VecDeque::with_capacity(16)),
+            timers: RefCell::new(Vec::with_capacity(8)),
             timer_cancelled: Rc::new(Cell::new(0)),
             stopping: Cell::new(false),
-            tasks: RefCell::new(Vec::new()),
+            tasks: RefCell::new(Vec::with_capacity(8)),
             pending_tasks: Cell::new(0),
             steps: Cell::new(0),
             next_future: Cell::new(0),
@@ -129,7 +131,11 @@ impl Sim {
             asks,
             max_latency,
             choice_points: Cell::new(0),
-            choices: RefCell::new(Vec::new()),
+            choices: RefCell::new(if asks {
+                Vec::with_capacity(16)
+            } else {
+                Vec::new()
+            }),
             trace: RefCell::new(Trace::new(trace)),
             limit_hit: RefCell::new(None),
             limit_flag: Cell::new(false),
