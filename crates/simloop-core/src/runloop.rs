@@ -743,13 +743,25 @@ impl Sim {
                 self.fire(t);
             }
         }
-        let mut due = Vec::new();
-        {
+        let mut due = {
             let mut timers = self.0.timers.borrow_mut();
-            while timers.first().is_some_and(|t| t.when <= now) {
+            let is_due = |t: &TimerEntry| t.when <= now;
+            if !timers.first().is_some_and(is_due) {
+                return;
+            }
+            let first = heapq::pop(&mut timers).expect("non-empty");
+            if !timers.first().is_some_and(is_due) {
+                // One due timer, the usual case: no tie, no list.
+                drop(timers);
+                self.fire(first);
+                return;
+            }
+            let mut due = vec![first];
+            while timers.first().is_some_and(is_due) {
                 due.push(heapq::pop(&mut timers).expect("non-empty"));
             }
-        }
+            due
+        };
         for tie in due.chunk_by_mut(|a, b| a.when == b.when) {
             self.shuffle(ChoicePoint::TimerTie, tie);
         }
