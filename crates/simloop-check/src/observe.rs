@@ -360,7 +360,7 @@ impl Observations {
 /// What the walk keeps of a semaphore beside its [`SemaphoreObs`].
 struct Sem {
     /// The call each task is waiting on (a few at a time: a list).
-    waiting: Vec<(Option<TaskId>, usize)>,
+    waiting: SemWaiting,
     /// A lost wakeup was recorded (one is enough).
     lost: bool,
 }
@@ -429,7 +429,12 @@ struct Lists {
     sem_lists: Vec<SemLists>,
     /// Emptied child lists of task groups checked before.
     child_lists: Vec<Vec<TaskId>>,
+    /// Emptied waiting lists of the walk's semaphores before.
+    waiting_lists: Vec<SemWaiting>,
 }
+
+/// The tasks waiting on a semaphore, each with its call.
+type SemWaiting = Vec<(Option<TaskId>, usize)>;
 
 /// A [`SemaphoreObs`]'s calls, acquisitions and holders.
 type SemLists = (Vec<SemCall>, Vec<usize>, Vec<(Tick, u64)>);
@@ -460,7 +465,12 @@ impl Lists {
         }
         self.open.clear();
         self.slots.clear();
-        self.sems.clear();
+        for mut sem in self.sems.drain(..) {
+            if self.waiting_lists.len() < SPARE_LISTS && sem.waiting.capacity() <= SPARE_MAX {
+                sem.waiting.clear();
+                self.waiting_lists.push(sem.waiting);
+            }
+        }
         self.evs.clear();
         self.cancelling.clear();
         self.own_requests.clear();
@@ -883,8 +893,13 @@ impl Walk<'_> {
                     releases: 0,
                     holders,
                 });
+                let waiting = self
+                    .l
+                    .waiting_lists
+                    .pop()
+                    .unwrap_or_else(|| Vec::with_capacity(4));
                 self.l.sems.push(Sem {
-                    waiting: Vec::with_capacity(4),
+                    waiting,
                     lost: false,
                 });
             }
