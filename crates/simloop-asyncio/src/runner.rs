@@ -340,6 +340,9 @@ fn drive(sim: &Sim, main: &TaskRef, pause_at: Option<Tick>) -> Result<Phases, Ru
 /// The scope escapes, from the trace's scope events, in trace order.
 fn escapes(sim: &Sim) -> Vec<Escape> {
     let trace = sim.trace_ref();
+    if !trace.has_escapes() {
+        return Vec::new();
+    }
     let tasks = sim.tasks();
     let mut kinds = std::collections::BTreeMap::new();
     let mut out = Vec::new();

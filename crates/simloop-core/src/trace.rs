@@ -171,6 +171,8 @@ pub struct Trace {
     names: Vec<Rc<str>>,
     seq: u64,
     hash: u64,
+    /// A kept scope event left tasks pending (see [`Trace::has_escapes`]).
+    escapes: bool,
 }
 
 thread_local! {
@@ -220,6 +222,7 @@ impl Trace {
             names: Vec::new(),
             seq: 0,
             hash: fold::SEED,
+            escapes: false,
         }
     }
 
@@ -255,6 +258,12 @@ impl Trace {
     /// the hash of a run is the same in every mode.
     pub(crate) fn push_scope(&mut self, tick: Tick, event: ScopeEvent) {
         debug_assert!(self.mode.keeps_scopes());
+        let pending = match &event {
+            ScopeEvent::End(end) => &end.pending,
+            ScopeEvent::TaskGroupExit(x) => &x.pending,
+            _ => &Vec::new(),
+        };
+        self.escapes |= !pending.is_empty();
         self.keep(tick, Event::Scope(event));
         self.seq += 1;
     }
@@ -396,6 +405,14 @@ impl Trace {
     #[inline]
     pub fn records(&self) -> &[Record] {
         &self.records
+    }
+
+    /// Whether a kept scope event (a combinator's end or a task group's
+    /// exit) left tasks pending: a *scope escape*. `false` means the
+    /// records hold none, so a search for them can be skipped.
+    #[inline]
+    pub fn has_escapes(&self) -> bool {
+        self.escapes
     }
 
     /// A task's name (`?` in a hash-only trace, which keeps no names).
