@@ -238,15 +238,16 @@ impl Interp {
         };
         match child.name {
             Some(name) => Rc::from(self.plan.text(name)),
-            None => {
-                // Built by hand: `format!` costs more than the rest of a
-                // spawn's bookkeeping.
-                let mut name = String::with_capacity(me.name().len() + 4);
+            // Built by hand in the thread's scratch string, then copied
+            // once: `format!` and a `String` of its own each cost more
+            // than the rest of a spawn's bookkeeping.
+            None => NAME.with_borrow_mut(|name| {
+                name.clear();
                 name.push_str(me.name());
                 name.push('.');
-                push_decimal(&mut name, n);
-                Rc::from(name)
-            }
+                push_decimal(name, n);
+                Rc::from(name.as_str())
+            }),
         }
     }
 
@@ -442,6 +443,11 @@ impl Sem {
             Sem::Bounded(s) => s.release(),
         }
     }
+}
+
+thread_local! {
+    /// Where [`Interp::child_name`] builds a name.
+    static NAME: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
 /// `n` in decimal, as `format!("{n}")` writes it.
