@@ -31,9 +31,11 @@
 //! assert!(failure.replay.starts_with("simloop replay --seed "));
 //! ```
 
+use serde_json::Value;
 use simloop_asyncio::planted::{self, Bug};
+use simloop_asyncio::runner::RunReport;
 use simloop_core::{Config, Policy, Profile, RunError, Tick, TraceMode};
-use simloop_scenario::{run, run_hash, run_prepared, Prepared, Run, Scenario};
+use simloop_scenario::{run, run_hash, run_report, Prepared, Run, Scenario};
 
 use crate::gen::{generate, GenConfig};
 use crate::ordered;
@@ -229,7 +231,7 @@ impl SeedRules {
             },
             Some(depth) => {
                 let cpython = Config::new(self.profile).trace(TraceMode::HashOnly);
-                let points = run_prepared(scenario, cpython)?.sim.choice_points();
+                let points = run_report(scenario, cpython)?.sim.choice_points();
                 Policy::Pct {
                     seed,
                     depth,
@@ -290,23 +292,25 @@ impl SeedRun {
 
 /// Run `scenario` under `seed`'s configuration twice and check every
 /// invariant (`determinism` compares the two hashes). Returns the first
-/// run, the report without the violations `rules` allow, and those.
+/// run's report (no outcome is built: [`replay_scenario`] runs again for
+/// one), the check's report without the violations `rules` allow, and
+/// those.
 pub fn check_scenario(
     scenario: &Scenario,
     seed: u64,
     rules: &SeedRules,
-) -> Result<(Run, Report, Vec<Invariant>), RunError> {
+) -> Result<(RunReport<Value>, Report, Vec<Invariant>), RunError> {
     let prepared = Prepared::new(scenario);
     let policy = rules.policy(seed, &prepared)?;
     let config = Config::new(rules.profile)
         .policy(policy)
         .trace(TraceMode::HashOnly);
-    let first = run_prepared(&prepared, config.clone())?;
+    let first = run_report(&prepared, config.clone())?;
     let second = run_hash(&prepared, config)?;
     let checks = Checks::new()
         .rerun_hash(second)
         .deny_findings(rules.deny_findings);
-    let mut report = check(&first.report, &checks);
+    let mut report = check(&first, &checks);
     let (allowed, kept) = std::mem::take(&mut report.violations)
         .into_iter()
         .partition(|v| rules.allowed(v.invariant));

@@ -41,11 +41,40 @@ pub fn run(scenario: &Scenario, config: Config) -> Result<Run, RunError> {
 /// [`run`] on a scenario compiled beforehand, to run it more than once
 /// without compiling it each time.
 pub fn run_prepared(scenario: &Prepared, config: Config) -> Result<Run, RunError> {
-    let config = match config.trace {
+    run_on(scenario, &Sim::new(keeping_scopes(config)))
+}
+
+/// [`run_prepared`] without the outcome: `asyncio.run`'s report alone,
+/// with its loop and the trace's scope events, which is all an invariant
+/// check reads. A sweep that checks thousands of runs and prints none
+/// saves building each outcome (the tasks' names and values copied) and
+/// dropping it again.
+pub fn run_report(scenario: &Prepared, config: Config) -> Result<RunReport<Value>, RunError> {
+    let sim = Sim::new(keeping_scopes(config));
+    let (_, report) = run_interp(scenario, &sim)?;
+    Ok(report.map(Rc::unwrap_or_clone))
+}
+
+/// `config`, with scope events kept if it keeps only the hash: the
+/// report's escapes are read from them.
+fn keeping_scopes(config: Config) -> Config {
+    match config.trace {
         TraceMode::HashOnly => config.trace(TraceMode::Structure),
         _ => config,
-    };
-    run_on(scenario, &Sim::new(config))
+    }
+}
+
+/// Create `main` on `sim` and run it as `asyncio.run` does; a run limit
+/// is reported at the step it stopped in.
+fn run_interp(
+    scenario: &Prepared,
+    sim: &Sim,
+) -> Result<(Rc<Interp>, RunReport<Rc<Value>>), RunError> {
+    let (ix, main) = Interp::start(sim, &scenario.0)?;
+    match run_task(sim, &main) {
+        Ok(report) => Ok((ix, report)),
+        Err(e) => Err(ix.locate(e)),
+    }
 }
 
 /// [`run_prepared`] on a loop the caller made (with any scheduler, see
@@ -59,9 +88,8 @@ pub fn run_prepared(scenario: &Prepared, config: Config) -> Result<Run, RunError
 /// [`RunError::Unsupported`], as CPython raises before anything runs.
 pub fn run_on(scenario: &Prepared, sim: &Sim) -> Result<Run, RunError> {
     let sim = sim.clone();
-    let (ix, main) = Interp::start(&sim, &scenario.0)?;
-    let report = run_task(&sim, &main).map_err(|e| ix.locate(e));
-    let run = report.map(|report| {
+    let (ix, report) = run_interp(scenario, &sim)?;
+    let run = {
         let report = report.map(Rc::unwrap_or_clone);
         let main = match &report.main {
             Main::Returned(v) => MainOutcome::Ok(v.clone()),
@@ -84,9 +112,9 @@ pub fn run_on(scenario: &Prepared, sim: &Sim) -> Result<Run, RunError> {
             report,
             sim: sim.clone(),
         }
-    });
+    };
     drop(ix);
-    run
+    Ok(run)
 }
 
 /// The trace hash of a run of `scenario` under `config`, and nothing else:
@@ -96,9 +124,7 @@ pub fn run_on(scenario: &Prepared, sim: &Sim) -> Result<Run, RunError> {
 /// hashes the same in every [`TraceMode`].
 pub fn run_hash(scenario: &Prepared, config: Config) -> Result<u64, RunError> {
     let sim = Sim::new(config.trace(TraceMode::HashOnly));
-    let (ix, main) = Interp::start(&sim, &scenario.0)?;
-    run_task(&sim, &main).map_err(|e| ix.locate(e))?;
-    drop(ix);
+    drop(run_interp(scenario, &sim)?);
     let hash = sim.trace_ref().hash();
     Ok(hash)
 }
