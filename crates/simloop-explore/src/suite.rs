@@ -22,11 +22,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+use simloop_asyncio::runner::RunReport;
 use simloop_check::exhaustive::Exhaustive;
 use simloop_check::harness::{shrink_schedule, DEFAULT_JITTER, DEFAULT_SEEDS};
 use simloop_check::{check, Checks, Invariant, Problem};
 use simloop_core::{Config, Policy, Profile, RunError, Schedule, Sim, Tick, TraceMode};
-use simloop_scenario::{check_expect, run_on, Prepared, Run, Scenario};
+use simloop_scenario::{check_expect, report_on, run_on, Prepared, Run, Scenario};
 
 use crate::shrink::{shrink_with, DEFAULT_MAX_CALLS};
 
@@ -251,7 +253,9 @@ impl<'a> Subject<'a> {
     }
 
     /// Run under `policy` and find what is wrong; `expect` (and the
-    /// profile's `expect_by_profile`) only when `cpython_order`.
+    /// profile's `expect_by_profile`) only when `cpython_order`. The
+    /// outcome is built only to be compared, or for a [`report`]'s
+    /// timeline (which asks for the full trace).
     fn attempt(
         &self,
         cfg: &SuiteConfig,
@@ -260,8 +264,31 @@ impl<'a> Subject<'a> {
         trace: TraceMode,
         cpython_order: bool,
     ) -> Attempt {
+        let s = self.scenario;
+        let by_order = cpython_order.then(|| {
+            s.expect.iter().map(|e| ("expect", e)).chain(
+                s.expect_by_profile
+                    .get(profile.name())
+                    .map(|e| ("expect_by_profile", e)),
+            )
+        });
+        let fields: Vec<_> = by_order
+            .into_iter()
+            .flatten()
+            .chain(s.expect_always.iter().map(|e| ("expect_always", e)))
+            .collect();
+        // Building the outcome copies every task's name and value, and its
+        // JSON more: most of the cost of a seeded run, which compares
+        // nothing unless the scenario has `expect_always`.
+        let whole = !fields.is_empty() || trace == TraceMode::Full;
         let sim = Sim::new(Config::new(profile).policy(policy).trace(trace));
-        let ran = panic::catch_unwind(AssertUnwindSafe(|| run_on(&self.prepared, &sim)));
+        let ran = panic::catch_unwind(AssertUnwindSafe(|| {
+            if whole {
+                run_on(&self.prepared, &sim).map(Ran::Whole)
+            } else {
+                report_on(&self.prepared, &sim).map(Ran::Report)
+            }
+        }));
         let mut a = Attempt {
             sim: sim.clone(),
             run: None,
@@ -269,7 +296,7 @@ impl<'a> Subject<'a> {
             findings: 0,
             allowed: Vec::new(),
         };
-        let run = match ran {
+        let ran = match ran {
             Err(_) => {
                 sim.close();
                 a.problems.push(Problem::Panic {
@@ -289,12 +316,12 @@ impl<'a> Subject<'a> {
                 a.problems.push(Problem::RunError(e));
                 return a;
             }
-            Ok(Ok(run)) => run,
+            Ok(Ok(ran)) => ran,
         };
         let checks = Checks::new()
             .no_deadlock(true)
             .deny_findings(cfg.deny_findings);
-        let verdict = check(&run.report, &checks);
+        let verdict = check(ran.report(), &checks);
         a.findings = verdict.findings.len() as u64;
         for v in verdict.violations {
             if self.allowed(v.invariant, profile) {
@@ -303,32 +330,33 @@ impl<'a> Subject<'a> {
                 a.problems.push(Problem::Violation(v));
             }
         }
-        let s = self.scenario;
-        let by_order = cpython_order.then(|| {
-            s.expect.iter().map(|e| ("expect", e)).chain(
-                s.expect_by_profile
-                    .get(profile.name())
-                    .map(|e| ("expect_by_profile", e)),
-            )
-        });
-        let mut fields = by_order
-            .into_iter()
-            .flatten()
-            .chain(s.expect_always.iter().map(|e| ("expect_always", e)))
-            .peekable();
-        // The outcome's JSON only when something is compared with it: a
-        // seeded run of a scenario without `expect_always` compares
-        // nothing, and building the JSON was most of its cost.
-        if fields.peek().is_some() {
-            let outcome = run.outcome.to_json();
-            for (field, e) in fields {
-                if let Err(message) = check_expect(e, &outcome) {
-                    a.problems.push(Problem::Expect { field, message });
+        if let Ran::Whole(run) = ran {
+            if !fields.is_empty() {
+                let outcome = run.outcome.to_json();
+                for (field, e) in fields {
+                    if let Err(message) = check_expect(e, &outcome) {
+                        a.problems.push(Problem::Expect { field, message });
+                    }
                 }
             }
+            a.run = Some(run);
         }
-        a.run = Some(run);
         a
+    }
+}
+
+/// A run with its outcome, or its report alone.
+enum Ran {
+    Whole(Run),
+    Report(RunReport<Value>),
+}
+
+impl Ran {
+    fn report(&self) -> &RunReport<Value> {
+        match self {
+            Ran::Whole(run) => &run.report,
+            Ran::Report(report) => report,
+        }
     }
 }
 

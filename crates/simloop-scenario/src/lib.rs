@@ -20,8 +20,9 @@
 //!   outcome with a scenario's `expect`; [`run_until`] stops a run at a
 //!   tick with its tasks live, to look at them ([`Paused`]);
 //!   [`run_prepared`] runs a scenario compiled once ([`Prepared`]) as often
-//!   as needed, [`run_report`] without building the outcome (for checks)
-//!   and [`run_hash`] for the trace hash alone.
+//!   as needed, [`run_report`] (and [`report_on`], as [`run_on`]) without
+//!   building the outcome, for checks, and [`run_hash`] for the trace hash
+//!   alone.
 //! - Every [`Run`] carries `asyncio.run`'s report
 //!   ([`simloop_asyncio::runner::RunReport`]), which `simloop_check` checks
 //!   the invariants on.
@@ -67,7 +68,7 @@ pub use parse::{
 };
 pub use pause::{run_until, Paused};
 pub use plan::Prepared;
-pub use run::{run, run_hash, run_on, run_prepared, run_report, Run};
+pub use run::{report_on, run, run_hash, run_on, run_prepared, run_report, Run};
 pub use simloop_asyncio::runner::{Escape, EscapeScope};
 pub use timeline::JsonWords;
 pub use validate::validate;

@@ -50,8 +50,13 @@ pub fn run_prepared(scenario: &Prepared, config: Config) -> Result<Run, RunError
 /// saves building each outcome (the tasks' names and values copied) and
 /// dropping it again.
 pub fn run_report(scenario: &Prepared, config: Config) -> Result<RunReport<Value>, RunError> {
-    let sim = Sim::new(keeping_scopes(config));
-    let (_, report) = run_interp(scenario, &sim)?;
+    report_on(scenario, &Sim::new(keeping_scopes(config)))
+}
+
+/// [`run_on`] without the outcome, as [`run_report`] is [`run_prepared`]
+/// without it.
+pub fn report_on(scenario: &Prepared, sim: &Sim) -> Result<RunReport<Value>, RunError> {
+    let (_, report) = run_interp(scenario, sim)?;
     Ok(report.map(Rc::unwrap_or_clone))
 }
 
