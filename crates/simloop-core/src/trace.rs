@@ -258,12 +258,11 @@ impl Trace {
     /// the hash of a run is the same in every mode.
     pub(crate) fn push_scope(&mut self, tick: Tick, event: ScopeEvent) {
         debug_assert!(self.mode.keeps_scopes());
-        let pending = match &event {
-            ScopeEvent::End(end) => &end.pending,
-            ScopeEvent::TaskGroupExit(x) => &x.pending,
-            _ => &Vec::new(),
+        self.escapes |= match &event {
+            ScopeEvent::End(end) => !end.pending.is_empty(),
+            ScopeEvent::TaskGroupExit(x) => !x.pending.is_empty(),
+            _ => false,
         };
-        self.escapes |= !pending.is_empty();
         self.keep(tick, Event::Scope(event));
         self.seq += 1;
     }
